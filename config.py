@@ -1,0 +1,121 @@
+"""Configuration read from the environment (DESIGN.md §2).
+
+Nothing is read at import time: `load_config()` builds a plain dict from an
+environment mapping when the application is created.
+"""
+
+import os
+from collections.abc import Mapping
+
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v3/certs"
+DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable service."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    return int(_float(env, name, default))
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept Heroku-style `postgres://` and pick psycopg2, which psycogreen makes green."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def load_config(env: Mapping[str, str] | None = None) -> dict:
+    env = os.environ if env is None else env
+    app_env = (env.get("APP_ENV") or env.get("FLASK_ENV") or "development").lower()
+    production = app_env == "production"
+    debug_defaults = not production
+
+    cfg: dict = {
+        "APP_ENV": app_env,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            env.get("DATABASE_URL") or "sqlite:///uzbekhub.db"
+        ),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET if debug_defaults else None),
+        "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY") or (DEV_SECRET if debug_defaults else None),
+        # Platforms that run the Procfile route to the container's public interface.
+        "HOST": env.get("HOST") or ("0.0.0.0" if production else "127.0.0.1"),  # noqa: S104
+        "PORT": _int(env, "PORT", 5000),
+        "ASYNC_MODE": env.get("ASYNC_MODE") or "eventlet",
+        "JWT_ACCESS_MINUTES": _float(env, "JWT_ACCESS_MINUTES", 15),
+        "JWT_REFRESH_DAYS": _float(env, "JWT_REFRESH_DAYS", 7),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER")
+        or "UzbekHub <no-reply@uzbekhub.local>",
+        "FRONTEND_URL": (env.get("FRONTEND_URL") or "http://localhost:3000").rstrip("/"),
+        "GOOGLE_CLIENT_ID": env.get("GOOGLE_CLIENT_ID") or None,
+        "GOOGLE_JWKS_URL": env.get("GOOGLE_JWKS_URL") or GOOGLE_CERTS_URL,
+        "GEOCODER": (env.get("GEOCODER") or "offline").lower(),
+        "NOMINATIM_DOMAIN": env.get("NOMINATIM_DOMAIN") or "nominatim.openstreetmap.org",
+        "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT") or "uzbekhub",
+        "GEOCODER_TIMEOUT": _float(env, "GEOCODER_TIMEOUT", 5),
+        # Relative paths (the defaults included) resolve against the instance folder.
+        "MEDIA_ROOT": env.get("MEDIA_ROOT") or "media",
+        "MEDIA_URL": "/" + (env.get("MEDIA_URL") or "/media/").strip("/") + "/",
+        "MAX_UPLOAD_MB": _float(env, "MAX_UPLOAD_MB", 25),
+        "CHAT_QUOTA_MB": _float(env, "CHAT_QUOTA_MB", 200),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "THROTTLE_EMAIL_VERIFY": env.get("THROTTLE_EMAIL_VERIFY") or "6/minute",
+        "THROTTLE_FORGET_PASSWORD": env.get("THROTTLE_FORGET_PASSWORD") or "6/minute",
+        "THROTTLE_NEW_PASSWORD": env.get("THROTTLE_NEW_PASSWORD") or "6/minute",
+        "THROTTLE_PROFILE_SEARCH": env.get("THROTTLE_PROFILE_SEARCH") or "60/minute",
+        "THROTTLE_PUBLIC_PROFILE": env.get("THROTTLE_PUBLIC_PROFILE") or "10/minute",
+        "THROTTLE_SIGNIN": env.get("THROTTLE_SIGNIN") or "10/minute",
+        "THROTTLE_SIGNIN_ACCOUNT": env.get("THROTTLE_SIGNIN_ACCOUNT") or "10/minute",
+        "THROTTLE_SIGNUP": env.get("THROTTLE_SIGNUP") or "5/minute",
+        "THROTTLE_COMMENTS": env.get("THROTTLE_COMMENTS") or "10/minute",
+        "THROTTLE_CODE_CONFIRM": env.get("THROTTLE_CODE_CONFIRM") or "6/minute",
+        "STORY_TTL_HOURS": _float(env, "STORY_TTL_HOURS", 24),
+        "CORS_ORIGINS": _list(env.get("CORS_ORIGINS")) or (["*"] if debug_defaults else []),
+        "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
+        "PASSWORD_HASH_TIME_COST": _int(env, "PASSWORD_HASH_TIME_COST", 3),
+        "PASSWORD_HASH_MEMORY_KIB": _int(env, "PASSWORD_HASH_MEMORY_KIB", 65536),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
+    }
+    if production:
+        check_production(cfg)
+    return cfg
+
+
+def _list(raw: str | None) -> list[str]:
+    return [item.strip() for item in (raw or "").split(",") if item.strip()]
+
+
+def check_production(cfg: Mapping) -> None:
+    """Fail fast instead of running production on development secrets."""
+    for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = cfg.get(name)
+        if not value or value == DEV_SECRET or len(value) < 32:
+            raise ConfigError(
+                f"{name} must be set to a random value of 32+ characters in production"
+            )

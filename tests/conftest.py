@@ -1,0 +1,225 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs on SQLite by default and on PostgreSQL/Redis when DATABASE_URL /
+REDIS_URL point at them. Mail goes to a real SMTP server (aiosmtpd) on loopback.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+from config import normalise_database_url
+from tests.support.factories import make_account as create_account
+from tests.support.google import GoogleKeys
+from tests.support.smtp import MailCatcher
+from uzbekhub import create_app
+from uzbekhub.common.redis import redis_client
+from uzbekhub.extensions import db, limiter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def mail_catcher():
+    catcher = MailCatcher(port=free_port())
+    catcher.start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture(scope="session")
+def test_paths(tmp_path_factory):
+    base = tmp_path_factory.mktemp("uzbekhub")
+    return {"base": base, "media": base / "media", "sqlite": base / "test.db"}
+
+
+@pytest.fixture(scope="session")
+def database_url(test_paths) -> str:
+    return normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{test_paths['sqlite']}"
+    )
+
+
+@pytest.fixture(scope="session")
+def app_overrides(test_paths, database_url, mail_catcher, google_keys) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ASYNC_MODE": "threading",
+        # Initialised enabled so that its hooks exist; switched off below, on per test.
+        "RATELIMIT_ENABLED": True,
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_KIB": 8,
+        "MEDIA_ROOT": str(test_paths["media"]),
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mail_catcher.port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_SUPPRESS_SEND": False,
+        "GOOGLE_CLIENT_ID": "uzbekhub-test-client",
+        "GOOGLE_JWKS_URL": google_keys.url,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(app_overrides):
+    app = create_app(app_overrides)
+    limiter.enabled = False
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        client = redis_client()
+        if client is not None:
+            client.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _isolation(app, mail_catcher):
+    """Every test starts with empty tables, an empty mailbox and fresh throttles."""
+    mail_catcher.clear()
+    limiter.reset()
+    yield
+    _empty_tables(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def throttled(app):
+    """Turn rate limiting on for one test."""
+    limiter.enabled = True
+    limiter.reset()
+    yield
+    limiter.enabled = False
+    limiter.reset()
+
+
+@contextmanager
+def count_statements(app):
+    """Count the SQL statements issued inside the block."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def statements(app):
+    def counter():
+        return count_statements(app)
+
+    return counter
+
+
+@pytest.fixture(scope="session")
+def live_server(app, app_overrides, test_paths, mail_catcher):
+    """`python wsgi.py` under eventlet, on the test database, for tests that need a real socket."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": app_overrides["SQLALCHEMY_DATABASE_URI"],
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "ASYNC_MODE": "eventlet",
+        "MEDIA_ROOT": str(test_paths["media"]),
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(mail_catcher.port),
+        "RATELIMIT_ENABLED": "false",
+        "PASSWORD_HASH_TIME_COST": "1",
+        "PASSWORD_HASH_MEMORY_KIB": "8",
+        "LOG_LEVEL": "WARNING",
+    }
+    log_path = test_paths["base"] / f"live-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_port(port, proc, log_path)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, log_path: Path, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not listen on {port}:\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def make_account(app):
+    def make(email=None, **fields):
+        return create_account(app, email, **fields)
+
+    return make
+
+
+@pytest.fixture
+def alice(make_account):
+    return make_account("alice@example.com", first_name="Alice", last_name="Karimova")
+
+
+@pytest.fixture
+def bob(make_account):
+    return make_account("bob@example.com", first_name="Bob", last_name="Usmonov")
+
+
+@pytest.fixture(scope="session")
+def google_keys():
+    keys = GoogleKeys()
+    yield keys
+    keys.stop()

@@ -1,0 +1,263 @@
+"""The service as an operator and a client meet it: errors, docs, config, CLI, migrations."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+import uuid
+
+import psycopg2
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from config import ConfigError, load_config
+from tests.conftest import ROOT
+from uzbekhub.accounts.models import User
+from uzbekhub.extensions import db
+
+
+def test_unknown_route_is_404_in_the_error_format(client):
+    response = client.get("/api/no/such/route/")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "Resource not found"}
+
+
+def test_wrong_method_is_405_in_the_error_format(client):
+    response = client.delete("/api/accounts/auth/signup/")
+    assert response.status_code == 405
+    assert set(response.get_json()) == {"error"}
+    assert "POST" in response.headers["Allow"]
+
+
+def test_uncaught_exception_is_500_without_traceback(app, caplog):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        with app.test_request_context():
+            from uzbekhub.errors import handle_unexpected
+
+            response = handle_unexpected(RuntimeError("secret internals"))
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "Internal server error occurred"}
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert "secret internals" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "content_type, limit_key",
+    [
+        ("application/json", "MAX_JSON_BYTES"),
+        ("multipart/form-data; boundary=x", "MAX_CONTENT_LENGTH"),
+    ],
+)
+def test_oversized_request_is_413(app, client, content_type, limit_key):
+    limit = app.config[limit_key]
+    response = client.post(
+        "/api/accounts/auth/signup/", data=b"x" * (limit + 1), content_type=content_type
+    )
+    assert response.status_code == 413
+    assert set(response.get_json()) == {"error"}
+
+
+def test_openapi_documents_bearer_security(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    profile = spec["paths"]["/api/accounts/account/profile/"]["get"]
+    assert profile["security"] == [{"bearerAuth": []}]
+    assert "401" in profile["responses"]
+    signup = spec["paths"]["/api/accounts/auth/signup/"]["post"]
+    assert "security" not in signup
+    assert "400" in signup["responses"]
+
+
+@pytest.mark.parametrize("page", ["/swdoc/", "/redoc/"])
+def test_docs_pages_load_only_local_assets(client, page):
+    response = client.get(page)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "/openapi.json" in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets, html
+    for asset in assets:
+        assert asset.startswith("/"), f"{page} loads {asset} from another host"
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_redoc_bundle_points_its_logo_at_a_local_file(client):
+    bundle = client.get("/docs-static/redoc/redoc.standalone.js").get_data(as_text=True)
+    assert "cdn.redoc.ly" not in bundle
+    assert "/docs-static/redoc/logo-mini.svg" in bundle
+    assert client.get("/docs-static/redoc/logo-mini.svg").status_code == 200
+
+
+def test_swagger_ui_has_no_remote_validator(client):
+    html = client.get("/swdoc/").get_data(as_text=True)
+    assert re.search(r'"validatorUrl":\s*null', html)
+
+
+def test_cors_preflight_is_answered(client):
+    response = client.options(
+        "/api/accounts/auth/signin/",
+        headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"},
+    )
+    assert response.headers.get("Access-Control-Allow-Origin") in ("*", "http://localhost:3000")
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def test_production_refuses_to_start_without_secrets():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config({"APP_ENV": "production"})
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY"):
+        load_config({"APP_ENV": "production", "SECRET_KEY": "s" * 40})
+
+
+def test_production_starts_with_real_secrets():
+    cfg = load_config(
+        {"FLASK_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40}
+    )
+    assert cfg["SECRET_KEY"] == "s" * 40
+    assert cfg["HOST"] == "0.0.0.0"  # noqa: S104
+
+
+def test_settings_come_from_the_environment():
+    cfg = load_config(
+        {
+            "DATABASE_URL": "postgres://u@h/d",
+            "STORY_TTL_HOURS": "0.001",
+            "MAX_UPLOAD_MB": "2",
+            "RATELIMIT_ENABLED": "false",
+            "THROTTLE_PROFILE_SEARCH": "3/minute",
+            "CORS_ORIGINS": "https://a.uz, https://b.uz",
+        }
+    )
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u@h/d"
+    assert cfg["STORY_TTL_HOURS"] == 0.001
+    assert cfg["MAX_UPLOAD_MB"] == 2
+    assert cfg["RATELIMIT_ENABLED"] is False
+    assert cfg["THROTTLE_PROFILE_SEARCH"] == "3/minute"
+    assert cfg["CORS_ORIGINS"] == ["https://a.uz", "https://b.uz"]
+    assert cfg["HOST"] == "127.0.0.1" and cfg["PORT"] == 5000
+
+
+def test_a_bad_number_in_the_environment_is_a_clear_error():
+    with pytest.raises(ConfigError, match="PORT"):
+        load_config({"PORT": "eighty"})
+
+
+# --- operator commands -------------------------------------------------------------------------
+
+
+def test_create_admin_makes_an_active_staff_user(app, client):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "Root@Example.com", "--password", "admin-password"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "root@example.com"))
+        assert user.is_staff and user.is_active
+    signin = client.post(
+        "/api/accounts/auth/signin/",
+        json={"email": "root@example.com", "password": "admin-password"},
+    )
+    assert signin.status_code == 200
+
+
+def test_create_admin_refuses_a_short_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--email", "root@example.com", "--password", "short"]
+    )
+    assert result.exit_code != 0
+    assert "between 8 and 128" in result.output
+
+
+# --- migrations ---------------------------------------------------------------------------------
+
+
+def _flask(args, database_url):
+    env = {**os.environ, "DATABASE_URL": database_url, "ASYNC_MODE": "threading"}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A brand-new database of the suite's kind, for running migrations from nothing."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    url = make_url(database_url)
+    name = f"uzbekhub_migrations_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(
+        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_migrations_build_the_schema_the_models_describe(empty_database):
+    upgrade = _flask(["db", "upgrade"], empty_database)
+    assert upgrade.returncode == 0, upgrade.stderr
+    check = _flask(["db", "check"], empty_database)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "No new upgrade operations detected" in check.stdout + check.stderr
+
+
+# --- the real server ----------------------------------------------------------------------------
+
+
+def _http(method, url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_a_client_signs_up_and_in_through_python_wsgi_py(live_server, mail_catcher):
+    email = "live@example.com"
+    password = "live-password"
+    status, body = _http(
+        "POST",
+        f"{live_server}/api/accounts/auth/signup/",
+        {"email": email, "password": password, "confirm_password": password},
+    )
+    assert (status, body) == (201, {"status": True, "user": email})
+    code = mail_catcher.code_for(email)
+    status, _ = _http("POST", f"{live_server}/api/accounts/auth/email-verify/", {"code": code})
+    assert status == 200
+    status, body = _http(
+        "POST", f"{live_server}/api/accounts/auth/signin/", {"email": email, "password": password}
+    )
+    assert status == 200
+    access = body["token"]["access"]
+    status, profile = _http(
+        "GET",
+        f"{live_server}/api/accounts/account/profile/",
+        headers={"Authorization": f"Bearer {access}"},
+    )
+    assert status == 200 and profile["email"] == email
+    status, body = _http("GET", f"{live_server}/api/accounts/account/profile/")
+    assert status == 401 and set(body) == {"detail"}

@@ -1,0 +1,116 @@
+"""UzbekHub backend: create_app() builds the Flask application."""
+
+import logging
+import os
+from collections.abc import Mapping
+
+from flask import Flask, request
+from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import load_config
+from uzbekhub.accounts import auth_routes
+from uzbekhub.accounts import routes as account_routes
+from uzbekhub.accounts.tokens import register_jwt
+from uzbekhub.cli import create_admin
+from uzbekhub.common.db import render_migration_type
+from uzbekhub.common.json import OrjsonProvider
+from uzbekhub.common.media import register_media
+from uzbekhub.common.ratelimit import register_limiter
+from uzbekhub.common.redis import register_redis
+from uzbekhub.common.smorest import is_form_request
+from uzbekhub.docs import docs_config, register_docs_assets
+from uzbekhub.errors import PayloadTooLarge, register_error_handlers
+from uzbekhub.extensions import api, db, mail, migrate, socketio
+
+MIB = 1024 * 1024
+BLUEPRINTS = (auth_routes.blp, account_routes.blp)
+
+
+def create_app(overrides: Mapping | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.json = OrjsonProvider(app)
+    configure(app, overrides)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_limits(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, overrides: Mapping | None) -> None:
+    app.config.update(load_config())
+    app.config.update(docs_config())
+    app.config.update(overrides or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+    media_root = app.config["MEDIA_ROOT"]
+    if not os.path.isabs(media_root):
+        app.config["MEDIA_ROOT"] = os.path.join(app.instance_path, media_root)
+    # The largest legal request: ten images at the upload limit, plus form fields.
+    app.config["MAX_CONTENT_LENGTH"] = int((app.config["MAX_UPLOAD_MB"] * 10 + 1) * MIB)
+    app.config.setdefault("MAX_JSON_BYTES", MIB)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["JSON_SORT_KEYS"] = False
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # Several eventlet green threads share the file; wait for locks instead of failing.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
+
+
+def register_logging(app: Flask) -> None:
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app, db, compare_type=True, render_as_batch=True, render_item=render_migration_type
+    )
+    register_redis(app)
+    register_jwt(app)
+    register_limiter(app)
+    mail.init_app(app)
+    CORS(app, origins=app.config["CORS_ORIGINS"], expose_headers=["X-Total-Count", "Link"])
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config.get("REDIS_URL"),
+        cors_allowed_origins=app.config["CORS_ORIGINS"] or [],
+    )
+    api.init_app(app)
+    register_media(app)
+    register_docs_assets(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+
+
+def register_request_limits(app: Flask) -> None:
+    """Refuse over-large bodies from their Content-Length, before reading them."""
+
+    @app.before_request
+    def _limit_body_size():
+        length = request.content_length
+        if length is None:
+            return
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if not is_form_request():
+            limit = min(limit, app.config["MAX_JSON_BYTES"])
+        if length > limit:
+            raise PayloadTooLarge("The request body is too large.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(create_admin)

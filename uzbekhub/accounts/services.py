@@ -1,0 +1,72 @@
+"""Users: lookup, creation and the usernames they start with."""
+
+import re
+import secrets
+
+import marshmallow as ma
+from sqlalchemy import func, select
+
+from uzbekhub.accounts.fields import PASSWORD_LENGTH, USERNAME_RE, normalise_email
+from uzbekhub.accounts.models import User
+from uzbekhub.common.security import hash_password
+from uzbekhub.extensions import db
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def username_taken(username: str, except_user_id: int | None = None) -> bool:
+    query = select(User.id).where(func.lower(User.username) == username.lower())
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return db.session.scalar(query) is not None
+
+
+def generate_username(email: str) -> str:
+    """A free, valid username derived from the email's local part."""
+    base = re.sub(r"[^A-Za-z0-9._]", "", email.split("@", 1)[0])
+    base = re.sub(r"[._]{2,}", "_", base).strip("._")[:16] or "user"
+    while True:
+        candidate = f"{base}_{secrets.randbelow(10**6):06d}"
+        if USERNAME_RE.match(candidate) and not username_taken(candidate):
+            return candidate
+
+
+def new_user(email: str, password: str | None, **fields) -> User:
+    """An unsaved user with a generated username; `password=None` makes it unusable."""
+    email = normalise_email(email)
+    defaults = {
+        "first_name": "",
+        "last_name": "",
+        "bio": "",
+        "is_private": False,
+        "is_staff": False,
+        "token_version": 0,
+    }
+    return User(
+        email=email,
+        username=generate_username(email),
+        password_hash=hash_password(password) if password is not None else None,
+        **{**defaults, **fields},
+    )
+
+
+def create_staff_user(email: str, password: str) -> User:
+    """For `flask create-admin`: an active staff user (an existing one is promoted)."""
+    try:
+        ma.validate.Email()(normalise_email(email))
+        PASSWORD_LENGTH(password)
+    except ma.ValidationError as exc:
+        raise ValueError(" ".join(exc.messages)) from None
+    user = user_by_email(email)
+    if user is None:
+        user = new_user(email, password, is_active=True)
+        db.session.add(user)
+    else:
+        user.password_hash = hash_password(password)
+        user.token_version += 1
+    user.is_active = True
+    user.is_staff = True
+    db.session.commit()
+    return user

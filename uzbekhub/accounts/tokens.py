@@ -1,0 +1,146 @@
+"""JWT pairs, rotation and revocation.
+
+Every token carries the user's `ver` (token_version): bumping it revokes all of
+the user's tokens at once. Access tokens carry `rfr`, the jti of the refresh
+token they were issued with, so that logging out revokes both. Revoked jtis go
+to Redis when REDIS_URL is set and to the `revoked_tokens` table otherwise.
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, g
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from jwt import PyJWTError
+from sqlalchemy import delete, exists, select
+from sqlalchemy.exc import IntegrityError
+
+from uzbekhub.accounts.models import RevokedToken, User
+from uzbekhub.common.db import utcnow
+from uzbekhub.common.redis import redis_client
+from uzbekhub.errors import Unauthorized, respond
+from uzbekhub.extensions import db, jwt
+
+REDIS_PREFIX = "uzbekhub:revoked:"
+
+
+def issue_tokens(user: User) -> dict[str, str]:
+    refresh_jti = uuid.uuid4().hex
+    identity = str(user.id)
+    refresh = create_refresh_token(
+        identity, additional_claims={"ver": user.token_version, "jti": refresh_jti}
+    )
+    access = create_access_token(
+        identity, additional_claims={"ver": user.token_version, "rfr": refresh_jti}
+    )
+    return {"access": access, "refresh": refresh}
+
+
+def revoke_all(user: User) -> None:
+    """Invalidate every token of `user` (committed by the caller)."""
+    user.token_version += 1
+
+
+def revoke_jti(jti: str, expires_at: datetime) -> bool:
+    """Put `jti` on the blocklist until it expires; False if it already was there."""
+    client = redis_client()
+    if client is not None:
+        ttl = max(1, int((expires_at - utcnow()).total_seconds()) + 1)
+        return bool(client.set(REDIS_PREFIX + jti, 1, ex=ttl, nx=True))
+    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    try:
+        with db.session.begin_nested():
+            db.session.add(RevokedToken(jti=jti, expires_at=expires_at))
+    except IntegrityError:
+        return False
+    return True
+
+
+def any_revoked(jtis: list[str]) -> bool:
+    client = redis_client()
+    if client is not None:
+        return any(client.mget([REDIS_PREFIX + j for j in jtis]))
+    return bool(db.session.scalar(select(exists().where(RevokedToken.jti.in_(jtis)))))
+
+
+def _token_user(payload: dict) -> User | None:
+    """The active user a token belongs to, if the token is still of the current version."""
+    try:
+        user_id = int(payload["sub"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or payload.get("ver") != user.token_version:
+        return None
+    return user
+
+
+def is_revoked(payload: dict) -> bool:
+    user = _token_user(payload)
+    if user is None:
+        return True
+    g.token_user = user
+    jtis = [j for j in (payload.get("jti"), payload.get("rfr")) if j]
+    return any_revoked(jtis)
+
+
+def user_of(payload: dict) -> User | None:
+    """The user a token that passed `is_revoked` belongs to."""
+    return g.get("token_user") or _token_user(payload)
+
+
+def decode_refresh(token: str) -> tuple[dict, User]:
+    """Validate a refresh token given in a request body; 401 for anything wrong."""
+    try:
+        payload = decode_token(token)
+    except PyJWTError:
+        raise Unauthorized("Token is invalid or expired") from None
+    if payload.get("type") != "refresh" or is_revoked(payload):
+        raise Unauthorized("Token is invalid or expired")
+    return payload, user_of(payload)
+
+
+def rotate(token: str) -> dict[str, str]:
+    payload, user = decode_refresh(token)
+    if not revoke_jti(payload["jti"], _expiry(payload)):
+        raise Unauthorized("Token is invalid or expired")
+    pair = issue_tokens(user)
+    db.session.commit()
+    return pair
+
+
+def logout(token: str) -> None:
+    payload, _ = decode_refresh(token)
+    if not revoke_jti(payload["jti"], _expiry(payload)):
+        raise Unauthorized("Token is invalid or expired")
+    db.session.commit()
+
+
+def _expiry(payload: dict) -> datetime:
+    return datetime.fromtimestamp(payload["exp"], UTC)
+
+
+def _unauthorized(detail: str):
+    return respond(401, Unauthorized(detail))
+
+
+def register_jwt(app: Flask) -> None:
+    """Token lifetimes from config, and every JWT failure answered as 401 {"detail"}."""
+    app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=app.config["JWT_ACCESS_MINUTES"])
+    app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(days=app.config["JWT_REFRESH_DAYS"])
+    app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
+    jwt.init_app(app)
+
+    jwt.token_in_blocklist_loader(lambda header, payload: is_revoked(payload))
+    jwt.user_lookup_loader(lambda header, payload: user_of(payload))
+    jwt.unauthorized_loader(
+        lambda reason: _unauthorized("Authentication credentials were not provided.")
+    )
+    jwt.invalid_token_loader(lambda reason: _unauthorized("Token is invalid."))
+    jwt.expired_token_loader(lambda header, payload: _unauthorized("Token has expired."))
+    jwt.revoked_token_loader(lambda header, payload: _unauthorized("Token has been revoked."))
+    jwt.user_lookup_error_loader(
+        lambda header, payload: _unauthorized("User not found or inactive.")
+    )
+    jwt.needs_fresh_token_loader(lambda header, payload: _unauthorized("Fresh token required."))
+    jwt.token_verification_failed_loader(lambda header, payload: _unauthorized("Token is invalid."))

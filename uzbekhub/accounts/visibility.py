@@ -1,0 +1,74 @@
+"""Who may see whom (DESIGN.md §4): blocks both ways, private accounts, contacts.
+
+Every domain asks these questions through the functions here, as SQL
+expressions for lists and as booleans for single objects, so the rule exists once.
+"""
+
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
+
+from uzbekhub.accounts.models import Block, Contact, User
+from uzbekhub.extensions import db
+
+
+def blocked_between(user_col, other_id: int) -> ColumnElement[bool]:
+    """True where `user_col` and `other_id` are blocked either way."""
+    return exists().where(
+        or_(
+            and_(Block.user_id == user_col, Block.blocked_user_id == other_id),
+            and_(Block.user_id == other_id, Block.blocked_user_id == user_col),
+        )
+    )
+
+
+def has_added_contact(owner_col, contact_id: int) -> ColumnElement[bool]:
+    """True where the user `owner_col` has added `contact_id` to their contacts."""
+    return exists().where(Contact.owner_id == owner_col, Contact.contact_id == contact_id)
+
+
+def visible_user(caller_id: int | None, user=User) -> ColumnElement[bool]:
+    """Users whose profile and content the caller may see.
+
+    Active, not blocked either way, and public or having added the caller as a
+    contact. The caller always sees themself. Anonymous callers see public users.
+    """
+    if caller_id is None:
+        return and_(user.is_active == true(), user.is_private == false())
+    return or_(
+        user.id == caller_id,
+        and_(
+            user.is_active == true(),
+            not_(blocked_between(user.id, caller_id)),
+            or_(user.is_private == false(), has_added_contact(user.id, caller_id)),
+        ),
+    )
+
+
+def discoverable_user(caller_id: int | None, user=User) -> ColumnElement[bool]:
+    """Users that may appear in search, nearby search and public profiles: never private ones."""
+    clause = and_(user.is_active == true(), user.is_private == false())
+    if caller_id is not None:
+        clause = and_(clause, user.id != caller_id, not_(blocked_between(user.id, caller_id)))
+    return clause
+
+
+def is_blocked(a_id: int, b_id: int) -> bool:
+    if a_id == b_id:
+        return False
+    return bool(db.session.scalar(select(blocked_between(a_id, b_id))))
+
+
+def is_contact_of(owner_id: int, contact_id: int) -> bool:
+    """Has `owner_id` added `contact_id` to their contacts?"""
+    return bool(db.session.scalar(select(has_added_contact(owner_id, contact_id))))
+
+
+def can_see_user(caller_id: int | None, user: User) -> bool:
+    if caller_id is not None and user.id == caller_id:
+        return True
+    if not user.is_active:
+        return False
+    if caller_id is None:
+        return not user.is_private
+    if is_blocked(user.id, caller_id):
+        return False
+    return not user.is_private or is_contact_of(user.id, caller_id)

@@ -1,0 +1,44 @@
+"""Column types and helpers shared by every domain's models."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, TypeDecorator, Uuid
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UUIDType = Uuid(as_uuid=True)
+
+
+def new_uuid() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def render_migration_type(type_, obj, autogen_context):
+    """Write our column types into migrations as the plain SQLAlchemy types they store."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

@@ -1,0 +1,219 @@
+"""Media storage: validated uploads under MEDIA_ROOT, served at MEDIA_URL.
+
+Files written while a request runs are removed again if the request fails, and
+files scheduled for deletion are removed only when it succeeds, so a refused or
+crashed request leaves the disk as it found it.
+"""
+
+import io
+import os
+import secrets
+import tempfile
+import warnings
+from collections.abc import Callable
+
+import filetype
+from flask import Blueprint, Flask, current_app, g, request, send_from_directory
+from PIL import Image, ImageOps, UnidentifiedImageError
+from werkzeug.datastructures import FileStorage
+from werkzeug.security import safe_join
+
+from uzbekhub.errors import NotFound, PayloadTooLarge, invalid
+
+MIB = 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
+VIDEO_TYPES = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
+CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "mp4": "video/mp4",
+    "webm": "video/webm",
+    "mov": "video/quicktime",
+}
+
+# A guard decides whether the current request may read a file under a folder.
+MediaGuard = Callable[[str], bool]
+_guards: dict[str, MediaGuard] = {}
+
+
+def media_root() -> str:
+    return current_app.config["MEDIA_ROOT"]
+
+
+def media_url(path: str) -> str:
+    base = request.host_url.rstrip("/") if request else ""
+    return f"{base}{current_app.config['MEDIA_URL']}{path}"
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config["MAX_UPLOAD_MB"] * MIB)
+
+
+def read_upload(upload: FileStorage, field: str) -> bytes:
+    """The upload's bytes: 413 beyond MAX_UPLOAD_MB, 400 when empty."""
+    limit = max_upload_bytes()
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(
+            f"{field}: files may be at most {current_app.config['MAX_UPLOAD_MB']:g} MB."
+        )
+    if not data:
+        raise invalid(field, "The submitted file is empty.")
+    return data
+
+
+def clean_image(data: bytes, field: str) -> tuple[bytes, str]:
+    """Verify that `data` is a real image and re-encode it without metadata.
+
+    Returns the new bytes and the file extension of the detected format.
+    """
+    not_image = invalid(field, "Upload a valid image. The file is not an image or is corrupted.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in IMAGE_FORMATS:
+                raise not_image
+            if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                raise invalid(field, "The image has too many pixels.")
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        EOFError,
+    ):
+        raise not_image from None
+    fmt = image.format
+    return _reencode(image, fmt), IMAGE_FORMATS[fmt]
+
+
+def _reencode(image: Image.Image, fmt: str) -> bytes:
+    """Saving only the pixels drops EXIF (GPS, camera) and anything appended to the file."""
+    out = io.BytesIO()
+    animated = getattr(image, "is_animated", False)
+    if animated:
+        image.save(out, format=fmt, save_all=True)
+        return out.getvalue()
+    image = ImageOps.exif_transpose(image)
+    if fmt == "JPEG":
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.save(out, format="JPEG", quality=90, optimize=True)
+    else:
+        image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def detect_video(data: bytes) -> str | None:
+    """The extension of an mp4/webm/mov video recognised by content, or None."""
+    kind = filetype.guess(data[:8192])
+    if kind is None:
+        return None
+    return VIDEO_TYPES.get(kind.mime)
+
+
+def save_image(upload: FileStorage, folder: str, field: str) -> str:
+    data, ext = clean_image(read_upload(upload, field), field)
+    return store(data, folder, ext)
+
+
+def store(data: bytes, folder: str, ext: str, name: str | None = None) -> str:
+    """Write `data` under MEDIA_ROOT/folder; returns the relative path.
+
+    Without `name` the file gets a random, unguessable one. An existing file of
+    the same name (content-addressed storage) is left as it is.
+    """
+    name = name or secrets.token_urlsafe(18)
+    relative = f"{folder}/{name}.{ext}"
+    target = os.path.join(media_root(), folder, f"{name}.{ext}")
+    if os.path.exists(target):
+        return relative
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".upload-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, target)
+    _request_list("media_created").append(relative)
+    return relative
+
+
+def delete_after_success(path: str | None) -> None:
+    """Remove `path` once the current request has succeeded (its commit included)."""
+    if path:
+        _request_list("media_doomed").append(path)
+
+
+def delete_now(path: str) -> None:
+    full = safe_join(media_root(), path)
+    if full and os.path.isfile(full):
+        os.remove(full)
+
+
+def keep_created_files() -> None:
+    """Forget files written so far: they belong to committed rows now."""
+    _request_list("media_created").clear()
+
+
+def _request_list(name: str) -> list[str]:
+    if not hasattr(g, name):
+        setattr(g, name, [])
+    return getattr(g, name)
+
+
+def finish_request(succeeded: bool) -> None:
+    created = g.pop("media_created", [])
+    doomed = g.pop("media_doomed", [])
+    for path in doomed if succeeded else created:
+        delete_now(path)
+
+
+def register_media_guard(folder: str, guard: MediaGuard) -> None:
+    """Files under `folder` are served only when `guard(path)` allows it."""
+    _guards[folder] = guard
+
+
+media_blueprint = Blueprint("media", __name__)
+
+
+@media_blueprint.get("/<path:path>")
+def serve_media(path: str):
+    folder = path.split("/", 1)[0]
+    guard = _guards.get(folder)
+    if guard is not None and not guard(path):
+        raise NotFound()
+    ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    full = safe_join(media_root(), path)
+    if not full or not os.path.isfile(full) or os.path.basename(path).startswith("."):
+        raise NotFound()
+    response = send_from_directory(
+        media_root(), path, mimetype=CONTENT_TYPES.get(ext, "application/octet-stream")
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if ext not in CONTENT_TYPES:
+        response.headers["Content-Disposition"] = "attachment"
+    return response
+
+
+def register_media(app: Flask) -> None:
+    os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
+    app.register_blueprint(media_blueprint, url_prefix=app.config["MEDIA_URL"].rstrip("/"))
+
+    @app.after_request
+    def _note_status(response):
+        g.media_request_ok = response.status_code < 400
+        return response
+
+    @app.teardown_request
+    def _clean_media(exc):
+        if "media_created" in g or "media_doomed" in g:
+            finish_request(exc is None and g.get("media_request_ok", False))

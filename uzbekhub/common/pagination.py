@@ -1,0 +1,115 @@
+"""The three list shapes of DESIGN.md §3.
+
+- arrays bounded by `limit`/`offset`, with `X-Total-Count` and `Link` headers;
+- the page-number envelope of the post feed;
+- the limit/offset envelope of chat history.
+
+Each costs two statements: one count and one page.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import marshmallow as ma
+from flask import request
+from sqlalchemy import Select, func, select
+
+from uzbekhub.common.schemas import Schema
+from uzbekhub.extensions import db
+
+# Keeps OFFSET within a 32-bit integer on every backend.
+MAX_OFFSET = 2**31 - 1
+
+Fetch = Callable[[Select], Sequence[Any]]
+
+
+class _ClampedArgs(Schema):
+    """Over-large sizes are cut to the maximum rather than refused (as DRF does)."""
+
+    MAXIMA: dict[str, int] = {}
+
+    @ma.post_load
+    def clamp(self, data, **kwargs):
+        for key, maximum in self.MAXIMA.items():
+            data[key] = min(data[key], maximum)
+        return data
+
+
+class ArrayArgsSchema(_ClampedArgs):
+    MAXIMA = {"limit": 500}
+    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1))
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET))
+
+
+class PageArgsSchema(_ClampedArgs):
+    MAXIMA = {"page_size": 100}
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_OFFSET))
+    page_size = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1))
+
+
+class MessageArgsSchema(_ClampedArgs):
+    MAXIMA = {"limit": 100}
+    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1))
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET))
+
+
+def scalars(stmt: Select) -> Sequence[Any]:
+    return db.session.scalars(stmt).all()
+
+
+def count_of(stmt: Select) -> int:
+    counted = stmt.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
+    if stmt._distinct or stmt._group_by_clauses:
+        counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return db.session.scalar(counted) or 0
+
+
+def _url_with(**params) -> str:
+    args = request.args.to_dict(flat=False)
+    for key, value in params.items():
+        args[key] = [str(value)]
+    return f"{request.base_url}?{urlencode(args, doseq=True)}"
+
+
+def array_page(stmt: Select, args: dict, fetch: Fetch = scalars) -> tuple[Sequence[Any], dict]:
+    """One page of a JSON-array list and its headers."""
+    limit, offset = args["limit"], args["offset"]
+    total = count_of(stmt)
+    items = fetch(stmt.limit(limit).offset(offset))
+    links = []
+    if offset + limit < total:
+        links.append(f'<{_url_with(limit=limit, offset=offset + limit)}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{_url_with(limit=limit, offset=max(offset - limit, 0))}>; rel="prev"')
+    headers = {"X-Total-Count": str(total)}
+    if links:
+        headers["Link"] = ", ".join(links)
+    return items, headers
+
+
+def page_envelope(stmt: Select, args: dict, fetch: Fetch = scalars) -> dict:
+    page, size = args["page"], args["page_size"]
+    total = count_of(stmt)
+    items = fetch(stmt.limit(size).offset((page - 1) * size))
+    return {
+        "count": total,
+        "next": _url_with(page=page + 1) if page * size < total else None,
+        "previous": _url_with(page=page - 1) if page > 1 else None,
+        "results": items,
+    }
+
+
+def limit_offset_envelope(stmt: Select, args: dict, fetch: Fetch = scalars) -> dict:
+    limit, offset = args["limit"], args["offset"]
+    total = count_of(stmt)
+    items = fetch(stmt.limit(limit).offset(offset))
+    previous = None
+    if offset > 0:
+        previous = _url_with(limit=limit, offset=max(offset - limit, 0))
+    return {
+        "count": total,
+        "next": _url_with(limit=limit, offset=offset + limit) if offset + limit < total else None,
+        "previous": previous,
+        "results": items,
+    }

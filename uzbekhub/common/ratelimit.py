@@ -1,0 +1,23 @@
+"""Named throttle scopes (DESIGN.md §2), each configured by THROTTLE_<SCOPE>."""
+
+from collections.abc import Callable
+
+from flask import Flask, current_app
+
+from uzbekhub.extensions import limiter
+
+
+def throttle(scope: str, key_func: Callable[[], str] | None = None):
+    """Limit a view by THROTTLE_<SCOPE>; views sharing a scope share one budget."""
+    return limiter.shared_limit(
+        lambda: current_app.config[f"THROTTLE_{scope.upper()}"], scope=scope, key_func=key_func
+    )
+
+
+def register_limiter(app: Flask) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "uzbekhub")
+    # If Redis goes away, count in memory until it is back rather than failing requests.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    limiter.init_app(app)

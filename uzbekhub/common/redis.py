@@ -1,0 +1,16 @@
+"""The shared Redis connection, when REDIS_URL is configured."""
+
+import redis
+from flask import Flask, current_app
+
+
+def redis_client() -> redis.Redis | None:
+    return current_app.extensions.get("redis")
+
+
+def register_redis(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    if url:
+        app.extensions["redis"] = redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+        )

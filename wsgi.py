@@ -1,0 +1,29 @@
+"""Entry point. `python wsgi.py` serves HTTP, Socket.IO and the plain WebSocket on one port.
+
+Only this module imports eventlet, and it patches the standard library before
+anything else is imported, so the rest of the code stays async-mode-neutral.
+"""
+
+import os
+
+if __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "eventlet":
+    import eventlet
+
+    eventlet.monkey_patch()
+    # psycopg2 talks to PostgreSQL through C code; psycogreen makes it yield to the hub.
+    from psycogreen.eventlet import patch_psycopg
+
+    patch_psycopg()
+
+from uzbekhub import create_app  # noqa: E402
+from uzbekhub.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    socketio.run(
+        app,
+        host=app.config["HOST"],
+        port=app.config["PORT"],
+        log_output=app.config["APP_ENV"] != "production",
+    )
