@@ -71,6 +71,7 @@ def clean_image(data: bytes, field: str) -> tuple[bytes, str]:
     Returns the new bytes and the file extension of the detected format.
     """
     not_image = invalid(field, "Upload a valid image. The file is not an image or is corrupted.")
+    too_big = invalid(field, "The image has too many pixels.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -78,19 +79,13 @@ def clean_image(data: bytes, field: str) -> tuple[bytes, str]:
             if probe.format not in IMAGE_FORMATS:
                 raise not_image
             if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise invalid(field, "The image has too many pixels.")
+                raise too_big
             probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        EOFError,
-    ):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_big from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise not_image from None
     fmt = image.format
     return _reencode(image, fmt), IMAGE_FORMATS[fmt]
