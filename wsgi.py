@@ -5,8 +5,11 @@ anything else is imported, so the rest of the code stays async-mode-neutral.
 """
 
 import os
+import warnings
 
 if __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "eventlet":
+    # Known and accepted (DESIGN.md §7): the rest of the code is async-mode-neutral.
+    warnings.filterwarnings("ignore", message="Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()
@@ -16,6 +19,7 @@ if __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "event
     patch_psycopg()
 
 from uzbekhub import create_app  # noqa: E402
+from uzbekhub.common.http_headers import access_logger  # noqa: E402
 from uzbekhub.extensions import socketio  # noqa: E402
 
 app = create_app()
@@ -25,5 +29,6 @@ if __name__ == "__main__":
         app,
         host=app.config["HOST"],
         port=app.config["PORT"],
-        log_output=app.config["APP_ENV"] != "production",
+        log_output=True,
+        log=access_logger(),
     )

@@ -168,7 +168,7 @@ def live_server(app, app_overrides, test_paths, mail_catcher):
         "RATELIMIT_ENABLED": "false",
         "PASSWORD_HASH_TIME_COST": "1",
         "PASSWORD_HASH_MEMORY_KIB": "8",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
     }
     log_path = test_paths["base"] / f"live-{port}.log"
     with open(log_path, "wb") as log:

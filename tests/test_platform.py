@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 
@@ -261,3 +262,30 @@ def test_a_client_signs_up_and_in_through_python_wsgi_py(live_server, mail_catch
     assert status == 200 and profile["email"] == email
     status, body = _http("GET", f"{live_server}/api/accounts/account/profile/")
     assert status == 401 and set(body) == {"detail"}
+
+
+def test_api_answers_carry_security_headers(client):
+    response = client.get("/api/accounts/account/profile/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_tokens_are_redacted_from_log_lines():
+    from uzbekhub.common.http_headers import redact_tokens
+
+    line = '127.0.0.1 - - "GET /ws/chat/?token=eyJhbGciOi.secret.sig&x=1 HTTP/1.1" 101'
+    assert "eyJhbGciOi" not in redact_tokens(line)
+    assert "token=[redacted]&x=1" in redact_tokens(line)
+
+
+def test_the_live_access_log_does_not_show_tokens(live_server, test_paths):
+    secret = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.c2ln"
+    urllib.request.urlopen(f"{live_server}/openapi.json?token={secret}", timeout=10).read()
+    deadline = time.monotonic() + 5
+    logs = ""
+    while "/openapi.json?token=" not in logs and time.monotonic() < deadline:
+        time.sleep(0.05)  # the access line is written once the response is complete
+        logs = "".join(p.read_text() for p in test_paths["base"].glob("live-*.log"))
+    assert "/openapi.json?token=[redacted]" in logs
+    assert secret not in logs

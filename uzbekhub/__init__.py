@@ -14,6 +14,7 @@ from uzbekhub.accounts import routes as account_routes
 from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.cli import create_admin
 from uzbekhub.common.db import render_migration_type
+from uzbekhub.common.http_headers import register_security_headers
 from uzbekhub.common.json import OrjsonProvider
 from uzbekhub.common.media import register_media
 from uzbekhub.common.ratelimit import register_limiter
@@ -36,6 +37,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_request_limits(app)
+    register_security_headers(app)
     register_cli(app)
     return app
 
