@@ -289,3 +289,15 @@ def test_the_live_access_log_does_not_show_tokens(live_server, test_paths):
         logs = "".join(p.read_text() for p in test_paths["base"].glob("live-*.log"))
     assert "/openapi.json?token=[redacted]" in logs
     assert secret not in logs
+
+
+def test_deleting_a_user_cascades_on_every_backend(app, alice, bob):
+    from tests.support.factories import block
+
+    block(app, alice, bob)
+    with app.app_context():
+        from uzbekhub.accounts.models import Block
+
+        db.session.delete(db.session.get(User, bob.id))
+        db.session.commit()
+        assert db.session.scalar(select(Block)) is None
