@@ -13,6 +13,8 @@ from tests.stories.helpers import (
     new_story,
 )
 from tests.support.factories import add_contact, block
+from uzbekhub.accounts.models import User
+from uzbekhub.extensions import db
 
 ROLES = ("owner", "contact", "marked", "stranger", "blocked", "blocker")
 SEES = {
@@ -141,9 +143,6 @@ def test_a_contact_audience_means_the_owners_contacts_not_the_users_who_added_th
 
 
 def test_stories_of_a_deactivated_owner_are_hidden(app, client, make_account):
-    from uzbekhub.accounts.models import User
-    from uzbekhub.extensions import db
-
     owner = make_account()
     viewer = make_account()
     story = new_story(client, owner)

@@ -13,6 +13,8 @@ from tests.stories.helpers import (
     new_story,
 )
 from tests.support.factories import block
+from uzbekhub.accounts.models import User
+from uzbekhub.extensions import db
 
 
 def react(client, account, story_id, reaction="❤️"):
@@ -248,12 +250,16 @@ def test_the_viewers_list_is_404_to_everyone_but_the_owner(app, client, alice, b
     assert client.get(f"{ACTIVE}987654/viewers/", headers=alice.headers).status_code == 404
 
 
-def test_viewers_blocked_since_are_left_out(app, client, alice, bob, make_account):
+def test_viewers_blocked_or_deactivated_since_are_left_out(app, client, alice, bob, make_account):
     carol = make_account()
+    dave = make_account()
     story = new_story(client, alice)
-    view(client, bob, story["id"])
-    view(client, carol, story["id"])
+    for viewer in (bob, carol, dave):
+        view(client, viewer, story["id"])
     block(app, bob, alice)
+    with app.app_context():
+        db.session.get(User, dave.id).is_active = False
+        db.session.commit()
     rows = client.get(f"{ACTIVE}{story['id']}/viewers/", headers=alice.headers).get_json()
     assert [row["viewer"]["id"] for row in rows] == [carol.id]
 

@@ -201,6 +201,11 @@ def test_marked_ids_must_be_positive_integers(client, alice, value):
     assert "marked" in field_errors(response)
 
 
+def test_at_most_100_users_are_marked(client, alice):
+    response = create_story(client, alice, marked=[str(n) for n in range(1, 102)])
+    assert "marked" in field_errors(response)
+
+
 def test_the_marked_audience_needs_marked_users(client, alice):
     response = create_story(client, alice, audience="marked")
     assert "marked" in field_errors(response)
@@ -294,17 +299,25 @@ def test_the_owner_updates_caption_audience_and_marked_with_json(client, alice, 
     assert client.get(f"{ACTIVE}{story['id']}/", headers=alice.headers).get_json() == body
 
 
-def test_the_owner_updates_with_multipart_and_keeps_what_is_not_sent(client, alice, bob):
+def test_the_owner_updates_with_multipart_and_keeps_what_is_not_sent(
+    client, alice, bob, make_account
+):
+    carol = make_account()
     story = new_story(client, alice, caption="keep me", marked=[str(bob.id)])
+    url = f"{ACTIVE}{story['id']}/"
     response = client.patch(
-        f"{ACTIVE}{story['id']}/",
-        data={"audience": "marked"},
-        headers=alice.headers,
-        content_type="multipart/form-data",
+        url, data={"audience": "marked"}, headers=alice.headers, content_type="multipart/form-data"
     )
     assert response.status_code == 200
     body = response.get_json()
     assert (body["caption"], body["audience"], body["marked"]) == ("keep me", "marked", [bob.id])
+    response = client.patch(
+        url,
+        data={"marked": [str(carol.id), str(bob.id)]},
+        headers=alice.headers,
+        content_type="multipart/form-data",
+    )
+    assert response.get_json()["marked"] == sorted([bob.id, carol.id])
 
 
 @pytest.mark.parametrize("how", ["json", "multipart"])

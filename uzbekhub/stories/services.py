@@ -77,11 +77,11 @@ def visible_active_story(caller_id: int, story_id: int, *, details: bool = True)
     return story
 
 
-def owned_story(caller_id: int, story_id: int, *, active: bool) -> Story:
+def owned_story(caller_id: int, story_id: int, *, active: bool, details: bool = True) -> Story:
     """The caller's own active (or archived) story; 404 for anyone else's or the other kind."""
     state = Story.is_active if active else ~Story.is_active
     stmt = select(Story).where(Story.id == story_id, Story.owner_id == caller_id, state)
-    story = db.session.scalar(with_details(stmt))
+    story = db.session.scalar(with_details(stmt) if details else stmt)
     if story is None:
         raise NotFound()
     return story
@@ -214,7 +214,7 @@ def delete_active_story(caller_id: int, story_id: int) -> None:
 
 
 def delete_archived_story(caller_id: int, story_id: int) -> None:
-    remove_story(owned_story(caller_id, story_id, active=False))
+    remove_story(owned_story(caller_id, story_id, active=False, details=False))
 
 
 def remove_story(story: Story) -> None:
@@ -303,7 +303,7 @@ def story_viewers(caller_id: int, story_id: int, *, active: bool) -> Select:
 
     Users who are gone or blocked either way since are left out.
     """
-    story = owned_story(caller_id, story_id, active=active)
+    story = owned_story(caller_id, story_id, active=active, details=False)
     return (
         select(User, StoryView.viewed_at, StoryReaction.reaction)
         .select_from(StoryView)
