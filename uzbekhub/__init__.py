@@ -13,6 +13,7 @@ from uzbekhub.accounts import auth_routes
 from uzbekhub.accounts import routes as account_routes
 from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.cli import create_admin
+from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import render_migration_type
 from uzbekhub.common.http_headers import register_security_headers
 from uzbekhub.common.json import OrjsonProvider
@@ -23,9 +24,10 @@ from uzbekhub.common.smorest import is_form_request
 from uzbekhub.docs import docs_config, register_docs_assets
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
+from uzbekhub.stories import routes as story_routes
 
 MIB = 1024 * 1024
-BLUEPRINTS = (auth_routes.blp, account_routes.blp)
+BLUEPRINTS = (auth_routes.blp, account_routes.blp, story_routes.blp, comment_routes.blp)
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:

@@ -1,0 +1,1 @@
+"""The public comments app (spec: "Notifications API"): anonymous short comments."""

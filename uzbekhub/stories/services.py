@@ -1,0 +1,331 @@
+"""Story rules (DESIGN.md §4): who sees a story, expiry, marks, views and reactions."""
+
+from collections.abc import Iterable, Sequence
+
+import filetype
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, not_, or_, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased, joinedload, selectinload
+from werkzeug.datastructures import FileStorage
+
+from uzbekhub.accounts.models import User
+from uzbekhub.accounts.visibility import blocked_between, has_added_contact, visible_user
+from uzbekhub.common.db import utcnow
+from uzbekhub.common.media import (
+    clean_image,
+    delete_after_success,
+    detect_video,
+    read_upload,
+    store,
+)
+from uzbekhub.errors import Forbidden, NotFound, invalid
+from uzbekhub.extensions import db
+from uzbekhub.stories.models import Story, StoryMark, StoryReaction, StoryView
+
+MEDIA_FOLDER = "stories"
+NOT_MEDIA = "Upload an image (JPEG, PNG, GIF or WebP) or a video (MP4, WebM or MOV)."
+
+
+# --- who sees a story ----------------------------------------------------------------------------
+
+
+def visible_story(caller_id: int) -> ColumnElement[bool]:
+    """THE audience rule, as an SQL condition on Story: the stories the caller may see.
+
+    The owner always. Anyone else only if they may see the owner (active, not
+    blocked either way, public or having added the caller as a contact: see
+    accounts.visibility) and the audience admits them: `public` anyone,
+    `contact` the users the owner has added as contacts, `marked` the users
+    marked on the story. Expiry is a separate condition (`Story.is_active`).
+    """
+    owner = aliased(User)
+    audience_admits = or_(
+        Story.audience == "public",
+        and_(Story.audience == "contact", has_added_contact(Story.owner_id, caller_id)),
+        and_(
+            Story.audience == "marked",
+            exists().where(StoryMark.story_id == Story.id, StoryMark.user_id == caller_id),
+        ),
+    )
+    return or_(
+        Story.owner_id == caller_id,
+        and_(
+            exists().where(owner.id == Story.owner_id, visible_user(caller_id, owner)),
+            audience_admits,
+        ),
+    )
+
+
+def with_details(stmt: Select) -> Select:
+    """What a story answer shows besides its columns: the owner and the marked ids."""
+    return stmt.options(joinedload(Story.owner), selectinload(Story.marks))
+
+
+def fetch_stories(stmt: Select) -> Sequence[Story]:
+    return db.session.scalars(with_details(stmt)).all()
+
+
+def visible_active_story(caller_id: int, story_id: int, *, details: bool = True) -> Story:
+    """The active story `story_id` if the caller may see it; 404 otherwise.
+
+    Detail, update, delete, views and reactions all find their story here.
+    """
+    stmt = select(Story).where(Story.id == story_id, Story.is_active, visible_story(caller_id))
+    story = db.session.scalar(with_details(stmt) if details else stmt)
+    if story is None:
+        raise NotFound()
+    return story
+
+
+def owned_story(caller_id: int, story_id: int, *, active: bool, details: bool = True) -> Story:
+    """The caller's own active (or archived) story; 404 for anyone else's or the other kind."""
+    state = Story.is_active if active else ~Story.is_active
+    stmt = select(Story).where(Story.id == story_id, Story.owner_id == caller_id, state)
+    story = db.session.scalar(with_details(stmt) if details else stmt)
+    if story is None:
+        raise NotFound()
+    return story
+
+
+def own_active_stories(caller_id: int) -> Select:
+    """Oldest first: the order in which stories are played."""
+    return (
+        select(Story)
+        .where(Story.owner_id == caller_id, Story.is_active)
+        .order_by(Story.created_at, Story.id)
+    )
+
+
+def user_active_stories(caller_id: int, user_id: int) -> Select:
+    """A user's active stories that the caller may see; 404 when the user is not visible."""
+    visible = select(User.id).where(User.id == user_id, visible_user(caller_id))
+    if db.session.scalar(visible) is None:
+        raise NotFound()
+    return (
+        select(Story)
+        .where(Story.owner_id == user_id, Story.is_active, visible_story(caller_id))
+        .order_by(Story.created_at, Story.id)
+    )
+
+
+def archived_stories(caller_id: int) -> Select:
+    """Newest first."""
+    return (
+        select(Story)
+        .where(Story.owner_id == caller_id, ~Story.is_active)
+        .order_by(Story.created_at.desc(), Story.id.desc())
+    )
+
+
+def load_story(story_id: int) -> Story:
+    return db.session.scalar(with_details(select(Story).where(Story.id == story_id)))
+
+
+# --- creating and changing stories ---------------------------------------------------------------
+
+
+def save_story_media(upload: FileStorage) -> str:
+    """A video (mp4, webm, mov) or an image, recognised by content; returns the stored path."""
+    data = read_upload(upload, "media")
+    video_ext = detect_video(data)
+    if video_ext is not None:
+        return store(data, MEDIA_FOLDER, video_ext)
+    if not filetype.is_image(data[:8192]):
+        raise invalid("media", NOT_MEDIA)
+    image, ext = clean_image(data, "media")
+    return store(image, MEDIA_FOLDER, ext)
+
+
+def markable_users(owner_id: int, user_ids: Iterable[int]) -> list[int]:
+    """The ids, without repeats; 400 on `marked` unless each is an active user not blocked
+    either way (and not the owner)."""
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return []
+    found = set(
+        db.session.scalars(
+            select(User.id).where(
+                User.id.in_(wanted),
+                User.id != owner_id,
+                User.is_active == true(),
+                not_(blocked_between(User.id, owner_id)),
+            )
+        )
+    )
+    refused = [user_id for user_id in wanted if user_id not in found]
+    if refused:
+        listed = ", ".join(str(user_id) for user_id in refused)
+        raise invalid("marked", f"These users cannot be marked: {listed}.")
+    return wanted
+
+
+def require_marks_for_audience(audience: str, marked: list[int]) -> None:
+    if audience == "marked" and not marked:
+        raise invalid("marked", "Mark at least one user for the 'marked' audience.")
+
+
+def create_story(
+    owner_id: int, media: FileStorage, caption: str, audience: str, marked: list[int]
+) -> Story:
+    marked = markable_users(owner_id, marked)
+    require_marks_for_audience(audience, marked)
+    now = utcnow()
+    story = Story(
+        owner_id=owner_id,
+        media=save_story_media(media),
+        caption=caption,
+        audience=audience,
+        created_at=now,
+        updated_at=now,
+        marks=[StoryMark(user_id=user_id) for user_id in marked],
+    )
+    db.session.add(story)
+    db.session.commit()
+    return load_story(story.id)
+
+
+def owner_only(story: Story, caller_id: int) -> None:
+    if story.owner_id != caller_id:
+        raise Forbidden("Only the owner may change or delete a story.")
+
+
+def update_story(caller_id: int, story_id: int, changes: dict) -> Story:
+    story = visible_active_story(caller_id, story_id)
+    owner_only(story, caller_id)
+    if "marked" in changes:
+        current = {mark.user_id: mark for mark in story.marks}
+        story.marks = [
+            current.get(user_id) or StoryMark(user_id=user_id)
+            for user_id in markable_users(caller_id, changes["marked"])
+        ]
+    require_marks_for_audience(changes.get("audience", story.audience), story.marked)
+    for field in ("caption", "audience"):
+        if field in changes:
+            setattr(story, field, changes[field])
+    story.updated_at = utcnow()
+    db.session.commit()
+    return load_story(story.id)
+
+
+def delete_active_story(caller_id: int, story_id: int) -> None:
+    story = visible_active_story(caller_id, story_id, details=False)
+    owner_only(story, caller_id)
+    remove_story(story)
+
+
+def delete_archived_story(caller_id: int, story_id: int) -> None:
+    remove_story(owned_story(caller_id, story_id, active=False, details=False))
+
+
+def remove_story(story: Story) -> None:
+    # SQLite enforces ON DELETE CASCADE only with a pragma; deleting the children here
+    # keeps orphans from outliving their story (and reappearing on a reused id) anywhere.
+    for model in (StoryMark, StoryView, StoryReaction):
+        db.session.execute(delete(model).where(model.story_id == story.id))
+    db.session.execute(delete(Story).where(Story.id == story.id))
+    delete_after_success(story.media)
+    db.session.commit()
+
+
+# --- views and reactions -------------------------------------------------------------------------
+
+
+def insert_once(model, **values):
+    """Insert a row unless a unique constraint already holds one: the new row, or None.
+
+    One statement, race-free on both backends (INSERT ... ON CONFLICT DO NOTHING).
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model)
+    return db.session.scalar(stmt)
+
+
+def record_view(caller_id: int, story_id: int) -> StoryView:
+    """The caller has viewed a story they may see: once per user and story."""
+    story = visible_active_story(caller_id, story_id, details=False)
+    if story.owner_id == caller_id:
+        raise invalid("story", "Your own story's views are not recorded.")
+    view = insert_once(StoryView, story_id=story.id, viewer_id=caller_id)
+    if view is None:
+        raise invalid("story", "You have already viewed this story.")
+    db.session.commit()
+    return view
+
+
+def react(caller_id: int, story_id: int, reaction: str) -> StoryReaction:
+    """React once to a story the caller may see; reacting counts as viewing it."""
+    story = visible_active_story(caller_id, story_id, details=False)
+    if story.owner_id == caller_id:
+        raise invalid("story", "You cannot react to your own story.")
+    created = insert_once(StoryReaction, story_id=story.id, user_id=caller_id, reaction=reaction)
+    if created is None:
+        raise invalid("story", "You have already reacted to this story.")
+    insert_once(StoryView, story_id=story.id, viewer_id=caller_id)
+    db.session.commit()
+    return created
+
+
+def own_reaction(caller_id: int, reaction_id: int) -> StoryReaction:
+    """The caller's reaction; 403 for the story's owner (who sees it), 404 for anyone else."""
+    row = db.session.execute(
+        select(StoryReaction, Story.owner_id)
+        .join(Story, Story.id == StoryReaction.story_id)
+        .where(StoryReaction.id == reaction_id)
+    ).first()
+    if row is None:
+        raise NotFound()
+    reaction, story_owner_id = row
+    if reaction.user_id == caller_id:
+        return reaction
+    if story_owner_id == caller_id:
+        raise Forbidden("Only the user who reacted may change or delete a reaction.")
+    raise NotFound()
+
+
+def update_reaction(caller_id: int, reaction_id: int, text: str) -> StoryReaction:
+    """Changing a reaction is reacting again: the story must still be active and visible."""
+    reaction = own_reaction(caller_id, reaction_id)
+    visible_active_story(caller_id, reaction.story_id, details=False)
+    reaction.reaction = text
+    db.session.commit()
+    return reaction
+
+
+def delete_reaction(caller_id: int, reaction_id: int) -> None:
+    """Taking one's reaction back is always allowed."""
+    db.session.delete(own_reaction(caller_id, reaction_id))
+    db.session.commit()
+
+
+def story_viewers(caller_id: int, story_id: int, *, active: bool) -> Select:
+    """Who viewed the caller's story, when, and their reaction; newest view first.
+
+    Users who are gone or blocked either way since are left out.
+    """
+    story = owned_story(caller_id, story_id, active=active, details=False)
+    return (
+        select(User, StoryView.viewed_at, StoryReaction.reaction)
+        .select_from(StoryView)
+        .join(User, User.id == StoryView.viewer_id)
+        .outerjoin(
+            StoryReaction,
+            and_(
+                StoryReaction.story_id == StoryView.story_id,
+                StoryReaction.user_id == StoryView.viewer_id,
+            ),
+        )
+        .where(
+            StoryView.story_id == story.id,
+            User.is_active == true(),
+            not_(blocked_between(User.id, caller_id)),
+        )
+        .order_by(StoryView.viewed_at.desc(), StoryView.id.desc())
+    )
+
+
+def fetch_viewers(stmt: Select) -> list[dict]:
+    return [
+        {"viewer": user, "viewed_at": viewed_at, "reaction": reaction}
+        for user, viewed_at, reaction in db.session.execute(stmt)
+    ]
