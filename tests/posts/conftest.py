@@ -83,11 +83,22 @@ def staff(make_account):
 def make_post(app):
     """Posts made straight in the database, with optional images, likes, comments, views."""
 
-    def make(owner: Account, content="A post", *, images=0, likers=(), commenters=(), viewers=(), **fields):
+    def make(
+        owner: Account,
+        content="A post",
+        *,
+        images=0,
+        likers=(),
+        commenters=(),
+        viewers=(),
+        **fields,
+    ):
         with app.app_context():
             post = Post(id=new_uuid(), owner_id=owner.id, content=content, **fields)
             post.images = [
-                PostImage(id=new_uuid(), image=f"posts/images/fake-{uuid.uuid4().hex}.png", position=i)
+                PostImage(
+                    id=new_uuid(), image=f"posts/images/fake-{uuid.uuid4().hex}.png", position=i
+                )
                 for i in range(images)
             ]
             db.session.add(post)
