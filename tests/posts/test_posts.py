@@ -180,6 +180,39 @@ def test_a_non_image_file_is_400_and_leaves_no_file_and_no_post(app, client, ali
     assert count_rows(app, PostImage) == 0
 
 
+def test_an_image_over_the_upload_limit_is_413_and_stores_nothing(app, client, alice):
+    big = png(size=(64, 64)) + b"\0" * 4096  # trailing bytes count towards the size
+    before = stored_images(app)
+    limit = app.config["MAX_UPLOAD_MB"]
+    app.config["MAX_UPLOAD_MB"] = 4096 / (1024 * 1024)
+    try:
+        data = {"content": "Too big", "images": [image_part(), image_part(big)]}
+        response = client.post(
+            POSTS, data=data, headers=alice.headers, content_type="multipart/form-data"
+        )
+    finally:
+        app.config["MAX_UPLOAD_MB"] = limit
+    assert response.status_code == 413
+    assert set(response.get_json()) == {"error"}
+    assert stored_images(app) == before
+    assert count_rows(app, Post) == 0
+
+
+def test_a_decompression_bomb_is_400(app, client, alice):
+    bomb = io.BytesIO()
+    Image.new("1", (10_000, 5_000)).save(bomb, format="PNG")
+    before = stored_images(app)
+    response = client.post(
+        POSTS,
+        data={"images": [image_part(bomb.getvalue(), "bomb.png")]},
+        headers=alice.headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "images" in field_errors(response)
+    assert stored_images(app) == before
+
+
 def test_a_text_part_named_images_is_400(client, alice):
     response = client.post(
         POSTS,
