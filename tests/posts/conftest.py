@@ -3,6 +3,7 @@
 import io
 import os
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,10 @@ def png(color=(200, 30, 30), size=(8, 8)) -> bytes:
 def image_part(data: bytes | None = None, name: str = "photo.png"):
     """A multipart file part for the test client."""
     return (io.BytesIO(data if data is not None else png()), name)
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def field_errors(response) -> dict:
