@@ -24,10 +24,17 @@ from uzbekhub.common.smorest import is_form_request
 from uzbekhub.docs import docs_config, register_docs_assets
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
+from uzbekhub.posts import routes as post_routes
 from uzbekhub.stories import routes as story_routes
 
 MIB = 1024 * 1024
-BLUEPRINTS = (auth_routes.blp, account_routes.blp, story_routes.blp, comment_routes.blp)
+BLUEPRINTS = (
+    auth_routes.blp,
+    account_routes.blp,
+    post_routes.blp,
+    story_routes.blp,
+    comment_routes.blp,
+)
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:

@@ -7,7 +7,7 @@ STORY_TTL_HOURS, so (owner_id, created_at) is indexed for the active and
 archive lists.
 
 Revision ID: 0003_stories_comments
-Revises: ec9ea06f5c01
+Revises: 0002_posts
 Create Date: 2026-11-27 14:31:54.831625
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_stories_comments'
-down_revision = 'ec9ea06f5c01'
+down_revision = '0002_posts'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Posts: the feed, images, likes, comments and views (spec: Posts 1-14)."""

@@ -1,0 +1,183 @@
+"""Posts API (spec: Posts 1-14): the feed, posts, likes, comments and views."""
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from uzbekhub.common.errors_doc import AuthErrorSchema
+from uzbekhub.common.pagination import ArrayArgsSchema, PageArgsSchema, array_page, page_envelope
+from uzbekhub.common.smorest import Blueprint
+from uzbekhub.posts import services
+from uzbekhub.posts.models import PostComment, PostLike, PostView
+from uzbekhub.posts.schemas import (
+    CommentCreateSchema,
+    CommentSchema,
+    CommentUpdateSchema,
+    LikeSchema,
+    PostCreateSchema,
+    PostPageSchema,
+    PostQueryArgsSchema,
+    PostRefSchema,
+    PostSchema,
+    PostUpdateSchema,
+    ViewSchema,
+)
+
+blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Posts")
+
+# Documented answers besides the schema's: objects hidden from the caller, and
+# objects the caller sees but may not change (DESIGN.md §6).
+not_found = blp.alt_response(404, response="NOT_FOUND")
+forbidden = blp.alt_response(403, schema=AuthErrorSchema, description="Not the owner")
+
+
+@blp.route("/post/")
+class PostViews(MethodView):
+    @blp.login_required
+    @blp.arguments(PostQueryArgsSchema, location="query")
+    @blp.response(200, PostPageSchema)
+    def get(self, args):
+        """The feed: posts the caller may see, newest first"""
+        stmt = services.feed(current_user.id, args.get("owner"))
+        return page_envelope(stmt, args, services.with_counts(current_user.id))
+
+    @blp.login_required
+    @blp.arguments(PostCreateSchema, location="body")
+    @blp.response(201, PostSchema)
+    def post(self, data):
+        """Create a post: text, up to ten images, or both"""
+        return services.create_post(current_user, data.get("content", ""), data["images"])
+
+
+@blp.route("/post/myposts/")
+class MyPostsView(MethodView):
+    @blp.login_required
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, PostPageSchema)
+    def get(self, args):
+        """The caller's own posts, newest first, inactive ones included"""
+        stmt = services.my_posts(current_user.id)
+        return page_envelope(stmt, args, services.with_counts(current_user.id))
+
+
+@blp.route("/post/<uuid:post_id>/")
+class PostByIdViews(MethodView):
+    @blp.login_required
+    @blp.response(200, PostSchema)
+    @not_found
+    def get(self, post_id):
+        """One post"""
+        return services.get_post(current_user.id, post_id)
+
+    @blp.login_required
+    @blp.arguments(PostUpdateSchema, location="body")
+    @blp.response(200, PostSchema)
+    @forbidden
+    @not_found
+    def patch(self, changes, post_id):
+        """Edit a post's content, add images or remove them (owner only)"""
+        return services.update_post(current_user, post_id, changes)
+
+    @blp.login_required
+    @blp.response(204)
+    @forbidden
+    @not_found
+    def delete(self, post_id):
+        """Delete a post with its likes, comments, views and images (owner or staff)"""
+        services.delete_post(current_user, post_id)
+
+
+@blp.route("/like/")
+class LikeViews(MethodView):
+    @blp.login_required
+    @blp.arguments(PostRefSchema, location="body")
+    @blp.response(201, LikeSchema)
+    def post(self, data):
+        """Like a post (once)"""
+        return services.like_post(current_user, data["post"])
+
+
+@blp.route("/like/<uuid:like_id>/")
+class LikeByIdViews(MethodView):
+    @blp.login_required
+    @blp.response(204)
+    @forbidden
+    @not_found
+    def delete(self, like_id):
+        """Take back one's like"""
+        services.unlike(current_user, like_id)
+
+
+@blp.route("/<uuid:post_id>/likes/")
+class PostLikesView(MethodView):
+    @blp.login_required
+    @blp.arguments(ArrayArgsSchema, location="query")
+    @blp.response(200, LikeSchema(many=True))
+    @not_found
+    def get(self, args, post_id):
+        """The likes of a post, newest first"""
+        stmt = services.entries_of(PostLike, current_user.id, post_id)
+        return array_page(stmt, args, services.with_owner(PostLike))
+
+
+@blp.route("/comment/")
+class CommentViews(MethodView):
+    @blp.login_required
+    @blp.arguments(CommentCreateSchema, location="body")
+    @blp.response(201, CommentSchema)
+    def post(self, data):
+        """Comment on a post, or reply to a comment of the same post"""
+        return services.add_comment(current_user, data)
+
+
+@blp.route("/comment/<uuid:comment_id>/")
+class CommentByIdViews(MethodView):
+    @blp.login_required
+    @blp.arguments(CommentUpdateSchema, location="body")
+    @blp.response(200, CommentSchema)
+    @forbidden
+    @not_found
+    def patch(self, data, comment_id):
+        """Edit one's comment"""
+        return services.edit_comment(current_user, comment_id, data["comment"])
+
+    @blp.login_required
+    @blp.response(204)
+    @forbidden
+    @not_found
+    def delete(self, comment_id):
+        """Delete a comment (its author or the post's owner)"""
+        services.delete_comment(current_user, comment_id)
+
+
+@blp.route("/<uuid:post_id>/comments/")
+class PostCommentsView(MethodView):
+    @blp.login_required
+    @blp.arguments(ArrayArgsSchema, location="query")
+    @blp.response(200, CommentSchema(many=True))
+    @not_found
+    def get(self, args, post_id):
+        """The comments of a post, oldest first"""
+        stmt = services.entries_of(PostComment, current_user.id, post_id)
+        return array_page(stmt, args, services.with_owner(PostComment))
+
+
+@blp.route("/views/")
+class ViewViews(MethodView):
+    @blp.login_required
+    @blp.arguments(PostRefSchema, location="body")
+    @blp.response(201, ViewSchema)
+    def post(self, data):
+        """Record that the caller has seen a post (once)"""
+        return services.record_view(current_user, data["post"])
+
+
+@blp.route("/<uuid:post_id>/views/")
+class PostViewsView(MethodView):
+    @blp.login_required
+    @blp.arguments(ArrayArgsSchema, location="query")
+    @blp.response(200, ViewSchema(many=True))
+    @not_found
+    def get(self, args, post_id):
+        """Who has seen a post, newest first"""
+        stmt = services.entries_of(PostView, current_user.id, post_id)
+        return array_page(stmt, args, services.with_owner(PostView))

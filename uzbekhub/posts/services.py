@@ -1,0 +1,360 @@
+"""The rules of posts: who sees a post and what hangs off it, who changes what.
+
+A post is visible to the caller when the caller owns it, or when it is active and
+its owner is visible to the caller (uzbekhub.accounts.visibility). Likes,
+comments and views are seen on visible posts only, and, except by the post's
+owner, not those of users blocked either way with the caller.
+"""
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
+from werkzeug.datastructures import FileStorage
+
+from uzbekhub.accounts.models import User
+from uzbekhub.accounts.visibility import blocked_between, is_blocked, visible_user
+from uzbekhub.common.db import new_uuid, utcnow
+from uzbekhub.common.media import delete_after_success, keep_created_files, save_image
+from uzbekhub.common.pagination import Fetch
+from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, invalid
+from uzbekhub.extensions import db
+from uzbekhub.posts.models import IMAGES_MAX, Post, PostComment, PostImage, PostLike, PostView
+from uzbekhub.posts.schemas import NOTHING_TO_POST
+
+IMAGE_FOLDER = "posts/images"
+Entry = type[PostLike] | type[PostComment] | type[PostView]
+
+
+def does_not_exist(value) -> str:
+    return f'Invalid pk "{value}" - object does not exist.'
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+
+def visible_post(caller_id: int) -> ColumnElement[bool]:
+    """Posts the caller may see; the statement must join the post's owner (`User`)."""
+    return or_(
+        Post.owner_id == caller_id,
+        and_(Post.is_active == true(), visible_user(caller_id, User)),
+    )
+
+
+def visible_posts(caller_id: int) -> Select:
+    return select(Post).join(Post.owner).where(visible_post(caller_id))
+
+
+def can_see_post(caller_id: int, post_id: uuid.UUID) -> bool:
+    stmt = select(Post.id).join(Post.owner).where(Post.id == post_id, visible_post(caller_id))
+    return db.session.scalar(stmt) is not None
+
+
+def post_or_404(caller_id: int, post_id: uuid.UUID) -> Post:
+    post = db.session.scalar(visible_posts(caller_id).where(Post.id == post_id))
+    if post is None:
+        raise NotFound()
+    return post
+
+
+def post_named_in_body(caller_id: int, post_id: uuid.UUID) -> Post:
+    """The post a like, comment or view names: 400 on `post` if the caller can't see it."""
+    post = db.session.scalar(visible_posts(caller_id).where(Post.id == post_id))
+    if post is None:
+        raise invalid("post", does_not_exist(post_id))
+    return post
+
+
+def visible_entry_owner(caller_id: int, post_owner_id: int) -> ColumnElement[bool]:
+    """Whose likes, comments and views on a visible post the caller sees (owner joined as User).
+
+    The post's owner sees everything on their post, so that they can moderate it.
+    """
+    if post_owner_id == caller_id:
+        return true()
+    return or_(
+        User.id == caller_id,
+        and_(User.is_active == true(), not_(blocked_between(User.id, caller_id))),
+    )
+
+
+def sees_entry_of(caller_id: int, post_owner_id: int, entry_owner_id: int) -> bool:
+    if caller_id in (post_owner_id, entry_owner_id):
+        return True
+    owner = db.session.get(User, entry_owner_id)
+    return owner is not None and owner.is_active and not is_blocked(owner.id, caller_id)
+
+
+# --- posts -----------------------------------------------------------------------------------
+
+
+def _newest_first(stmt: Select) -> Select:
+    return stmt.order_by(Post.created_at.desc(), Post.id.desc())
+
+
+def feed(caller_id: int, owner_id: int | None = None) -> Select:
+    """Active posts the caller may see, newest first, optionally of one owner."""
+    stmt = visible_posts(caller_id).where(Post.is_active == true())
+    if owner_id is not None:
+        stmt = stmt.where(Post.owner_id == owner_id)
+    return _newest_first(stmt)
+
+
+def my_posts(caller_id: int) -> Select:
+    """All of the caller's posts, inactive ones included."""
+    return _newest_first(select(Post).join(Post.owner).where(Post.owner_id == caller_id))
+
+
+def _count_of(model: Entry) -> ColumnElement[int]:
+    return (
+        select(func.count())
+        .select_from(model)
+        .where(model.post_id == Post.id)
+        .correlate(Post)
+        .scalar_subquery()
+    )
+
+
+def with_counts(caller_id: int) -> Fetch:
+    """Load posts with owner, images, counts and `is_liked`: three statements for any page."""
+
+    def fetch(stmt: Select) -> Sequence[Post]:
+        liked = exists().where(PostLike.post_id == Post.id, PostLike.owner_id == caller_id)
+        stmt = stmt.add_columns(
+            _count_of(PostLike), _count_of(PostComment), _count_of(PostView), liked
+        ).options(contains_eager(Post.owner), selectinload(Post.images))
+        posts = []
+        for post, likes, comments, views, is_liked in db.session.execute(stmt):
+            post.like_count, post.comment_count, post.view_count = likes, comments, views
+            post.is_liked = bool(is_liked)
+            posts.append(post)
+        return posts
+
+    return fetch
+
+
+def get_post(caller_id: int, post_id: uuid.UUID) -> Post:
+    """One visible post as the API shows it, or 404."""
+    found = with_counts(caller_id)(visible_posts(caller_id).where(Post.id == post_id))
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+def _post_to_change(caller: User, post_id: uuid.UUID, *, staff_may: bool = False) -> Post:
+    """The post if the caller may change it; 403 if they only see it, 404 otherwise."""
+    post = db.session.scalar(
+        select(Post).where(Post.id == post_id).with_for_update().options(selectinload(Post.images))
+    )
+    if post is None:
+        raise NotFound()
+    if post.owner_id == caller.id or (staff_may and caller.is_staff):
+        return post
+    if can_see_post(caller.id, post.id):
+        raise Forbidden()
+    raise NotFound()
+
+
+def _stored_images(uploads: list[FileStorage], first_position: int) -> list[PostImage]:
+    return [
+        PostImage(
+            id=new_uuid(),
+            image=save_image(upload, IMAGE_FOLDER, "images"),
+            position=first_position + offset,
+        )
+        for offset, upload in enumerate(uploads)
+    ]
+
+
+def create_post(caller: User, content: str, uploads: list[FileStorage]) -> Post:
+    post = Post(id=new_uuid(), owner_id=caller.id, content=content)
+    post.images = _stored_images(uploads, 0)
+    db.session.add(post)
+    db.session.commit()
+    keep_created_files()
+    return get_post(caller.id, post.id)
+
+
+def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
+    """Edit content, add images and remove images; only the owner may."""
+    post = _post_to_change(caller, post_id)
+    current = {image.id: image for image in post.images}
+    removing = set(changes.get("remove_images", ()))
+    unknown = [str(image_id) for image_id in removing if image_id not in current]
+    if unknown:
+        raise invalid("remove_images", does_not_exist(", ".join(sorted(unknown))))
+    adding = changes.get("images", [])
+    kept = len(current) - len(removing)
+    if kept + len(adding) > IMAGES_MAX:
+        raise invalid("images", f"A post may have at most {IMAGES_MAX} images.")
+    content = changes.get("content", post.content)
+    if not content and kept + len(adding) == 0:
+        raise invalid("content", NOTHING_TO_POST)
+
+    next_position = max((image.position for image in post.images), default=-1) + 1
+    for image_id in removing:
+        delete_after_success(current[image_id].image)
+        post.images.remove(current[image_id])
+    post.images.extend(_stored_images(adding, next_position))
+    post.content = content
+    post.is_edited = True
+    post.updated_at = utcnow()
+    db.session.commit()
+    keep_created_files()
+    return get_post(caller.id, post.id)
+
+
+def delete_post(caller: User, post_id: uuid.UUID) -> None:
+    """The owner or staff delete a post, with everything on it and its stored images."""
+    post = _post_to_change(caller, post_id, staff_may=True)
+    for image in post.images:
+        delete_after_success(image.image)
+    # Explicit, so that it holds whether or not the database enforces ON DELETE CASCADE.
+    for model in (PostLike, PostView, PostComment, PostImage):
+        db.session.execute(delete(model).where(model.post_id == post.id))
+    db.session.execute(delete(Post).where(Post.id == post.id))
+    db.session.commit()
+
+
+# --- likes, comments, views ------------------------------------------------------------------
+
+
+def entries_of(model: Entry, caller_id: int, post_id: uuid.UUID) -> Select:
+    """The likes, comments or views of a visible post that the caller sees (404 otherwise).
+
+    Comments read oldest first, as a conversation; likes and views newest first.
+    """
+    post = post_or_404(caller_id, post_id)
+    stmt = (
+        select(model)
+        .join(model.owner)
+        .where(model.post_id == post.id, visible_entry_owner(caller_id, post.owner_id))
+    )
+    if model is PostComment:
+        return stmt.order_by(model.created_at, model.id)
+    return stmt.order_by(model.created_at.desc(), model.id.desc())
+
+
+def with_owner(model: Entry) -> Fetch:
+    def fetch(stmt: Select) -> Sequence:
+        return db.session.scalars(stmt.options(contains_eager(model.owner))).all()
+
+    return fetch
+
+
+def _load_entry(model: Entry, entry_id: uuid.UUID):
+    stmt = (
+        select(model)
+        .join(model.owner)
+        .where(model.id == entry_id)
+        .options(contains_eager(model.owner))
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalar(stmt)
+
+
+def _entry_to_change(model: Entry, caller: User, entry_id: uuid.UUID, *, post_owner_may=False):
+    """The entry if the caller may change it; 403 if they only see it, 404 otherwise."""
+    entry = db.session.get(model, entry_id)
+    if entry is None:
+        raise NotFound()
+    post = post_or_404(caller.id, entry.post_id)
+    if entry.owner_id == caller.id or (post_owner_may and post.owner_id == caller.id):
+        return entry
+    if sees_entry_of(caller.id, post.owner_id, entry.owner_id):
+        raise Forbidden()
+    raise NotFound()
+
+
+def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, duplicate: str):
+    """Likes and views are unique per user and post; the database settles races."""
+    post = post_named_in_body(caller.id, post_id)
+    taken = select(model.id).where(model.post_id == post.id, model.owner_id == caller.id)
+    if db.session.scalar(taken) is not None:
+        raise invalid(NON_FIELD, duplicate)
+    entry = model(id=new_uuid(), owner_id=caller.id, post_id=post.id)
+    db.session.add(entry)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if db.session.scalar(taken) is not None:
+            raise invalid(NON_FIELD, duplicate) from None
+        raise invalid("post", does_not_exist(post_id)) from None
+    return _load_entry(model, entry.id)
+
+
+def like_post(caller: User, post_id: uuid.UUID) -> PostLike:
+    return _record_once(PostLike, caller, post_id, "You have already liked this post.")
+
+
+def unlike(caller: User, like_id: uuid.UUID) -> None:
+    like = _entry_to_change(PostLike, caller, like_id)
+    db.session.delete(like)
+    db.session.commit()
+
+
+def record_view(caller: User, post_id: uuid.UUID) -> PostView:
+    return _record_once(PostView, caller, post_id, "You have already viewed this post.")
+
+
+def _check_reply_target(caller_id: int, post: Post, reply_to: uuid.UUID) -> None:
+    row = db.session.execute(
+        select(PostComment, Post.owner_id)
+        .join(Post, PostComment.post_id == Post.id)
+        .join(Post.owner)
+        .where(PostComment.id == reply_to, visible_post(caller_id))
+    ).first()
+    if row is None or not sees_entry_of(caller_id, row.owner_id, row.PostComment.owner_id):
+        raise invalid("reply_to", does_not_exist(reply_to))
+    if row.PostComment.post_id != post.id:
+        raise invalid("reply_to", "A reply must answer a comment of the same post.")
+
+
+def add_comment(caller: User, data: dict) -> PostComment:
+    post = post_named_in_body(caller.id, data["post"])
+    if data["reply_to"] is not None:
+        _check_reply_target(caller.id, post, data["reply_to"])
+    comment = PostComment(
+        id=new_uuid(),
+        owner_id=caller.id,
+        post_id=post.id,
+        comment=data["comment"],
+        reply_to_id=data["reply_to"],
+    )
+    db.session.add(comment)
+    db.session.commit()
+    return _load_entry(PostComment, comment.id)
+
+
+def edit_comment(caller: User, comment_id: uuid.UUID, text: str) -> PostComment:
+    comment = _entry_to_change(PostComment, caller, comment_id)
+    comment.comment = text
+    comment.is_edited = True
+    comment.updated_at = utcnow()
+    db.session.commit()
+    return _load_entry(PostComment, comment.id)
+
+
+def delete_comment(caller: User, comment_id: uuid.UUID) -> None:
+    """The comment's author or the post's owner delete it; its replies stay, answering nothing."""
+    comment = _entry_to_change(PostComment, caller, comment_id, post_owner_may=True)
+    db.session.execute(
+        update(PostComment).where(PostComment.reply_to_id == comment.id).values(reply_to_id=None)
+    )
+    db.session.delete(comment)
+    db.session.commit()
