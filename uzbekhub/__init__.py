@@ -9,11 +9,17 @@ from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
-from uzbekhub.accounts import auth_routes
+from uzbekhub.accounts import (
+    admin_routes,
+    auth_routes,
+    discovery_routes,
+    location_routes,
+    social_routes,
+)
 from uzbekhub.accounts import routes as account_routes
 from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.cli import create_admin
-from uzbekhub.common.db import render_migration_type
+from uzbekhub.common.db import enforce_sqlite_foreign_keys, render_migration_type
 from uzbekhub.common.json import OrjsonProvider
 from uzbekhub.common.media import register_media
 from uzbekhub.common.ratelimit import register_limiter
@@ -24,7 +30,14 @@ from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 
 MIB = 1024 * 1024
-BLUEPRINTS = (auth_routes.blp, account_routes.blp)
+BLUEPRINTS = (
+    auth_routes.blp,
+    account_routes.blp,
+    discovery_routes.blp,
+    location_routes.blp,
+    social_routes.blp,
+    admin_routes.blp,
+)
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:
@@ -72,6 +85,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    enforce_sqlite_foreign_keys()
     db.init_app(app)
     migrate.init_app(
         app, db, compare_type=True, render_as_batch=True, render_item=render_migration_type
