@@ -346,3 +346,22 @@ def test_malformed_delete_codes_are_400(client, alice):
 def test_delete_needs_a_token(client):
     assert client.post(DELETE, json={"password": "whatever-1"}).status_code == 401
     assert client.post(DELETE_CONFIRM, json={"code": "12345"}).status_code == 401
+
+
+def test_other_domains_hear_of_a_deletion_before_it_happens(
+    app, client, alice, mail_catcher, monkeypatch
+):
+    from uzbekhub.accounts import services
+
+    heard = []
+
+    def hook(user_id):
+        with_row = db.session.get(User, user_id) is not None
+        heard.append((user_id, with_row))
+
+    monkeypatch.setattr(services, "_deletion_hooks", [])
+    services.on_user_deleted(hook)
+    request_deletion(client, alice)
+    code = mail_catcher.code_for(alice.email)
+    client.post(DELETE_CONFIRM, json={"code": code}, headers=alice.headers)
+    assert heard == [(alice.id, True)]

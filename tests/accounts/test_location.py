@@ -212,3 +212,12 @@ def test_location_needs_a_token(client):
 
 def test_location_has_no_get(client, alice):
     assert client.get(LOCATION, headers=alice.headers).status_code == 405
+
+
+def test_two_racing_creates_leave_one_location_and_a_400(app, client, alice, monkeypatch):
+    """The second request passed the existence check before the first wrote: the DB decides."""
+    client.post(LOCATION, json={"lat": 41.3, "long": 69.2}, headers=alice.headers)
+    monkeypatch.setattr("uzbekhub.accounts.location_services.own_location", lambda user: None)
+    response = client.post(LOCATION, json={"lat": 40.0, "long": 70.0}, headers=alice.headers)
+    assert "non_field_errors" in field_errors(response)
+    assert stored_location(app, alice.id).lat == 41.3
