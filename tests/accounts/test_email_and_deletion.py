@@ -365,3 +365,13 @@ def test_other_domains_hear_of_a_deletion_before_it_happens(
     code = mail_catcher.code_for(alice.email)
     client.post(DELETE_CONFIRM, json={"code": code}, headers=alice.headers)
     assert heard == [(alice.id, True)]
+
+
+def test_code_confirmations_are_throttled(app, client, alice, throttled, monkeypatch):
+    monkeypatch.setitem(app.config, "THROTTLE_CODE_CONFIRM", "2/minute")
+    for _ in range(2):
+        client.post(DELETE_CONFIRM, json={"code": "12345"}, headers=alice.headers)
+    response = client.post(CHANGE_EMAIL_CONFIRM, json={"code": "12345"}, headers=alice.headers)
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert user_row(app, alice.id) is not None

@@ -10,6 +10,13 @@ USERNAME_RE = re.compile(r"^(?=.{4,25}$)(?![._])(?!.*[._]{2})[A-Za-z0-9._]+(?<![
 USERNAME_RULE = (
     "4-25 characters: letters, digits, '.' and '_', not at the start or end and never two in a row."
 )
+USERNAME_TAKEN = "A user with that username already exists."
+PHONE_RE = re.compile(r"^\+?[0-9]{7,15}$")
+PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+COORDINATE_DECIMALS = 6  # about 0.1 m
+MAX_NEARBY_KM = 100
+DISTANCE_RE = re.compile(r"^(?:\d{1,10}(?:\.\d{0,10})?|\.\d{1,10})$")
+DISTANCE_RULE = f"Enter a distance in kilometres, greater than 0 and at most {MAX_NEARBY_KM}."
 
 
 def normalise_email(value: str) -> str:
@@ -49,15 +56,6 @@ class CodeField(ma.fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-USERNAME_TAKEN = "A user with that username already exists."
-PHONE_RE = re.compile(r"^\+?[0-9]{7,15}$")
-PHONE_SEPARATORS = re.compile(r"[\s\-().]")
-COORDINATE_DECIMALS = 6  # about 0.1 m
-MAX_NEARBY_KM = 100
-DISTANCE_RE = re.compile(r"^(?:\d{1,10}(?:\.\d{0,10})?|\.\d{1,10})$")
-DISTANCE_RULE = f"Enter a distance in kilometres, greater than 0 and at most {MAX_NEARBY_KM}."
 
 
 class PhoneField(ma.fields.String):
