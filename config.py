@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+GEOCODERS = ("offline", "nominatim")
 
 
 class ConfigError(RuntimeError):
@@ -79,6 +80,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "NOMINATIM_DOMAIN": env.get("NOMINATIM_DOMAIN") or "nominatim.openstreetmap.org",
         "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT") or "uzbekhub",
         "GEOCODER_TIMEOUT": _float(env, "GEOCODER_TIMEOUT", 5),
+        # OSM's Nominatim usage policy: at most one request per second.
+        "GEOCODER_MIN_DELAY": _float(env, "GEOCODER_MIN_DELAY", 1),
         # Relative paths (the defaults included) resolve against the instance folder.
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or "media",
         "MEDIA_URL": "/" + (env.get("MEDIA_URL") or "/media/").strip("/") + "/",
@@ -102,6 +105,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "PASSWORD_HASH_MEMORY_KIB": _int(env, "PASSWORD_HASH_MEMORY_KIB", 65536),
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
     }
+    if cfg["GEOCODER"] not in GEOCODERS:
+        choices = ", ".join(GEOCODERS)
+        raise ConfigError(f"GEOCODER must be one of {choices}, got {cfg['GEOCODER']!r}")
     if production:
         check_production(cfg)
     return cfg

@@ -9,12 +9,18 @@ from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
-from uzbekhub.accounts import auth_routes
+from uzbekhub.accounts import (
+    admin_routes,
+    auth_routes,
+    discovery_routes,
+    location_routes,
+    social_routes,
+)
 from uzbekhub.accounts import routes as account_routes
 from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.cli import create_admin
 from uzbekhub.comments import routes as comment_routes
-from uzbekhub.common.db import render_migration_type
+from uzbekhub.common.db import enforce_sqlite_foreign_keys, render_migration_type
 from uzbekhub.common.http_headers import register_security_headers
 from uzbekhub.common.json import OrjsonProvider
 from uzbekhub.common.media import register_media
@@ -31,6 +37,10 @@ MIB = 1024 * 1024
 BLUEPRINTS = (
     auth_routes.blp,
     account_routes.blp,
+    discovery_routes.blp,
+    location_routes.blp,
+    social_routes.blp,
+    admin_routes.blp,
     post_routes.blp,
     story_routes.blp,
     comment_routes.blp,
@@ -83,6 +93,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    enforce_sqlite_foreign_keys()
     db.init_app(app)
     migrate.init_app(
         app, db, compare_type=True, render_as_batch=True, render_item=render_migration_type

@@ -1,24 +1,25 @@
-"""The caller's account: profile (more endpoints arrive with the accounts issue)."""
+"""The caller's own account: profile, username check, email change, deletion, status."""
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from uzbekhub.accounts.models import User
-from uzbekhub.accounts.schemas import ProfileSchema
+from uzbekhub.accounts import profile_services, status_services
+from uzbekhub.accounts.route_docs import NOT_FOUND, THROTTLED, TOO_LARGE
+from uzbekhub.accounts.schemas import (
+    ChangeEmailSchema,
+    CodeSchema,
+    CurrentPasswordSchema,
+    ProfileSchema,
+    ProfileUpdateSchema,
+    StatusSchema,
+    UsernameAvailabilitySchema,
+    UsernameQuerySchema,
+)
+from uzbekhub.common.ratelimit import throttle
+from uzbekhub.common.schemas import MessageSchema
 from uzbekhub.common.smorest import Blueprint
-from uzbekhub.extensions import db
 
 blp = Blueprint("account", __name__, url_prefix="/api/accounts/account", description="Accounts")
-
-
-def load_profile(user_id: int) -> User:
-    return db.session.scalar(
-        select(User)
-        .where(User.id == user_id)
-        .options(selectinload(User.location), selectinload(User.status))
-    )
 
 
 @blp.route("/profile/")
@@ -27,4 +28,104 @@ class ProfileView(MethodView):
     @blp.response(200, ProfileSchema)
     def get(self):
         """The caller's own profile"""
-        return load_profile(current_user.id)
+        return profile_services.load_profile(current_user.id)
+
+    @blp.login_required
+    @blp.arguments(ProfileUpdateSchema, location="body")
+    @blp.response(200, ProfileSchema)
+    @blp.doc(responses=TOO_LARGE)
+    def patch(self, changes):
+        """Update the profile (multipart for `profile_picture`, or JSON).
+
+        A new `password` revokes every token of the account, the one of this
+        request included: sign in again with the new password.
+        """
+        profile_services.update_profile(current_user, changes)
+        return profile_services.load_profile(current_user.id)
+
+
+@blp.route("/check/username/", methods=["GET"])
+@blp.login_required
+@blp.arguments(UsernameQuerySchema, location="query")
+@blp.response(200, UsernameAvailabilitySchema)
+def check_username(args):
+    """Whether a username is valid and free (the caller's own counts as free)"""
+    return {"available": profile_services.username_available(args["username"], current_user)}
+
+
+@blp.route("/change-email/", methods=["POST"])
+@blp.login_required
+@blp.arguments(ChangeEmailSchema)
+@blp.response(200, MessageSchema)
+def change_email(data):
+    """Mail a 5-digit code to the new address (the current password is required)"""
+    profile_services.request_email_change(current_user, data["new_email"], data["password"])
+    return {
+        "message": "A verification code has been sent to your new email address "
+        "to update your email."
+    }
+
+
+@blp.route("/change-email/confirm/", methods=["POST"])
+@throttle("code_confirm")
+@blp.login_required
+@blp.arguments(CodeSchema)
+@blp.response(200, MessageSchema)
+@blp.doc(responses=THROTTLED)
+def change_email_confirm(data):
+    """Confirm the caller's own email change with the mailed code"""
+    profile_services.confirm_email_change(current_user, data["code"])
+    return {"message": "Email successfully updated"}
+
+
+@blp.route("/delete/", methods=["POST"])
+@blp.login_required
+@blp.arguments(CurrentPasswordSchema)
+@blp.response(200, MessageSchema)
+def delete_account(data):
+    """Mail a 5-digit code that confirms the deletion (the password is required)"""
+    profile_services.request_account_deletion(current_user, data["password"])
+    return {"message": "Verification code sent to email"}
+
+
+@blp.route("/delete/confirm/", methods=["POST"])
+@throttle("code_confirm")
+@blp.login_required
+@blp.arguments(CodeSchema)
+@blp.response(204)
+@blp.doc(responses=THROTTLED)
+def delete_account_confirm(data):
+    """Delete the caller's account for good, with the mailed code"""
+    profile_services.confirm_account_deletion(current_user, data["code"])
+
+
+@blp.route("/status/")
+class StatusViews(MethodView):
+    @blp.login_required
+    @blp.response(200, StatusSchema)
+    @blp.doc(responses=NOT_FOUND)
+    def get(self):
+        """The caller's status (404 when none is set)"""
+        return status_services.own_status(current_user)
+
+    @blp.login_required
+    @blp.arguments(StatusSchema)
+    @blp.response(201, StatusSchema)
+    def post(self, data):
+        """Set a status (400 when one is set already)"""
+        return status_services.create_status(current_user, data["content"])
+
+    @blp.login_required
+    @blp.arguments(StatusSchema)
+    @blp.response(200, StatusSchema)
+    @blp.doc(responses=NOT_FOUND)
+    def put(self, data):
+        """Change the status"""
+        return status_services.update_status(current_user, data["content"])
+
+    @blp.login_required
+    @blp.response(204)
+    @blp.doc(responses=NOT_FOUND)
+    def delete(self):
+        """Remove the status"""
+        status_services.delete_status(current_user)

@@ -1,7 +1,15 @@
 import marshmallow as ma
 
-from uzbekhub.accounts.fields import CodeField, EmailField, PasswordField
-from uzbekhub.common.schemas import MediaUrl, Schema, UtcDateTime
+from uzbekhub.accounts.fields import (
+    CodeField,
+    CoordinateField,
+    DistanceField,
+    EmailField,
+    PasswordField,
+    PhoneField,
+    UsernameField,
+)
+from uzbekhub.common.schemas import File, MediaUrl, Schema, StrippedString, UtcDateTime
 
 
 class UserBriefSchema(Schema):
@@ -69,10 +77,12 @@ class RefreshSchema(Schema):
 
 
 class LocationSchema(Schema):
+    """The caller's own location, exact coordinates included (only ever shown to its owner)."""
+
     id = ma.fields.Integer(dump_only=True)
     owner = ma.fields.Integer(attribute="owner_id", dump_only=True)
-    lat = ma.fields.Float(dump_only=True)
-    long = ma.fields.Float(dump_only=True)
+    lat = CoordinateField(90, required=True)
+    long = CoordinateField(180, required=True)
     country = ma.fields.String(dump_only=True)
     city = ma.fields.String(dump_only=True)
     county = ma.fields.String(dump_only=True)
@@ -81,12 +91,29 @@ class LocationSchema(Schema):
     update_at = UtcDateTime(dump_only=True)
 
 
+class PlaceSchema(Schema):
+    """Where another user is: country and city only, never coordinates."""
+
+    country = ma.fields.String(dump_only=True)
+    city = ma.fields.String(dump_only=True)
+
+
 class StatusSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     user = ma.fields.Integer(attribute="user_id", dump_only=True)
-    content = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=55))
+    content = StrippedString(required=True, validate=ma.validate.Length(min=1, max=55))
     created_at = UtcDateTime(dump_only=True)
     updated_at = UtcDateTime(dump_only=True)
+
+
+class ProfileLocationSchema(LocationSchema):
+    class Meta:
+        exclude = ("owner",)
+
+
+class ProfileStatusSchema(StatusSchema):
+    class Meta:
+        exclude = ("user",)
 
 
 class ProfileSchema(Schema):
@@ -106,5 +133,113 @@ class ProfileSchema(Schema):
     date_joined = UtcDateTime(dump_only=True)
     last_login = UtcDateTime(dump_only=True)
     last_online = UtcDateTime(dump_only=True)
-    location = ma.fields.Nested(LocationSchema(exclude=("owner",)), dump_only=True)
-    status = ma.fields.Nested(StatusSchema(exclude=("user",)), dump_only=True)
+    location = ma.fields.Nested(ProfileLocationSchema, dump_only=True)
+    status = ma.fields.Nested(ProfileStatusSchema, dump_only=True)
+
+
+class ClearableFile(File):
+    """An uploaded file; null (JSON) or an empty text part (multipart) means "remove it"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "":
+            return None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class ProfileUpdateSchema(Schema):
+    """Accounts 8: every field optional; `password` sets a new password and signs out everywhere."""
+
+    first_name = StrippedString(validate=ma.validate.Length(max=150))
+    last_name = StrippedString(validate=ma.validate.Length(max=150))
+    username = UsernameField()
+    bio = ma.fields.String(validate=ma.validate.Length(max=500))
+    profile_picture = ClearableFile()
+    phone = PhoneField()
+    is_private = ma.fields.Boolean()
+    password = PasswordField()
+
+
+class UsernameQuerySchema(Schema):
+    username = UsernameField(required=True)
+
+
+class UsernameAvailabilitySchema(Schema):
+    available = ma.fields.Boolean()
+
+
+class ChangeEmailSchema(Schema):
+    new_email = EmailField(required=True)
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=128))
+
+
+class CurrentPasswordSchema(Schema):
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=128))
+
+
+class CodeSchema(Schema):
+    code = CodeField(required=True)
+
+
+class UserSchema(Schema):
+    """Another user as the caller sees them (Accounts 14, 15).
+
+    `phone` is null unless the caller is the user, staff, or one of the user's
+    contacts; `location` is country and city only.
+    """
+
+    id = ma.fields.Integer(dump_only=True)
+    first_name = ma.fields.String(dump_only=True)
+    last_name = ma.fields.String(dump_only=True)
+    username = ma.fields.String(dump_only=True)
+    bio = ma.fields.String(dump_only=True)
+    profile_picture = MediaUrl(dump_only=True)
+    phone = ma.fields.String(dump_only=True)
+    is_private = ma.fields.Boolean(dump_only=True)
+    is_active = ma.fields.Boolean(dump_only=True)
+    is_staff = ma.fields.Boolean(dump_only=True)
+    date_joined = UtcDateTime(dump_only=True)
+    last_login = UtcDateTime(dump_only=True)
+    last_online = UtcDateTime(dump_only=True)
+    location = ma.fields.Nested(PlaceSchema, dump_only=True)
+
+
+class AdminUserSchema(UserSchema):
+    """A user as staff see them (Accounts 35, 36): the email too, still no coordinates."""
+
+    email = ma.fields.String(dump_only=True)
+
+
+class PublicProfileSchema(Schema):
+    """Accounts 16: what anyone may see of a public account."""
+
+    id = ma.fields.Integer(dump_only=True)
+    first_name = ma.fields.String(dump_only=True)
+    last_name = ma.fields.String(dump_only=True)
+    username = ma.fields.String(dump_only=True)
+    bio = ma.fields.String(dump_only=True)
+    profile_picture = MediaUrl(dump_only=True)
+    is_private = ma.fields.Boolean(dump_only=True)
+    date_joined = UtcDateTime(dump_only=True)
+
+
+class NearbyUserSchema(Schema):
+    id = ma.fields.Integer(dump_only=True)
+    first_name = ma.fields.String(dump_only=True)
+    last_name = ma.fields.String(dump_only=True)
+    username = ma.fields.String(dump_only=True)
+    bio = ma.fields.String(dump_only=True)
+    profile_picture = MediaUrl(dump_only=True)
+    distance = ma.fields.Float(dump_only=True, metadata={"description": "km, 2 decimals"})
+
+
+class SearchPathSchema(Schema):
+    key = StrippedString(required=True, validate=ma.validate.Length(min=1, max=100))
+
+
+class NearbyPathSchema(Schema):
+    distance = DistanceField(
+        required=True, metadata={"type": "string", "description": "km, in (0, 100]"}
+    )

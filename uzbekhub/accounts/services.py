@@ -1,19 +1,37 @@
-"""Users: lookup, creation and the usernames they start with."""
+"""Users: lookup, creation, the usernames they start with, and deletion."""
 
 import re
 import secrets
+from collections.abc import Callable
 
 import marshmallow as ma
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, true
 
 from uzbekhub.accounts.fields import PASSWORD_LENGTH, USERNAME_RE, normalise_email
 from uzbekhub.accounts.models import User
+from uzbekhub.common.media import delete_after_success
 from uzbekhub.common.security import hash_password
+from uzbekhub.errors import NotFound
 from uzbekhub.extensions import db
+
+# Called with a user's id just before the user is deleted, in the same transaction:
+# other domains register here to schedule their files for removal.
+_deletion_hooks: list[Callable[[int], None]] = []
 
 
 def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def active_user_or_none(user_id: int) -> User | None:
+    return db.session.scalar(select(User).where(User.id == user_id, User.is_active == true()))
+
+
+def user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return user
 
 
 def username_taken(username: str, except_user_id: int | None = None) -> bool:
@@ -70,3 +88,17 @@ def create_staff_user(email: str, password: str) -> User:
     user.is_staff = True
     db.session.commit()
     return user
+
+
+def on_user_deleted(hook: Callable[[int], None]) -> None:
+    """Register `hook(user_id)`, run before a user is deleted (e.g. to schedule file removal)."""
+    _deletion_hooks.append(hook)
+
+
+def delete_user(user: User) -> None:
+    """Hard delete (committed by the caller): the database cascades every row that
+    refers to the user, and the user's files go once the request has succeeded."""
+    for hook in _deletion_hooks:
+        hook(user.id)
+    delete_after_success(user.profile_picture)
+    db.session.execute(delete(User).where(User.id == user.id))

@@ -1,10 +1,10 @@
 """Column types and helpers shared by every domain's models."""
 
+import sqlite3
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, TypeDecorator, Uuid, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, Engine, TypeDecorator, Uuid, event
 
 
 def utcnow() -> datetime:
@@ -45,10 +45,14 @@ def render_migration_type(type_, obj, autogen_context):
     return False
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    """SQLite ignores foreign keys (and ON DELETE CASCADE) unless asked on every connection."""
-    if type(dbapi_connection).__module__ == "sqlite3":
+def _sqlite_foreign_keys_on(dbapi_connection, connection_record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def enforce_sqlite_foreign_keys() -> None:
+    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks."""
+    if not event.contains(Engine, "connect", _sqlite_foreign_keys_on):
+        event.listen(Engine, "connect", _sqlite_foreign_keys_on)

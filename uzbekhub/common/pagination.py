@@ -74,9 +74,14 @@ def _url_with(**params) -> str:
 
 def array_page(stmt: Select, args: dict, fetch: Fetch = scalars) -> tuple[Sequence[Any], dict]:
     """One page of a JSON-array list and its headers."""
-    limit, offset = args["limit"], args["offset"]
     total = count_of(stmt)
-    items = fetch(stmt.limit(limit).offset(offset))
+    items = fetch(stmt.limit(args["limit"]).offset(args["offset"]))
+    return items, array_headers(total, args)
+
+
+def array_headers(total: int, args: dict) -> dict:
+    """`X-Total-Count` and, when another page exists, `Link` for an array list."""
+    limit, offset = args["limit"], args["offset"]
     links = []
     if offset + limit < total:
         links.append(f'<{_url_with(limit=limit, offset=offset + limit)}>; rel="next"')
@@ -85,7 +90,7 @@ def array_page(stmt: Select, args: dict, fetch: Fetch = scalars) -> tuple[Sequen
     headers = {"X-Total-Count": str(total)}
     if links:
         headers["Link"] = ", ".join(links)
-    return items, headers
+    return headers
 
 
 def page_envelope(stmt: Select, args: dict, fetch: Fetch = scalars) -> dict:

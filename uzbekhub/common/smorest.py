@@ -72,9 +72,11 @@ class Blueprint(flask_smorest.Blueprint):
     }
 
     def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
-        # Looked up first: the parent moves the body parameter out of `doc_info`.
+        # Looked at first: the parent turns the body parameter into requestBody and drops it.
         body_params = [
-            p for p in doc_info.get("arguments", {}).get("parameters", []) if p.get("in") == "body"
+            p
+            for p in doc_info.get("arguments", {}).get("parameters", [])
+            if isinstance(p, dict) and p.get("in") == "body"
         ]
         doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
         # A `body` argument accepts JSON and multipart: document both media types.

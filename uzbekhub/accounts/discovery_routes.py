@@ -1,0 +1,46 @@
+"""Finding other users: search, profile by id, public profile by username."""
+
+from flask_jwt_extended import current_user, verify_jwt_in_request
+
+from uzbekhub.accounts import discovery_services
+from uzbekhub.accounts.route_docs import NOT_FOUND, THROTTLED
+from uzbekhub.accounts.schemas import PublicProfileSchema, SearchPathSchema, UserSchema
+from uzbekhub.common.pagination import ArrayArgsSchema
+from uzbekhub.common.ratelimit import throttle
+from uzbekhub.common.smorest import Blueprint
+
+blp = Blueprint(
+    "discovery", __name__, url_prefix="/api/accounts/account", description="Finding users"
+)
+
+
+@blp.route("/search/<string:key>/", methods=["GET"])
+@throttle("profile_search")
+@blp.login_required
+@blp.arguments(SearchPathSchema, location="path")
+@blp.arguments(ArrayArgsSchema, location="query")
+@blp.response(200, UserSchema(many=True))
+@blp.doc(responses=THROTTLED)
+def search(path, args, key):
+    """Users whose username, first or last name contains the key (private ones never)"""
+    return discovery_services.search(current_user, path["key"], args)
+
+
+@blp.route("/user/<int:pk>/", methods=["GET"])
+@blp.login_required
+@blp.response(200, UserSchema)
+@blp.doc(responses=NOT_FOUND)
+def user_by_id(pk):
+    """A user the caller may see: 404 if blocked either way, or private and not a contact"""
+    return discovery_services.user_by_id(current_user, pk)
+
+
+@blp.route("/profile/<string:username>/", methods=["GET"])
+@throttle("public_profile")
+@blp.doc(security=[{}, {"bearerAuth": []}])
+@blp.response(200, PublicProfileSchema)
+@blp.doc(responses={**NOT_FOUND, **THROTTLED})
+def public_profile(username):
+    """A public account by username, without signing in (a token, if sent, applies blocks)"""
+    verify_jwt_in_request(optional=True)
+    return discovery_services.public_profile(username, current_user)

@@ -1,0 +1,143 @@
+"""Finding other users: search, profile by id, public profile, nearby (DESIGN.md §4).
+
+Who may be found is decided by `visibility`; what is shown of them here: the
+phone only to the user, staff and the user's contacts, never coordinates.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy.orm import selectinload
+
+from uzbekhub.accounts.models import Location, User
+from uzbekhub.accounts.nearby import bounding_box, distance_km, rough_distance_order
+from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
+from uzbekhub.common.pagination import array_headers, array_page
+from uzbekhub.errors import NotFound, invalid
+from uzbekhub.extensions import db
+
+# Nearby search weighs at most this many candidates, the nearest by a rough measure.
+MAX_NEARBY_CANDIDATES = 5000
+NO_LOCATION = "Set your location first: nearby search measures from it."
+
+
+@dataclass(frozen=True)
+class UserView:
+    """A user as `caller` may see them: the phone only when the caller may know it."""
+
+    user: User
+    phone_visible: bool
+
+    def __getattr__(self, name):
+        return getattr(self.user, name)
+
+    @property
+    def phone(self) -> str | None:
+        return self.user.phone if self.phone_visible else None
+
+
+def phone_visible_to(caller: User):
+    """SQL: the caller may see the phone of the user in the row."""
+    if caller.is_staff:
+        return literal(True)
+    return or_(User.id == caller.id, has_added_contact(User.id, caller.id))
+
+
+def _as_views(stmt: Select) -> list[UserView]:
+    rows = db.session.execute(stmt.options(selectinload(User.location))).all()
+    return [UserView(user, bool(visible)) for user, visible in rows]
+
+
+def search(caller: User, key: str, args: dict):
+    """Discoverable users whose username, first or last name contains `key` (any case).
+
+    Exact username matches come first, then usernames starting with the key.
+    """
+    escaped = key.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    contains = f"%{escaped}%"
+    rank = case(
+        (func.lower(User.username) == key.lower(), 0),
+        (func.lower(User.username).like(f"{escaped}%", escape="\\"), 1),
+        else_=2,
+    )
+    stmt = (
+        select(User, phone_visible_to(caller).label("phone_visible"))
+        .where(
+            discoverable_user(caller.id),
+            or_(
+                User.username.ilike(contains, escape="\\"),
+                User.first_name.ilike(contains, escape="\\"),
+                User.last_name.ilike(contains, escape="\\"),
+            ),
+        )
+        .order_by(rank, User.id)
+    )
+    return array_page(stmt, args, fetch=_as_views)
+
+
+def user_by_id(caller: User, user_id: int) -> UserView:
+    """A user the caller may see (blocks, privacy), else 404."""
+    views = _as_views(
+        select(User, phone_visible_to(caller)).where(User.id == user_id, visible_user(caller.id))
+    )
+    if not views:
+        raise NotFound()
+    return views[0]
+
+
+def public_profile(username: str, caller: User | None) -> User:
+    """A public account by username, for anyone; blocks apply when the caller is signed in."""
+    user = db.session.scalar(
+        select(User).where(
+            func.lower(User.username) == username.lower(),
+            discoverable_user(caller.id if caller else None),
+        )
+    )
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def nearby(caller: User, km: float, args: dict):
+    """Discoverable users within `km` of the caller, nearest first, distance in km (2 places).
+
+    SQL narrows the search to the bounding box (on the indexed lat/long columns),
+    and the exact great-circle distance decides on those candidates.
+    """
+    origin = db.session.execute(
+        select(Location.lat, Location.long).where(Location.owner_id == caller.id)
+    ).first()
+    if origin is None:
+        raise invalid("non_field_errors", NO_LOCATION)
+    lat, long = origin
+    box = bounding_box(lat, long, km)
+    candidates = db.session.execute(
+        select(Location.owner_id, Location.lat, Location.long)
+        .join(User, User.id == Location.owner_id)
+        .where(box.contains(Location.lat, Location.long), discoverable_user(caller.id))
+        .order_by(rough_distance_order(lat, long, Location.lat, Location.long))
+        .limit(MAX_NEARBY_CANDIDATES)
+    ).all()
+    measured = sorted(
+        (d, user_id)
+        for user_id, c_lat, c_long in candidates
+        if (d := distance_km((lat, long), (c_lat, c_long))) <= km
+    )
+    page = measured[args["offset"] : args["offset"] + args["limit"]]
+    users = {
+        u.id: u for u in db.session.scalars(select(User).where(User.id.in_([i for _, i in page])))
+    }
+    items = [_nearby_item(users[user_id], d) for d, user_id in page if user_id in users]
+    return items, array_headers(len(measured), args)
+
+
+def _nearby_item(user: User, km: float) -> dict:
+    return {
+        "id": user.id,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "username": user.username,
+        "bio": user.bio,
+        "profile_picture": user.profile_picture,
+        "distance": round(km, 2),
+    }

@@ -1,0 +1,72 @@
+"""Geometry of the nearby search: a bounding box for SQL, exact distances for the rest.
+
+The box (after J. P. Matuschek, "Finding Points Within a Distance of a
+Latitude/Longitude Using Bounding Coordinates") contains every point within the
+distance on the sphere geopy's great-circle distance uses. It covers every
+longitude when a pole is within reach and splits in two across the 180th meridian.
+"""
+
+import math
+from dataclasses import dataclass
+
+from geopy.distance import EARTH_RADIUS, great_circle
+from sqlalchemy import ColumnElement, and_, case, func, or_
+
+# Keeps points that lie exactly on the box's edge inside it despite rounding.
+EDGE_MARGIN_DEGREES = 1e-9
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    lat_min: float
+    lat_max: float
+    long_ranges: tuple[tuple[float, float], ...]
+
+    def contains(self, lat_col, long_col) -> ColumnElement[bool]:
+        """SQL: the columns lie in the box (a range scan on the (lat, long) index)."""
+        return and_(
+            lat_col.between(self.lat_min, self.lat_max),
+            or_(*(long_col.between(low, high) for low, high in self.long_ranges)),
+        )
+
+
+def bounding_box(lat: float, long: float, km: float) -> BoundingBox:
+    angle = km / EARTH_RADIUS
+    lat_r = math.radians(lat)
+    low, high = lat_r - angle, lat_r + angle
+    if low <= -math.pi / 2 or high >= math.pi / 2:
+        # A pole is within reach: every longitude is.
+        ranges = ((-180.0, 180.0),)
+        low, high = max(low, -math.pi / 2), min(high, math.pi / 2)
+    else:
+        spread = math.degrees(math.asin(math.sin(angle) / math.cos(lat_r)))
+        ranges = _wrap(long - spread - EDGE_MARGIN_DEGREES, long + spread + EDGE_MARGIN_DEGREES)
+    return BoundingBox(
+        math.degrees(low) - EDGE_MARGIN_DEGREES,
+        math.degrees(high) + EDGE_MARGIN_DEGREES,
+        ranges,
+    )
+
+
+def _wrap(west: float, east: float) -> tuple[tuple[float, float], ...]:
+    """A longitude range, split in two where it crosses the 180th meridian."""
+    if east - west >= 360:
+        return ((-180.0, 180.0),)
+    if west < -180:
+        return ((west + 360, 180.0), (-180.0, east))
+    if east > 180:
+        return ((west, 180.0), (-180.0, east - 360))
+    return ((west, east),)
+
+
+def rough_distance_order(lat: float, long: float, lat_col, long_col) -> ColumnElement:
+    """SQL: a cheap planar stand-in for the distance, only to pick the nearest candidates."""
+    d_lat = lat_col - lat
+    d_long_raw = func.abs(long_col - long)
+    d_long = case((d_long_raw > 180, 360 - d_long_raw), else_=d_long_raw)
+    scale = math.cos(math.radians(lat))
+    return d_lat * d_lat + d_long * d_long * (scale * scale)
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return great_circle(a, b).km

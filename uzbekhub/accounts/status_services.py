@@ -1,0 +1,42 @@
+"""The caller's status line (Accounts 25-28): at most one, up to 55 characters."""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from uzbekhub.accounts.models import Status, User
+from uzbekhub.errors import NotFound, invalid
+from uzbekhub.extensions import db
+
+ALREADY_SET = "You already have a status; update it with PUT."
+
+
+def own_status(user: User) -> Status:
+    status = db.session.scalar(select(Status).where(Status.user_id == user.id))
+    if status is None:
+        raise NotFound()
+    return status
+
+
+def create_status(user: User, content: str) -> Status:
+    """The unique user_id column refuses a second status, concurrent requests included."""
+    status = Status(user_id=user.id, content=content)
+    db.session.add(status)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise invalid("non_field_errors", ALREADY_SET) from None
+    db.session.commit()
+    return status
+
+
+def update_status(user: User, content: str) -> Status:
+    status = own_status(user)
+    status.content = content
+    db.session.commit()
+    return status
+
+
+def delete_status(user: User) -> None:
+    db.session.delete(own_status(user))
+    db.session.commit()
