@@ -17,6 +17,7 @@ from uzbekhub.accounts import (
     social_routes,
 )
 from uzbekhub.accounts import routes as account_routes
+from uzbekhub.accounts.services import on_user_deleted
 from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.cli import create_admin
 from uzbekhub.comments import routes as comment_routes
@@ -31,7 +32,9 @@ from uzbekhub.docs import docs_config, register_docs_assets
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 from uzbekhub.posts import routes as post_routes
+from uzbekhub.posts import services as post_services
 from uzbekhub.stories import routes as story_routes
+from uzbekhub.stories import services as story_services
 
 MIB = 1024 * 1024
 BLUEPRINTS = (
@@ -117,6 +120,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    for remove_files in (post_services.remove_files_of_user, story_services.remove_files_of_user):
+        on_user_deleted(remove_files)
 
 
 def register_request_limits(app: Flask) -> None:

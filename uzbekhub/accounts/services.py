@@ -92,7 +92,8 @@ def create_staff_user(email: str, password: str) -> User:
 
 def on_user_deleted(hook: Callable[[int], None]) -> None:
     """Register `hook(user_id)`, run before a user is deleted (e.g. to schedule file removal)."""
-    _deletion_hooks.append(hook)
+    if hook not in _deletion_hooks:
+        _deletion_hooks.append(hook)
 
 
 def delete_user(user: User) -> None:

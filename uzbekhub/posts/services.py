@@ -358,3 +358,14 @@ def delete_comment(caller: User, comment_id: uuid.UUID) -> None:
     )
     db.session.delete(comment)
     db.session.commit()
+
+
+def remove_files_of_user(user_id: int) -> None:
+    """Account deletion: the user's post images go once the deletion has committed."""
+    paths = db.session.scalars(
+        select(PostImage.image)
+        .join(Post, Post.id == PostImage.post_id)
+        .where(Post.owner_id == user_id)
+    )
+    for path in paths:
+        delete_after_success(path)

@@ -329,3 +329,9 @@ def fetch_viewers(stmt: Select) -> list[dict]:
         {"viewer": user, "viewed_at": viewed_at, "reaction": reaction}
         for user, viewed_at, reaction in db.session.execute(stmt)
     ]
+
+
+def remove_files_of_user(user_id: int) -> None:
+    """Account deletion: the user's story media go once the deletion has committed."""
+    for path in db.session.scalars(select(Story.media).where(Story.owner_id == user_id)):
+        delete_after_success(path)
