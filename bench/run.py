@@ -1,0 +1,826 @@
+"""Run the benchmark suite of issue 9 and write bench/RESULTS.md.
+
+    .venv/bin/python bench/run.py            # seed (if needed), load, scale, startup; ~20 min
+
+Load scenarios run with wrk (2 threads, 32 connections, 15 s; a Lua script sends the
+Bearer header) against `python wsgi.py` on PostgreSQL, one process, throttles off;
+each three times, interleaved with B6 (bench/ceiling.py, the same eventlet server
+with a trivial app), and the median run is reported. SQL statements per request are
+counted in-process (Flask test client, a SQLAlchemy `before_cursor_execute`
+listener) for one request of each scenario. See bench/README.md.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import seed as seeding  # noqa: E402
+
+BENCH = ROOT / "bench"
+OUT = BENCH / "out"
+LUA = BENCH / "wrk" / "bench.lua"
+RESULTS = BENCH / "RESULTS.md"
+PYTHON = sys.executable
+
+
+# --- scenarios ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: str
+    method: str
+    path: str
+    ratio_target: float | None = None
+    statements_target: int | None = None
+    who: str = "caller"
+    posts_each_request: bool = False
+    needs_chat: bool = False
+
+    def url_path(self, seeded: dict) -> str:
+        return self.path.format(room=seeded.get("chat", {}).get("room", "<room>"))
+
+
+SCENARIOS = (
+    Scenario("B6", "ceiling: constant 2 KB JSON", "GET", "/"),
+    Scenario("B1", "feed, first page of 10", "GET", "/api/posts/post/", 0.10, 5),
+    Scenario(
+        "B2",
+        "chat history, 50 messages",
+        "GET",
+        "/api/chat/message/{room}/list_by_room/?limit=50",
+        0.08,
+        5,
+        who="member",
+        needs_chat=True,
+    ),
+    Scenario("B3", "search `bekzod`", "GET", "/api/accounts/account/search/bekzod/", 0.10, 5),
+    Scenario("B4", "nearby within 10 km", "GET", "/api/accounts/account/location/10/", 0.15, 4),
+    Scenario(
+        "B5",
+        "like a different post",
+        "POST",
+        "/api/posts/like/",
+        0.08,
+        None,
+        who="liker",
+        posts_each_request=True,
+    ),
+)
+P99_TARGET_MS = 250
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS, VmHWM (peak RSS) and friends of a process, in KiB."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name.startswith("Vm"):
+                fields[name] = int(value.split()[0])
+    return fields
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        parts = stat.read().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+@dataclass
+class Server:
+    """A server process (python wsgi.py or bench/ceiling.py) on a free port."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    ready_path: str = "/"
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    ready_seconds: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> "Server":
+        OUT.mkdir(parents=True, exist_ok=True)
+        log = open(OUT / f"{self.name}.log", "ab")  # noqa: SIM115 - kept open while it runs
+        env = {**os.environ, **self.env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            self.argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        deadline = started + timeout
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {OUT / (self.name + '.log')}")
+            if http_status(self.url + self.ready_path) is not None:
+                self.ready_seconds = time.perf_counter() - started
+                return self
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {timeout} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def status(self) -> dict[str, int]:
+        return proc_status(self.process.pid)
+
+
+def http_status(url: str, headers: dict | None = None, method="GET", body=None) -> int | None:
+    request = urllib.request.Request(url, headers=headers or {}, method=method, data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def app_env(database_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "RATELIMIT_ENABLED": "false",
+        "ASYNC_MODE": "eventlet",
+        "APP_ENV": "development",
+        "LOG_LEVEL": "INFO",
+        "REDIS_URL": "",
+    }
+
+
+def app_server(database_url: str, name: str = "server") -> Server:
+    # Any path answers once the app is up; a 401 costs no database work.
+    return Server(
+        name,
+        [PYTHON, "wsgi.py"],
+        app_env(database_url),
+        ready_path="/api/accounts/account/profile/",
+    )
+
+
+def ceiling_server() -> Server:
+    return Server("ceiling", [PYTHON, str(BENCH / "ceiling.py")], {"LOG_LEVEL": "INFO"})
+
+
+# --- wrk ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    errors: int
+    non_2xx: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    mean_ms: float
+    load_before: float
+    load_after: float
+    server_cpu_ms: float | None = None
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def wrk(
+    url: str,
+    token: str | None,
+    *,
+    duration: float,
+    threads: int,
+    connections: int,
+    post_ids: Path | None = None,
+    server: Server | None = None,
+) -> WrkResult:
+    env = {**os.environ, "BENCH_TOKEN": token or "", "BENCH_THREADS": str(threads)}
+    env["BENCH_POST_IDS"] = str(post_ids) if post_ids else ""
+    argv = [
+        shutil.which("wrk") or "/usr/bin/wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration:g}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(LUA),
+        url,
+    ]
+    load_before = load_average()
+    cpu_before = cpu_seconds(server.process.pid) if server else None
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=duration + 60)
+    cpu_after = cpu_seconds(server.process.pid) if server else None
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no summary:\n{done.stdout}\n{done.stderr}")
+    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    result = WrkResult(
+        requests=raw["requests"],
+        seconds=raw["duration_us"] / 1e6,
+        errors=raw["connect"] + raw["read"] + raw["write"] + raw["timeout"],
+        non_2xx=raw["status"],
+        p50_ms=raw["p50_us"] / 1000,
+        p90_ms=raw["p90_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        mean_ms=raw["mean_us"] / 1000,
+        load_before=load_before,
+        load_after=load_average(),
+    )
+    if server and raw["requests"]:
+        result.server_cpu_ms = (cpu_after - cpu_before) * 1000 / raw["requests"]
+    return result
+
+
+def median_run(runs: list[WrkResult]) -> WrkResult:
+    """The run with the median requests/s (its latencies are reported with it)."""
+    ordered = sorted(runs, key=lambda r: r.rps)
+    return ordered[len(ordered) // 2]
+
+
+# --- database helpers --------------------------------------------------------------------------
+
+
+def forget_likes(database_url: str, user_id: int) -> None:
+    """B5 likes posts that its liker has not liked: take back the likes of earlier runs."""
+    from sqlalchemy import create_engine, text
+
+    from config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(database_url))
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM post_likes WHERE owner_id = :u"), {"u": user_id})
+    engine.dispose()
+
+
+def sibling_database(database_url: str, suffix: str) -> str:
+    """A second database next to the benchmark one (created if missing), for the scale runs."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database)
+        return str(url.set(database=str(path.with_name(path.stem + suffix + path.suffix))))
+    name = f"{url.database}{suffix}"
+    admin = create_engine(url.set(drivername="postgresql+psycopg2", database="postgres"))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+# --- statements per request --------------------------------------------------------------------
+
+
+def statement_counts(database_url: str, seeded: dict) -> dict[str, dict]:
+    """SQL statements of one request of each scenario, counted in-process after a warm-up."""
+    from sqlalchemy import event
+
+    from uzbekhub.extensions import db, limiter
+
+    app = seeding.make_app(database_url)
+    limiter.enabled = False
+    client = app.test_client()
+    with app.app_context():
+        engine = db.engine
+    counts: dict[str, dict] = {}
+    targets = iter(seeded["like_targets"][-20:])
+    for scenario in SCENARIOS:
+        if scenario.key == "B6":
+            continue
+        if scenario.needs_chat and "room" not in seeded.get("chat", {}):
+            continue
+        who = seeded.get(scenario.who)
+        headers = {"Authorization": f"Bearer {who['token']}"} if who else {}
+
+        def call(scenario=scenario, headers=headers):
+            if scenario.posts_each_request:
+                return client.post(scenario.path, json={"post": next(targets)}, headers=headers)
+            return client.get(scenario.url_path(seeded), headers=headers)
+
+        call()
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args, statements=statements):
+            statements.append(" ".join(statement.split())[:160])
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            response = call()
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        if not 200 <= response.status_code < 300:
+            raise RuntimeError(f"{scenario.key} answered {response.status_code}")
+        counts[scenario.key] = {"count": len(statements), "statements": statements}
+    forget_likes(database_url, seeded["liker"]["id"])
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return counts
+
+
+# --- the load runs -----------------------------------------------------------------------------
+
+
+def load_runs(database_url: str, seeded: dict, args) -> tuple[dict, dict]:
+    """Each scenario `args.runs` times, interleaved with B6; returns runs and peak RSS."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    post_ids = OUT / "like-targets.txt"
+    post_ids.write_text("\n".join(seeded["like_targets"]) + "\n")
+    server = app_server(database_url).start()
+    ceiling = ceiling_server().start()
+    runs: dict[str, list[WrkResult]] = {s.key: [] for s in SCENARIOS}
+    active = [s for s in SCENARIOS if not (s.needs_chat and "room" not in seeded.get("chat", {}))]
+    active = [s for s in active if not args.only or s.key in args.only or s.key == "B6"]
+    try:
+        for scenario in active:
+            check_answer(scenario, seeded, server, ceiling)
+
+        def one(scenario: Scenario, duration: float) -> WrkResult:
+            target = ceiling if scenario.key == "B6" else server
+            who = seeded.get(scenario.who)
+            if scenario.posts_each_request:
+                forget_likes(database_url, seeded["liker"]["id"])
+            return wrk(
+                target.url + scenario.url_path(seeded),
+                who["token"] if who and scenario.key != "B6" else None,
+                duration=duration,
+                threads=args.threads,
+                connections=args.connections,
+                post_ids=post_ids if scenario.posts_each_request else None,
+                server=target,
+            )
+
+        for scenario in active:  # warm-up: connections pooled, caches filled
+            one(scenario, args.warmup)
+        for run in range(args.runs):
+            for scenario in active:
+                result = one(scenario, args.duration)
+                runs[scenario.key].append(result)
+                print(
+                    f"  run {run + 1} {scenario.key}: {result.rps:8.1f} req/s  "
+                    f"p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
+                    f"non-2xx {result.non_2xx}  load {result.load_before:.2f}",
+                    flush=True,
+                )
+        memory = {"server": server.status(), "ceiling": ceiling.status()}
+    finally:
+        server.stop()
+        ceiling.stop()
+        forget_likes(database_url, seeded["liker"]["id"])
+    return runs, memory
+
+
+def check_answer(scenario: Scenario, seeded: dict, server: Server, ceiling: Server) -> None:
+    """One real request before the load: the scenario must answer 2xx."""
+    target = ceiling if scenario.key == "B6" else server
+    who = seeded.get(scenario.who)
+    headers = {"Authorization": f"Bearer {who['token']}"} if who and scenario.key != "B6" else {}
+    body = None
+    if scenario.posts_each_request:
+        headers["Content-Type"] = "application/json"
+        body = json.dumps({"post": seeded["like_targets"][0]}).encode()
+    status = http_status(
+        target.url + scenario.url_path(seeded), headers, method=scenario.method, body=body
+    )
+    if status is None or not 200 <= status < 300:
+        raise RuntimeError(f"{scenario.key} answered {status} before the load")
+
+
+# --- scale, startup ----------------------------------------------------------------------------
+
+
+def single_request_ms(url: str, token: str, args) -> float:
+    """Latency of one request at a time: the median over runs of wrk's p50 at 1 connection."""
+    runs = [
+        wrk(url, token, duration=args.scale_duration, threads=1, connections=1)
+        for _ in range(args.runs)
+    ]
+    for run in runs:
+        if run.non_2xx or run.errors:
+            raise RuntimeError(f"{url}: {run.non_2xx} non-2xx, {run.errors} errors")
+    return statistics.median(r.p50_ms for r in runs)
+
+
+def scale_runs(database_url: str, args) -> dict:
+    """B3/B4 at 1k/10k/100k located users; B1 at 100k/1M posts (a sibling database)."""
+    url = sibling_database(database_url, "_scale")
+    out = OUT / "scale.json"
+    base = seeding.Workload()
+    results: dict = {"users": {}, "posts": {}, "database": url.rsplit("/", 1)[-1]}
+    for users in args.scale_users:
+        print(f"  seeding {users} users ...", flush=True)
+        seeded = json.loads(json.dumps(_asdict(seeding.seed(url, base.scaled(users, 0), out))))
+        with running(app_server(url, "scale-server")) as server:
+            token = seeded["caller"]["token"]
+            results["users"][users] = {
+                key: single_request_ms(server.url + path, token, args)
+                for key, path in (
+                    ("B3", "/api/accounts/account/search/bekzod/"),
+                    ("B4", "/api/accounts/account/location/10/"),
+                )
+            }
+        print(f"  {users} users: {results['users'][users]}", flush=True)
+    for posts in args.scale_posts:
+        print(f"  seeding {posts} posts ...", flush=True)
+        seeded = json.loads(
+            json.dumps(_asdict(seeding.seed(url, base.scaled(base.users, posts), out)))
+        )
+        with running(app_server(url, "scale-server")) as server:
+            token = seeded["caller"]["token"]
+            results["posts"][posts] = {
+                "B1": single_request_ms(server.url + "/api/posts/post/", token, args)
+            }
+        print(f"  {posts} posts: {results['posts'][posts]}", flush=True)
+    return results
+
+
+def _asdict(seeded) -> dict:
+    from dataclasses import asdict
+
+    return asdict(seeded)
+
+
+@contextlib.contextmanager
+def running(server: Server) -> Iterator[Server]:
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def startup_runs(database_url: str, runs: int) -> dict:
+    """Seconds from spawning `python wsgi.py` to its first answer, and RSS once idle."""
+    ready, rss = [], []
+    for _ in range(runs):
+        with running(app_server(database_url, "startup")) as server:
+            ready.append(server.ready_seconds)
+            time.sleep(2)
+            rss.append(server.status()["VmRSS"])
+    return {
+        "ready_s": statistics.median(ready),
+        "ready_all": ready,
+        "idle_rss_mib": statistics.median(rss) / 1024,
+        "idle_rss_all": [r / 1024 for r in rss],
+    }
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def machine(database_url: str) -> dict:
+    cpu = "unknown"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
+        cpu = next(ln.split(":", 1)[1].strip() for ln in info if ln.startswith("model name"))
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    wrk_version = subprocess.run(
+        [shutil.which("wrk") or "wrk", "-v"], capture_output=True, text=True
+    ).stdout.split("\n")[0]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "commit": commit + ("+changes" if dirty else ""),
+        "wrk": wrk_version.strip(),
+        "database": database_version(database_url),
+    }
+
+
+def database_version(database_url: str) -> str:
+    from sqlalchemy import create_engine
+
+    from config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(database_url))
+    try:
+        with engine.connect() as conn:
+            info = conn.dialect.server_version_info or ()
+            return f"{engine.dialect.name} " + ".".join(str(part) for part in info)
+    finally:
+        engine.dispose()
+
+
+def verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**not met**")
+
+
+def report(
+    seeded: dict,
+    counts: dict,
+    runs: dict,
+    memory: dict,
+    scale: dict | None,
+    startup: dict | None,
+    args,
+) -> str:
+    info = machine(seeded["database"])
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    b6 = median_run(runs["B6"]) if runs.get("B6") else None
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {when} at commit `{info['commit']}` by `bench/run.py` "
+        f"({args.runs} runs of {args.duration:g} s per scenario, wrk {args.threads} threads / "
+        f"{args.connections} connections; median run shown).",
+        "",
+        f"Machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
+        f"{info['database']}, {info['wrk']}. The server, PostgreSQL and wrk share "
+        "the cores; other engineers' test suites may run at the same time (load averages below).",
+        "",
+        "## Load (targets as ratios to B6 of the same run)",
+        "",
+        "| scenario | req/s | ratio to B6 | target | p50 ms | p99 ms | non-2xx + errors "
+        "| SQL/request (target) | server CPU ms/req | load avg | verdict |",
+        "|---|---:|---:|---|---:|---:|---:|---|---:|---|---|",
+    ]
+    for scenario in SCENARIOS:
+        if not runs.get(scenario.key):
+            reason = seeded.get("chat", {}).get("pending", "not run")
+            lines.append(
+                f"| {scenario.key} {scenario.title} | — | — | "
+                f"≥ {scenario.ratio_target:.0%} | — | — | — | — | — | — | {reason} |"
+            )
+            continue
+        best = median_run(runs[scenario.key])
+        loads = [r.load_before for r in runs[scenario.key]] + [
+            r.load_after for r in runs[scenario.key]
+        ]
+        ratio = best.rps / b6.rps if b6 and scenario.key != "B6" else None
+        stmt = counts.get(scenario.key, {}).get("count")
+        stmt_text = "—" if stmt is None else str(stmt)
+        if scenario.statements_target is not None and stmt is not None:
+            stmt_text += f" (≤ {scenario.statements_target})"
+        ok = None
+        if scenario.ratio_target is not None:
+            ok = (
+                ratio is not None
+                and ratio >= scenario.ratio_target
+                and best.non_2xx + best.errors == 0
+                and best.p99_ms <= P99_TARGET_MS
+                and (
+                    scenario.statements_target is None
+                    or (stmt is not None and stmt <= scenario.statements_target)
+                )
+            )
+        cpu = f"{best.server_cpu_ms:.2f}" if best.server_cpu_ms is not None else "—"
+        lines.append(
+            f"| {scenario.key} {scenario.title} | {best.rps:.0f} | "
+            f"{'' if ratio is None else f'{ratio:.1%}'} | "
+            f"{'' if scenario.ratio_target is None else f'≥ {scenario.ratio_target:.0%}'} | "
+            f"{best.p50_ms:.1f} | {best.p99_ms:.1f} | {best.non_2xx + best.errors} | "
+            f"{stmt_text} | {cpu} | {min(loads):.2f}–{max(loads):.2f} | {verdict(ok)} |"
+        )
+    lines += [
+        "",
+        f"Targets besides the ratio: 0 non-2xx/errors and p99 ≤ {P99_TARGET_MS} ms at "
+        f"{args.connections} connections. All runs (req/s): "
+        + "; ".join(f"{k} " + ", ".join(f"{r.rps:.0f}" for r in v) for k, v in runs.items() if v)
+        + ".",
+        "",
+        f"Peak RSS (VmHWM) of `python wsgi.py` over the load runs: "
+        f"{memory['server']['VmHWM'] / 1024:.0f} MiB (B6 server: "
+        f"{memory['ceiling']['VmHWM'] / 1024:.0f} MiB).",
+        "",
+        "B7 (WebSocket fan-out: 50 members, 500 messages at 100/s then closed-loop; 500 idle "
+        "clients) — " + seeded.get("chat", {}).get("pending", "see below") + ".",
+        "",
+    ]
+    lines += ["### SQL statements per request", ""]
+    for key, value in counts.items():
+        lines.append(f"- **{key}** ({value['count']}):")
+        lines += [f"  1. `{s}`" for s in value["statements"]]
+    lines.append("")
+    if scale:
+        lines += scale_report(scale)
+    if startup:
+        ok = startup["ready_s"] <= 3 and startup["idle_rss_mib"] <= 200
+        lines += [
+            "## Startup",
+            "",
+            "| figure | median | runs | target | verdict |",
+            "|---|---:|---|---|---|",
+            f"| ready to serve (spawn → first answer) | {startup['ready_s']:.2f} s | "
+            + ", ".join(f"{v:.2f}" for v in startup["ready_all"])
+            + f" | ≤ 3 s | {verdict(startup['ready_s'] <= 3)} |",
+            f"| RSS idle (2 s after ready) | {startup['idle_rss_mib']:.0f} MiB | "
+            + ", ".join(f"{v:.0f}" for v in startup["idle_rss_all"])
+            + f" | ≤ 200 MiB | {verdict(startup['idle_rss_mib'] <= 200)} |",
+            "",
+        ]
+        del ok
+    lines += method_notes(seeded, args)
+    return "\n".join(lines) + "\n"
+
+
+def scale_report(scale: dict) -> list[str]:
+    lines = [
+        "## Scale (single-request latency: wrk at 1 connection, median of the runs' p50)",
+        "",
+        "| scenario | " + " | ".join(f"{int(u):,} users" for u in scale["users"]) + " | target |",
+        "|---|" + "---:|" * len(scale["users"]) + "---|",
+    ]
+    users = list(scale["users"])
+    for key in ("B3", "B4"):
+        row = [scale["users"][u][key] for u in users]
+        target = ""
+        if 10_000 in users and 100_000 in users:
+            ten, hundred = scale["users"][10_000][key], scale["users"][100_000][key]
+            target = (
+                f"100k ≤ 2× 10k: {hundred / ten:.2f}× — {verdict(hundred <= 2 * ten)}"
+                if ten
+                else ""
+            )
+        lines.append(f"| {key} | " + " | ".join(f"{v:.2f} ms" for v in row) + f" | {target} |")
+    posts = list(scale["posts"])
+    if posts:
+        lines += [
+            "",
+            "| scenario | " + " | ".join(f"{int(p):,} posts" for p in posts) + " | target |",
+            "|---|" + "---:|" * len(posts) + "---|",
+        ]
+        row = [scale["posts"][p]["B1"] for p in posts]
+        target = ""
+        if 100_000 in posts and 1_000_000 in posts:
+            small, big = scale["posts"][100_000]["B1"], scale["posts"][1_000_000]["B1"]
+            target = f"1M ≤ 1.5× 100k: {big / small:.2f}× — {verdict(big <= 1.5 * small)}"
+        lines.append("| B1 | " + " | ".join(f"{v:.2f} ms" for v in row) + f" | {target} |")
+    lines += [
+        "",
+        f"Scale data lives in the database `{scale['database']}`: the users runs have no posts, "
+        "the posts runs 10,000 users and likes, comments and views in the workload's "
+        "proportion to posts.",
+        "",
+    ]
+    return lines
+
+
+def method_notes(seeded: dict, args) -> list[str]:
+    w = seeded["workload"]
+    return [
+        "## How the figures were obtained",
+        "",
+        f"- Data: `bench/seed.py` (seed {seeding.SEED}): {w['users']:,} active users "
+        f"({w['private']:,} private, every {w['search_every']}th named Bekzod), each located "
+        f"uniformly in lat {w['lat'][0]}–{w['lat'][1]}, long {w['long'][0]}–{w['long'][1]}; "
+        f"{w['posts']:,} posts (owners uniform, {w['image_share']:.0%} with one image), "
+        f"{w['likes']:,} likes, {w['comments']:,} comments, {w['views']:,} views. "
+        "Built with the Alembic migrations, then bulk-loaded (COPY) and `VACUUM ANALYZE`d.",
+        "- Server: `python wsgi.py` (eventlet, psycopg2 made green by psycogreen), one process, "
+        "`RATELIMIT_ENABLED=false`, no `REDIS_URL` (one process needs none; the token blocklist "
+        "is then the `revoked_tokens` table), access log on (to a file), as in production.",
+        "- B6: `bench/ceiling.py`, `eventlet.wsgi.server` (what `socketio.run` starts) with the "
+        "same access logger, answering a constant 2,048-byte JSON; run between the other "
+        "scenarios so that every ratio compares runs under the same load.",
+        f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s` with "
+        "`bench/wrk/bench.lua` (Bearer header; for B5 a different post per request, split "
+        "between the threads). Each scenario warms up for "
+        f"{args.warmup:g} s, then runs {args.runs} times; the run with the median req/s is "
+        "shown with its latencies. non-2xx is wrk's count of 4xx/5xx answers plus socket "
+        "errors and timeouts (each scenario is checked to answer 2xx before the load).",
+        "- B1 calls as an ordinary public user; B5 likes posts of public users, and the "
+        "liker's likes are deleted before every run so that no like is a duplicate.",
+        "- SQL statements per request: the Flask test client in-process on the same database, "
+        "a `before_cursor_execute` listener counting one request after a warm-up one.",
+        "- Server CPU ms/req: the server process's user+system CPU time over the run divided "
+        "by its requests (what one process spends per request).",
+        "- Peak RSS: `VmHWM` from `/proc/<pid>/status` after the load runs. Startup: time from "
+        "spawning `python wsgi.py` until it answers an HTTP request; idle RSS: `VmRSS` 2 s "
+        "later; median of three starts.",
+        "- Load average: the 1-minute load average before and after each run (2 cores: above "
+        "~2.5 means other work competed).",
+        "",
+    ]
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def ensure_seed(database_url: str, reseed: bool) -> dict:
+    out = seeding.DEFAULT_OUT
+    if reseed or not out.exists() or json.loads(out.read_text())["database"] != database_url:
+        print(f"seeding {database_url} ...", flush=True)
+        seeding.seed(database_url, seeding.Workload(), out)
+    seeded = json.loads(out.read_text())
+    app = seeding.make_app(database_url)
+    for who in ("caller", "liker"):
+        seeded[who]["token"] = seeding.issue_access(app, seeded[who]["id"])
+    return seeded
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or None)
+    parser.add_argument("--reseed", action="store_true", help="seed even if bench/out/seed.json")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--only", nargs="*", help="scenario keys to load (B6 always runs)")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--scale-users", type=int, nargs="*", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--scale-posts", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--scale-duration", type=float, default=5)
+    parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
+    args = parser.parse_args(argv)
+    args.database_url = args.database_url or seeding.DEFAULT_URL
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    stage: Callable[[str], None] = lambda name: print(f"== {name}", flush=True)  # noqa: E731
+    stage("seed")
+    seeded = ensure_seed(args.database_url, args.reseed)
+    stage("statements per request")
+    counts = statement_counts(args.database_url, seeded)
+    for key, value in counts.items():
+        print(f"  {key}: {value['count']} statements", flush=True)
+    stage("load")
+    runs, memory = load_runs(args.database_url, seeded, args)
+    startup = None
+    if not args.skip_startup:
+        stage("startup")
+        startup = startup_runs(args.database_url, 3)
+        print(f"  {startup}", flush=True)
+    scale = None
+    if not args.skip_scale:
+        stage("scale")
+        scale = scale_runs(args.database_url, args)
+    text = report(seeded, counts, runs, memory, scale, startup, args)
+    print(text)
+    if not args.no_write:
+        RESULTS.write_text(text)
+        (OUT / "results.json").write_text(
+            json.dumps(
+                {
+                    "runs": {k: [r.__dict__ for r in v] for k, v in runs.items()},
+                    "counts": counts,
+                    "memory": memory,
+                    "scale": scale,
+                    "startup": startup,
+                },
+                indent=1,
+                default=str,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
