@@ -7,7 +7,7 @@ phone only to the user, staff and the user's contacts, never coordinates.
 from dataclasses import dataclass
 
 from sqlalchemy import Select, case, func, literal, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from uzbekhub.accounts.models import Location, User
 from uzbekhub.accounts.nearby import bounding_box, distance_km, rough_distance_order
@@ -44,7 +44,9 @@ def phone_visible_to(caller: User):
 
 
 def _as_views(stmt: Select) -> list[UserView]:
-    rows = db.session.execute(stmt.options(selectinload(User.location))).all()
+    # One user has at most one location: joining it costs no extra statement.
+    stmt = stmt.outerjoin(User.location).options(contains_eager(User.location))
+    rows = db.session.execute(stmt).all()
     return [UserView(user, bool(visible)) for user, visible in rows]
 
 

@@ -93,9 +93,12 @@ def array_headers(total: int, args: dict) -> dict:
     return headers
 
 
-def page_envelope(stmt: Select, args: dict, fetch: Fetch = scalars) -> dict:
+def page_envelope(
+    stmt: Select, args: dict, fetch: Fetch = scalars, count: Callable[[], int] | None = None
+) -> dict:
+    """One page of the envelope; `count` replaces counting `stmt` when it knows better."""
     page, size = args["page"], args["page_size"]
-    total = count_of(stmt)
+    total = count() if count is not None else count_of(stmt)
     items = fetch(stmt.limit(size).offset((page - 1) * size))
     return {
         "count": total,

@@ -33,7 +33,15 @@ from uzbekhub.common.media import delete_after_success, keep_created_files, save
 from uzbekhub.common.pagination import Fetch
 from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, invalid
 from uzbekhub.extensions import db
-from uzbekhub.posts.models import IMAGES_MAX, Post, PostComment, PostImage, PostLike, PostView
+from uzbekhub.posts.models import (
+    IMAGES_MAX,
+    Post,
+    PostComment,
+    PostCount,
+    PostImage,
+    PostLike,
+    PostView,
+)
 from uzbekhub.posts.schemas import NOTHING_TO_POST
 
 IMAGE_FOLDER = "posts/images"
@@ -112,6 +120,22 @@ def feed(caller_id: int, owner_id: int | None = None) -> Select:
     if owner_id is not None:
         stmt = stmt.where(Post.owner_id == owner_id)
     return _newest_first(stmt)
+
+
+def feed_count(caller_id: int, owner_id: int | None = None) -> int:
+    """The feed's `count`: the kept active-post counts of the owners the caller may see.
+
+    Equal to counting `feed()`, whose posts are the active posts of visible owners, but
+    its cost follows the number of users rather than of posts.
+    """
+    stmt = (
+        select(func.coalesce(func.sum(PostCount.active_posts), 0))
+        .join(User, User.id == PostCount.owner_id)
+        .where(visible_user(caller_id, User))
+    )
+    if owner_id is not None:
+        stmt = stmt.where(PostCount.owner_id == owner_id)
+    return db.session.scalar(stmt)
 
 
 def my_posts(caller_id: int) -> Select:
