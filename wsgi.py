@@ -24,6 +24,27 @@ from uzbekhub.extensions import socketio  # noqa: E402
 
 app = create_app()
 
+
+def server_options() -> dict:
+    """eventlet's WSGI server with Nagle's algorithm off on every connection.
+
+    eventlet writes an answer larger than its 16 KiB buffer in two sends; with Nagle on,
+    the second waits for the client's delayed ACK (40 ms on Linux) before it leaves.
+    """
+    if os.environ.get("ASYNC_MODE", "eventlet") != "eventlet":
+        return {}
+    import socket
+
+    import eventlet.wsgi
+
+    class NoDelayProtocol(eventlet.wsgi.HttpProtocol):
+        def setup(self):
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().setup()
+
+    return {"protocol": NoDelayProtocol}
+
+
 if __name__ == "__main__":
     socketio.run(
         app,
@@ -31,4 +52,5 @@ if __name__ == "__main__":
         port=app.config["PORT"],
         log_output=True,
         log=access_logger(),
+        **server_options(),
     )

@@ -16,6 +16,7 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 import logging  # noqa: E402
+import socket  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -57,8 +58,22 @@ def main() -> None:
     )
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5001"))
-    # As flask_socketio.SocketIO.run starts it for `python wsgi.py`.
-    eventlet.wsgi.server(eventlet.listen((host, port)), app, log_output=True, log=access_logger())
+    # As flask_socketio.SocketIO.run starts it for `python wsgi.py` (see wsgi.server_options).
+    eventlet.wsgi.server(
+        eventlet.listen((host, port)),
+        app,
+        log_output=True,
+        log=access_logger(),
+        protocol=NoDelayProtocol,
+    )
+
+
+class NoDelayProtocol(eventlet.wsgi.HttpProtocol):
+    """The protocol `python wsgi.py` serves with: Nagle's algorithm off."""
+
+    def setup(self):
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
 
 
 if __name__ == "__main__":

@@ -436,55 +436,87 @@ def check_answer(scenario: Scenario, seeded: dict, server: Server, ceiling: Serv
 # --- scale, startup ----------------------------------------------------------------------------
 
 
-def single_request_ms(url: str, token: str, args) -> float:
-    """Latency of one request at a time: the median over runs of wrk's p50 at 1 connection."""
-    runs = [
-        wrk(url, token, duration=args.scale_duration, threads=1, connections=1)
-        for _ in range(args.runs)
-    ]
-    for run in runs:
-        if run.non_2xx or run.errors:
-            raise RuntimeError(f"{url}: {run.non_2xx} non-2xx, {run.errors} errors")
-    return statistics.median(r.p50_ms for r in runs)
+def single_request_ms(url: str, token: str, args) -> WrkResult:
+    """One request at a time (wrk at 1 connection) for `--scale-duration` seconds."""
+    run = wrk(url, token, duration=args.scale_duration, threads=1, connections=1)
+    if run.non_2xx or run.errors:
+        raise RuntimeError(f"{url}: {run.non_2xx} non-2xx, {run.errors} errors")
+    return run
+
+
+SCALE_PATHS = {
+    "B1": "/api/posts/post/",
+    "B3": "/api/accounts/account/search/bekzod/",
+    "B4": "/api/accounts/account/location/10/",
+}
+
+
+def scale_database(database_url: str, name: str, workload, reseed: bool) -> dict:
+    """A sibling database holding one size of the workload, seeded once and kept."""
+    url = sibling_database(database_url, f"_scale_{name}")
+    out = OUT / f"scale-{name}.json"
+    if not reseed and out.exists():
+        seeded = json.loads(out.read_text())
+        if seeded["workload"] == _asdict(workload) and seeded["database"] == url:
+            return seeded
+    print(f"  seeding {url.rsplit('/', 1)[-1]} ...", flush=True)
+    return _asdict(seeding.seed(url, workload, out))
 
 
 def scale_runs(database_url: str, args) -> dict:
-    """B3/B4 at 1k/10k/100k located users; B1 at 100k/1M posts (a sibling database)."""
-    url = sibling_database(database_url, "_scale")
-    out = OUT / "scale.json"
+    """B3/B4 at 1k/10k/100k located users; B1 at 100k/1M posts.
+
+    Each size has its own database and server; the sizes are measured in turn, run after
+    run, so that a change in the machine's load touches every size alike.
+    """
     base = seeding.Workload()
-    results: dict = {"users": {}, "posts": {}, "database": url.rsplit("/", 1)[-1]}
-    for users in args.scale_users:
-        print(f"  seeding {users} users ...", flush=True)
-        seeded = json.loads(json.dumps(_asdict(seeding.seed(url, base.scaled(users, 0), out))))
-        with running(app_server(url, "scale-server")) as server:
-            token = seeded["caller"]["token"]
-            results["users"][users] = {
-                key: single_request_ms(server.url + path, token, args)
-                for key, path in (
-                    ("B3", "/api/accounts/account/search/bekzod/"),
-                    ("B4", "/api/accounts/account/location/10/"),
-                )
-            }
-        print(f"  {users} users: {results['users'][users]}", flush=True)
-    for posts in args.scale_posts:
-        print(f"  seeding {posts} posts ...", flush=True)
-        seeded = json.loads(
-            json.dumps(_asdict(seeding.seed(url, base.scaled(base.users, posts), out)))
-        )
-        with running(app_server(url, "scale-server")) as server:
-            token = seeded["caller"]["token"]
-            results["posts"][posts] = {
-                "B1": single_request_ms(server.url + "/api/posts/post/", token, args)
-            }
-        print(f"  {posts} posts: {results['posts'][posts]}", flush=True)
+    groups = {
+        "users": [(n, base.scaled(n, 0), ("B3", "B4")) for n in args.scale_users],
+        "posts": [(n, base.scaled(base.users, n), ("B1",)) for n in args.scale_posts],
+    }
+    results: dict = {"users": {}, "posts": {}, "databases": []}
+    for group, sizes in groups.items():
+        if not sizes:
+            continue
+        seeded = {
+            n: scale_database(database_url, f"{group}_{n}", w, args.reseed) for n, w, _ in sizes
+        }
+        results["databases"] += [seeded[n]["database"].rsplit("/", 1)[-1] for n, _, _ in sizes]
+        servers = {n: app_server(seeded[n]["database"], f"scale-{group}-{n}") for n, _, _ in sizes}
+        samples: dict = {(n, key): [] for n, _, keys in sizes for key in keys}
+        try:
+            for server in servers.values():
+                server.start()
+            for n, _, keys in sizes:  # warm-up: pools, caches
+                for key in keys:
+                    wrk(
+                        servers[n].url + SCALE_PATHS[key],
+                        seeded[n]["caller"]["token"],
+                        duration=1,
+                        threads=1,
+                        connections=1,
+                    )
+            for _ in range(args.runs):
+                for n, _, keys in sizes:
+                    for key in keys:
+                        run = single_request_ms(
+                            servers[n].url + SCALE_PATHS[key], seeded[n]["caller"]["token"], args
+                        )
+                        samples[(n, key)].append(run.p50_ms)
+        finally:
+            for server in servers.values():
+                server.stop()
+        for (n, key), values in samples.items():
+            results[group].setdefault(n, {})[key] = statistics.median(values)
+            results[group][n][key + "_runs"] = values
+        print(f"  {group}: {results[group]}", flush=True)
     return results
 
 
 def _asdict(seeded) -> dict:
     from dataclasses import asdict
 
-    return asdict(seeded)
+    return json.loads(json.dumps(asdict(seeded)))
 
 
 @contextlib.contextmanager
@@ -582,6 +614,18 @@ def report(
         f"{info['database']}, {info['wrk']}. The server, PostgreSQL and wrk share "
         "the cores; other engineers' test suites may run at the same time (load averages below).",
         "",
+        *load_report(seeded, counts, runs, memory, args, b6),
+        *scale_report(scale),
+        *startup_report(startup),
+        *method_notes(seeded, args),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def load_report(seeded, counts, runs, memory, args, b6) -> list[str]:
+    if not runs:
+        return []
+    lines = [
         "## Load (targets as ratios to B6 of the same run)",
         "",
         "| scenario | req/s | ratio to B6 | target | p50 ms | p99 ms | non-2xx + errors "
@@ -591,9 +635,10 @@ def report(
     for scenario in SCENARIOS:
         if not runs.get(scenario.key):
             reason = seeded.get("chat", {}).get("pending", "not run")
+            target = f"≥ {scenario.ratio_target:.0%}" if scenario.ratio_target else ""
             lines.append(
-                f"| {scenario.key} {scenario.title} | — | — | "
-                f"≥ {scenario.ratio_target:.0%} | — | — | — | — | — | — | {reason} |"
+                f"| {scenario.key} {scenario.title} | — | — | {target} "
+                f"| — | — | — | — | — | — | {reason} |"
             )
             continue
         best = median_run(runs[scenario.key])
@@ -645,29 +690,30 @@ def report(
         lines.append(f"- **{key}** ({value['count']}):")
         lines += [f"  1. `{s}`" for s in value["statements"]]
     lines.append("")
-    if scale:
-        lines += scale_report(scale)
-    if startup:
-        ok = startup["ready_s"] <= 3 and startup["idle_rss_mib"] <= 200
-        lines += [
-            "## Startup",
-            "",
-            "| figure | median | runs | target | verdict |",
-            "|---|---:|---|---|---|",
-            f"| ready to serve (spawn → first answer) | {startup['ready_s']:.2f} s | "
-            + ", ".join(f"{v:.2f}" for v in startup["ready_all"])
-            + f" | ≤ 3 s | {verdict(startup['ready_s'] <= 3)} |",
-            f"| RSS idle (2 s after ready) | {startup['idle_rss_mib']:.0f} MiB | "
-            + ", ".join(f"{v:.0f}" for v in startup["idle_rss_all"])
-            + f" | ≤ 200 MiB | {verdict(startup['idle_rss_mib'] <= 200)} |",
-            "",
-        ]
-        del ok
-    lines += method_notes(seeded, args)
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def scale_report(scale: dict) -> list[str]:
+def startup_report(startup: dict | None) -> list[str]:
+    if not startup:
+        return []
+    return [
+        "## Startup",
+        "",
+        "| figure | median | runs | target | verdict |",
+        "|---|---:|---|---|---|",
+        f"| ready to serve (spawn → first answer) | {startup['ready_s']:.2f} s | "
+        + ", ".join(f"{v:.2f}" for v in startup["ready_all"])
+        + f" | ≤ 3 s | {verdict(startup['ready_s'] <= 3)} |",
+        f"| RSS idle (2 s after ready) | {startup['idle_rss_mib']:.0f} MiB | "
+        + ", ".join(f"{v:.0f}" for v in startup["idle_rss_all"])
+        + f" | ≤ 200 MiB | {verdict(startup['idle_rss_mib'] <= 200)} |",
+        "",
+    ]
+
+
+def scale_report(scale: dict | None) -> list[str]:
+    if not scale:
+        return []
     lines = [
         "## Scale (single-request latency: wrk at 1 connection, median of the runs' p50)",
         "",
@@ -701,9 +747,11 @@ def scale_report(scale: dict) -> list[str]:
         lines.append("| B1 | " + " | ".join(f"{v:.2f} ms" for v in row) + f" | {target} |")
     lines += [
         "",
-        f"Scale data lives in the database `{scale['database']}`: the users runs have no posts, "
-        "the posts runs 10,000 users and likes, comments and views in the workload's "
-        "proportion to posts.",
+        "Each size has its own database ("
+        + ", ".join(f"`{name}`" for name in scale["databases"])
+        + ") and server; the sizes are measured in turn, run after run. The users sizes have "
+        "no posts; the posts sizes have 10,000 users and likes, comments and views in the "
+        "workload's proportion to posts.",
         "",
     ]
     return lines
@@ -772,6 +820,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--only", nargs="*", help="scenario keys to load (B6 always runs)")
+    parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--scale-users", type=int, nargs="*", default=[1_000, 10_000, 100_000])
@@ -788,12 +837,16 @@ def main(argv: list[str] | None = None) -> None:
     stage: Callable[[str], None] = lambda name: print(f"== {name}", flush=True)  # noqa: E731
     stage("seed")
     seeded = ensure_seed(args.database_url, args.reseed)
-    stage("statements per request")
-    counts = statement_counts(args.database_url, seeded)
-    for key, value in counts.items():
-        print(f"  {key}: {value['count']} statements", flush=True)
-    stage("load")
-    runs, memory = load_runs(args.database_url, seeded, args)
+    counts: dict = {}
+    runs: dict = {}
+    memory: dict = {}
+    if not args.skip_load:
+        stage("statements per request")
+        counts = statement_counts(args.database_url, seeded)
+        for key, value in counts.items():
+            print(f"  {key}: {value['count']} statements", flush=True)
+        stage("load")
+        runs, memory = load_runs(args.database_url, seeded, args)
     startup = None
     if not args.skip_startup:
         stage("startup")

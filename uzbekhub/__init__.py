@@ -86,7 +86,15 @@ def engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # Several eventlet green threads share the file; wait for locks instead of failing.
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_recycle": 1800,
+        # API queries are short: starting parallel workers (~10 ms) or JIT-compiling a plan
+        # costs more than it saves, and one request should not take several cores.
+        "connect_args": {"options": "-c max_parallel_workers_per_gather=0 -c jit=off"},
+    }
 
 
 def register_logging(app: Flask) -> None:
