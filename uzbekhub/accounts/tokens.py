@@ -8,11 +8,12 @@ to Redis when REDIS_URL is set and to the `revoked_tokens` table otherwise.
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask import Flask, g
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import PyJWTError
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import Select, bindparam, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts.models import RevokedToken, User
@@ -56,8 +57,11 @@ def revoke_jti(jti: str, expires_at: datetime) -> bool:
     return True
 
 
-def _revoked_in_table(jtis: list[str]) -> ColumnElement[bool]:
-    return exists().where(RevokedToken.jti.in_(jtis))
+@cache
+def _user_and_revocation() -> Select:
+    """The token's user and whether one of its jtis is revoked, built once (every request)."""
+    revoked = exists().where(RevokedToken.jti.in_(bindparam("jtis", expanding=True)))
+    return select(User, revoked).where(User.id == bindparam("user_id"))
 
 
 def _user_id(payload: dict) -> int | None:
@@ -95,9 +99,7 @@ def is_revoked(payload: dict) -> bool:
         user = _current(db.session.get(User, user_id), payload)
         listed = user is not None and any(client.mget([REDIS_PREFIX + j for j in jtis]))
     else:
-        row = db.session.execute(
-            select(User, _revoked_in_table(jtis)).where(User.id == user_id)
-        ).first()
+        row = db.session.execute(_user_and_revocation(), {"user_id": user_id, "jtis": jtis}).first()
         user = _current(row[0], payload) if row else None
         listed = bool(row and row[1])
     if user is None:

@@ -305,13 +305,12 @@ def _entry_to_change(model: Entry, caller: User, entry_id: uuid.UUID, *, post_ow
 
 
 def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, duplicate: str):
-    """Likes and views are unique per user and post; the database settles races."""
+    """Likes and views are unique per user and post: the unique constraint decides, so a
+    first like costs no lookup and concurrent duplicates are refused alike."""
     post = post_named_in_body(caller.id, post_id)
+    entry_id = new_uuid()
     taken = select(model.id).where(model.post_id == post.id, model.owner_id == caller.id)
-    if db.session.scalar(taken) is not None:
-        raise invalid(NON_FIELD, duplicate)
-    entry = model(id=new_uuid(), owner_id=caller.id, post_id=post.id)
-    db.session.add(entry)
+    db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
     try:
         db.session.commit()
     except IntegrityError:
@@ -319,7 +318,7 @@ def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, 
         if db.session.scalar(taken) is not None:
             raise invalid(NON_FIELD, duplicate) from None
         raise invalid("post", does_not_exist(post_id)) from None
-    return _load_entry(model, entry.id)
+    return _load_entry(model, entry_id)
 
 
 def like_post(caller: User, post_id: uuid.UUID) -> PostLike:
