@@ -12,6 +12,7 @@ from config import load_config
 from uzbekhub.accounts import auth_routes
 from uzbekhub.accounts import routes as account_routes
 from uzbekhub.accounts.tokens import register_jwt
+from uzbekhub.chat import routes as chat_routes
 from uzbekhub.cli import create_admin
 from uzbekhub.common.db import render_migration_type
 from uzbekhub.common.json import OrjsonProvider
@@ -24,7 +25,7 @@ from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 
 MIB = 1024 * 1024
-BLUEPRINTS = (auth_routes.blp, account_routes.blp)
+BLUEPRINTS = (auth_routes.blp, account_routes.blp, *chat_routes.BLUEPRINTS)
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:
