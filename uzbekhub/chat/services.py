@@ -588,8 +588,11 @@ def send_message(
     text: str | None,
     reply_to: uuid.UUID | None = None,
     files: Sequence[int] = (),
-) -> Message:
-    """A member's new message: text up to 4,000 characters, or files, or both."""
+) -> dict:
+    """A member's new message: text up to 4,000 characters, or files, or both.
+
+    Returns the message as history shows it (the `chat_message` frame's `message`).
+    """
     member = require_member(room_id, user.id)
     _check_may_post(member)
     file_ids = list(dict.fromkeys(files or ()))
@@ -619,11 +622,10 @@ def send_message(
         record.is_temporary = False
     member.last_read_at = now
     db.session.flush()
-    events.publish(
-        room_id, {"type": "chat_message", "message": message_payload(message)}, member_ids(room_id)
-    )
+    payload = message_payload(message)
+    events.publish(room_id, {"type": "chat_message", "message": payload}, member_ids(room_id))
     db.session.commit()
-    return message
+    return payload
 
 
 def _own_files(user_id: int, file_ids: list[int]) -> list[ChatFile]:
@@ -662,8 +664,8 @@ def _message_in_my_room(user_id: int, message_id: uuid.UUID) -> tuple[Message, R
     return row[0], row[1]
 
 
-def edit_message(user: User, message_id: uuid.UUID, text: str | None) -> Message:
-    """The sender changes the text of their message."""
+def edit_message(user: User, message_id: uuid.UUID, text: str | None) -> dict:
+    """The sender changes the text of their message; returns it as history shows it."""
     message, member = _message_in_my_room(user.id, message_id)
     if message.sender_id != user.id:
         raise Forbidden("Only the sender edits a message.")
@@ -672,13 +674,14 @@ def edit_message(user: User, message_id: uuid.UUID, text: str | None) -> Message
     message.is_edited = True
     message.update_at = utcnow()
     db.session.flush()
+    payload = message_payload(message)
     events.publish(
         message.room_id,
-        {"type": "message_edited", "message": message_payload(message)},
+        {"type": "message_edited", "message": payload},
         member_ids(message.room_id),
     )
     db.session.commit()
-    return message
+    return payload
 
 
 def delete_message(user: User, message_id: uuid.UUID) -> None:
