@@ -1,8 +1,9 @@
 """create chat tables
 
 Rooms (private pairs unique in the database, groups with case-insensitively
-unique usernames), members with roles and read markers (one owner per room),
-messages indexed for newest-first history per room, and uploaded files with
+unique usernames, a kept message count), members with roles and read markers
+(one owner per room), messages indexed for newest-first history per room (a
+deleted account's messages stay, without a sender), and uploaded files with
 their attachments to messages.
 
 Revision ID: 0004_chat
@@ -49,7 +50,9 @@ def upgrade():
     sa.Column('profile_pic', sa.String(length=255), nullable=True),
     sa.Column('private_low_id', sa.Integer(), nullable=True),
     sa.Column('private_high_id', sa.Integer(), nullable=True),
+    sa.Column('message_count', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('message_count >= 0', name=op.f('ck_chat_rooms_message_count_not_negative')),
     sa.CheckConstraint("room_type = 'private' OR (private_low_id IS NULL AND private_high_id IS NULL)", name=op.f('ck_chat_rooms_pair_only_private')),
     sa.CheckConstraint("room_type IN ('private', 'group')", name=op.f('ck_chat_rooms_room_type')),
     sa.CheckConstraint('private_low_id < private_high_id', name=op.f('ck_chat_rooms_pair_ordered')),
@@ -83,7 +86,7 @@ def upgrade():
     op.create_table('chat_messages',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('room_id', sa.Uuid(), nullable=False),
-    sa.Column('sender_id', sa.Integer(), nullable=False),
+    sa.Column('sender_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('reply_to_id', sa.Uuid(), nullable=True),
     sa.Column('is_edited', sa.Boolean(), nullable=False),
@@ -92,7 +95,7 @@ def upgrade():
     sa.CheckConstraint('length(text) <= 4000', name=op.f('ck_chat_messages_text_length')),
     sa.ForeignKeyConstraint(['reply_to_id'], ['chat_messages.id'], name=op.f('fk_chat_messages_reply_to_id_chat_messages'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['room_id'], ['chat_rooms.id'], name=op.f('fk_chat_messages_room_id_chat_rooms'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['sender_id'], ['users.id'], name=op.f('fk_chat_messages_sender_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sender_id'], ['users.id'], name=op.f('fk_chat_messages_sender_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_chat_messages'))
     )
     with op.batch_alter_table('chat_messages', schema=None) as batch_op:

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.chat.support import (
     HISTORY,
@@ -14,6 +14,7 @@ from tests.chat.support import (
     send,
     upload,
 )
+from uzbekhub.accounts.models import User
 from uzbekhub.chat.models import Message
 from uzbekhub.extensions import db
 
@@ -78,16 +79,38 @@ def test_history_pages_with_limit_and_offset(app, client, cast):
 
 
 def test_history_limit_is_capped_at_100(app, client, cast):
-    with app.app_context():
-        room_id = uuid.UUID(cast.room)
-        db.session.add_all(
-            Message(room_id=room_id, sender_id=cast.owner.id, text=str(i)) for i in range(105)
-        )
-        db.session.commit()
+    for i in range(105):
+        send(app, cast.owner, cast.room, str(i))
     page = history(client, cast.room, cast.member, "?limit=500").get_json()
     assert len(page["results"]) == 100
     assert "limit=100" in page["next"]
     assert len(history(client, cast.room, cast.member).get_json()["results"]) == 50
+
+
+def test_the_count_follows_sends_deletes_and_clears(app, client, cast):
+    def counted():
+        page = history(client, cast.room, cast.member, "?limit=1").get_json()
+        with app.app_context():
+            stored = db.session.scalar(
+                select(func.count()).where(Message.room_id == uuid.UUID(cast.room))
+            )
+        assert page["count"] == stored
+        return page["count"]
+
+    sent = [send(app, cast.member, cast.room, f"m{i}") for i in range(3)]
+    assert counted() == 3
+    assert delete(client, sent[0], cast.member).status_code == 204
+    assert delete(client, sent[0], cast.member).status_code == 404
+    assert counted() == 2
+    assert (
+        client.post(
+            f"/api/chat/rooms/{cast.room}/clear_messages/", headers=cast.owner.headers
+        ).status_code
+        == 200
+    )
+    assert counted() == 0
+    send(app, cast.admin, cast.room)
+    assert counted() == 1
 
 
 @pytest.mark.parametrize(
@@ -197,3 +220,12 @@ def test_replies_to_a_deleted_message_keep_their_text(app, client, cast):
     assert (kept["id"], kept["text"], kept["reply_to"]) == (reply, "answer", None)
     with app.app_context():
         assert db.session.scalar(select(Message.reply_to_id)) is None
+
+
+def test_a_deleted_accounts_messages_stay_without_a_sender(app, client, cast):
+    send(app, cast.member, cast.room, "from someone who left")
+    with app.app_context():
+        db.session.delete(db.session.get(User, cast.member.id))
+        db.session.commit()
+    (kept,) = history(client, cast.room, cast.owner).get_json()["results"]
+    assert (kept["text"], kept["sender"]) == ("from someone who left", None)

@@ -192,9 +192,8 @@ def remove_member(data, room_id):
 @messages.response(200, MessagePageSchema)
 def list_by_room(args, room_id):
     """The room's history, newest first (messages are sent over the sockets)"""
-    return limit_offset_envelope(
-        services.history_query(current_user.id, room_id), args, fetch=services.load_messages
-    )
+    stmt, total = services.history(current_user.id, room_id)
+    return limit_offset_envelope(stmt, args, fetch=services.load_messages, total=total)
 
 
 @messages.route("/<uuid:message_id>/", methods=["DELETE"])

@@ -56,7 +56,7 @@ class ChatMessageSchema(Schema):
 
     id = ma.fields.UUID(dump_only=True)
     room = ma.fields.UUID(attribute="room_id", dump_only=True)
-    sender = ma.fields.Nested(UserBriefSchema, dump_only=True)
+    sender = ma.fields.Nested(UserBriefSchema, dump_only=True, allow_none=True)
     text = ma.fields.String(dump_only=True)
     reply_to = ma.fields.UUID(attribute="reply_to_id", dump_only=True, allow_none=True)
     attachments = ma.fields.List(ma.fields.Nested(ChatFileSchema), dump_only=True)

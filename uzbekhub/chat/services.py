@@ -175,7 +175,7 @@ def _annotate(rooms: Sequence[Room], user_id: int) -> None:
             )
             .where(
                 Message.room_id.in_(ids),
-                Message.sender_id != user_id,
+                or_(Message.sender_id.is_(None), Message.sender_id != user_id),
                 Message.created_at > RoomMember.last_read_at,
             )
             .group_by(Message.room_id)
@@ -334,6 +334,7 @@ def delete_room(user: User, room_id: uuid.UUID) -> None:
     member = require_member(room_id, user.id)
     if member.room.is_group:
         _require_role(member, OWNER)
+    _lock_room(room_id)
     recipients = member_ids(room_id)
     delete_after_success(member.room.profile_pic)
     _delete_messages(room_id)
@@ -348,7 +349,14 @@ def clear_messages(user: User, room_id: uuid.UUID) -> None:
     member = require_member(room_id, user.id)
     if member.room.is_group:
         _require_role(member, OWNER)
+    _lock_room(room_id)
     _delete_messages(room_id)
+    db.session.execute(
+        update(Room)
+        .where(Room.id == room_id)
+        .values(message_count=0)
+        .execution_options(synchronize_session=False)
+    )
     events.publish(room_id, {"type": "room_cleared", "room": str(room_id)}, member_ids(room_id))
     db.session.commit()
 
@@ -537,14 +545,29 @@ def remove_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
 # --- messages -----------------------------------------------------------------------------------
 
 
-def history_query(user_id: int, room_id: uuid.UUID) -> Select:
-    """The room's messages, newest first, for a member."""
-    require_member(room_id, user_id)
-    return (
+def history(user_id: int, room_id: uuid.UUID) -> tuple[Select, int]:
+    """The room's messages, newest first, for a member, and how many there are."""
+    room = require_member(room_id, user_id).room
+    stmt = (
         select(Message)
         .where(Message.room_id == room_id)
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
+    return stmt, room.message_count
+
+
+def _count_messages(room_id: uuid.UUID, change: int) -> None:
+    db.session.execute(
+        update(Room)
+        .where(Room.id == room_id)
+        .values(message_count=Room.message_count + change)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _lock_room(room_id: uuid.UUID) -> None:
+    """Wait for messages being sent to the room to commit (PostgreSQL; SQLite serialises)."""
+    db.session.execute(select(Room.id).where(Room.id == room_id).with_for_update())
 
 
 def _with_message_details(stmt: Select) -> list[Message]:
@@ -622,6 +645,7 @@ def send_message(
         record.is_temporary = False
     member.last_read_at = now
     db.session.flush()
+    _count_messages(room_id, +1)
     payload = message_payload(message)
     events.publish(room_id, {"type": "chat_message", "message": payload}, member_ids(room_id))
     db.session.commit()
@@ -696,7 +720,8 @@ def delete_message(user: User, message_id: uuid.UUID) -> None:
         update(Message).where(Message.reply_to_id == message_id).values(reply_to_id=None)
     )
     db.session.execute(delete(message_files).where(message_files.c.message_id == message_id))
-    db.session.execute(delete(Message).where(Message.id == message_id))
+    if db.session.execute(delete(Message).where(Message.id == message_id)).rowcount:
+        _count_messages(room_id, -1)
     events.publish(
         room_id,
         {"type": "message_deleted", "room": str(room_id), "message_id": str(message_id)},
