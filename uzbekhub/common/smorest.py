@@ -72,10 +72,11 @@ class Blueprint(flask_smorest.Blueprint):
     }
 
     def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
-        doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
+        # Looked at first: the parent moves the body parameter into requestBody.
         body_params = [
             p for p in doc_info.get("arguments", {}).get("parameters", []) if p.get("in") == "body"
         ]
+        doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
         # A `body` argument accepts JSON and multipart: document both media types.
         if body_params and "requestBody" in doc:
             content = doc["requestBody"]["content"]
