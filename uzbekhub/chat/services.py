@@ -310,7 +310,9 @@ def update_room(user: User, room_id: uuid.UUID, changes: dict) -> None:
     if "profile_pic" in changes:
         delete_after_success(room.profile_pic)
         upload = changes["profile_pic"]
-        room.profile_pic = upload and save_image(upload, ROOM_PICTURES, "profile_pic")
+        room.profile_pic = (
+            None if upload is None else save_image(upload, ROOM_PICTURES, "profile_pic")
+        )
     _flush_room_username()
     events.publish(
         room.id,
