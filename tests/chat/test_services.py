@@ -66,6 +66,15 @@ def test_a_message_needs_text_or_files(app, cast, empty):
     assert "message" in details(exc)
 
 
+@pytest.mark.parametrize(
+    "text, files, field", [(42, [], "message"), (["hi"], [], "message"), ("hi", ["1"], "files")]
+)
+def test_values_of_the_wrong_type_are_400(app, cast, text, files, field):
+    with pytest.raises(ValidationFailed) as exc:
+        send(app, cast.member, cast.room, text, files=files)
+    assert field in details(exc)
+
+
 def test_files_alone_make_a_message_and_stop_being_temporary(app, client, cast):
     file_id = upload(client, cast.member, b"voice note", file_type="voice").get_json()["id"]
     assert client.get("/api/chat/files/", headers=cast.member.headers).get_json()[0]["is_temporary"]

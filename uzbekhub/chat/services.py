@@ -599,6 +599,8 @@ def _check_may_post(member: RoomMember) -> None:
 
 
 def _check_text(text: str | None, *, has_files: bool) -> str:
+    if text is not None and not isinstance(text, str):
+        raise invalid("message", "Not a valid string.")
     text = text or ""
     if len(text) > MAX_TEXT:
         raise invalid("message", f"Messages may be at most {MAX_TEXT} characters.")
@@ -621,6 +623,8 @@ def send_message(
     member = require_member(room_id, user.id)
     _check_may_post(member)
     file_ids = list(dict.fromkeys(files or ()))
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in file_ids):
+        raise invalid("files", "List file ids.")
     text = _check_text(text, has_files=bool(file_ids))
     if len(file_ids) > MAX_FILES_PER_MESSAGE:
         raise invalid("files", f"A message may carry at most {MAX_FILES_PER_MESSAGE} files.")
@@ -724,11 +728,11 @@ def delete_message(user: User, message_id: uuid.UUID) -> None:
     db.session.execute(delete(message_files).where(message_files.c.message_id == message_id))
     if db.session.execute(delete(Message).where(Message.id == message_id)).rowcount:
         _count_messages(room_id, -1)
-    events.publish(
-        room_id,
-        {"type": "message_deleted", "room": str(room_id), "message_id": str(message_id)},
-        member_ids(room_id),
-    )
+        events.publish(
+            room_id,
+            {"type": "message_deleted", "room": str(room_id), "message_id": str(message_id)},
+            member_ids(room_id),
+        )
     db.session.commit()
 
 
