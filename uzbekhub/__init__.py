@@ -19,6 +19,7 @@ from uzbekhub.accounts import (
 from uzbekhub.accounts import routes as account_routes
 from uzbekhub.accounts.services import on_user_deleted
 from uzbekhub.accounts.tokens import register_jwt
+from uzbekhub.chat import routes as chat_routes
 from uzbekhub.cli import create_admin
 from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import enforce_sqlite_foreign_keys, render_migration_type
@@ -47,6 +48,7 @@ BLUEPRINTS = (
     post_routes.blp,
     story_routes.blp,
     comment_routes.blp,
+    *chat_routes.BLUEPRINTS,
 )
 
 

@@ -10,7 +10,7 @@ On PostgreSQL only, a pg_trgm GIN index on username, first and last name serves
 the user search's `ILIKE '%key%'` (SQLite scans the table).
 
 Revision ID: 0006_feed_counts_search
-Revises: 0003_stories_comments
+Revises: 0004_chat
 Create Date: 2026-11-28 10:00:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_feed_counts_search'
-down_revision = '0003_stories_comments'
+down_revision = '0004_chat'
 branch_labels = None
 depends_on = None
 

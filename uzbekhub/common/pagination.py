@@ -108,9 +108,13 @@ def page_envelope(
     }
 
 
-def limit_offset_envelope(stmt: Select, args: dict, fetch: Fetch = scalars) -> dict:
+def limit_offset_envelope(
+    stmt: Select, args: dict, fetch: Fetch = scalars, total: int | None = None
+) -> dict:
+    """`total`, when the caller keeps a count, saves counting rows (chat rooms keep one)."""
     limit, offset = args["limit"], args["offset"]
-    total = count_of(stmt)
+    if total is None:
+        total = count_of(stmt)
     items = fetch(stmt.limit(limit).offset(offset))
     previous = None
     if offset > 0:

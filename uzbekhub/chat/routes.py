@@ -1,0 +1,293 @@
+"""Chat over REST (Chat API 1-19): rooms, members and roles, history, files.
+
+Messages are sent over the sockets; every rule lives in `uzbekhub.chat.services`.
+"""
+
+from flask import Flask
+from flask.views import MethodView
+from flask_jwt_extended import current_user, verify_jwt_in_request
+
+from uzbekhub.chat import services
+from uzbekhub.chat.events import register_events
+from uzbekhub.chat.schemas import (
+    ChatFileSchema,
+    FileUploadSchema,
+    MemberTargetSchema,
+    MessagePageSchema,
+    RoomCreateSchema,
+    RoomMemberSchema,
+    RoomSchema,
+    RoomUpdateSchema,
+)
+from uzbekhub.common.media import register_media_guard
+from uzbekhub.common.pagination import (
+    ArrayArgsSchema,
+    MessageArgsSchema,
+    array_page,
+    limit_offset_envelope,
+)
+from uzbekhub.common.schemas import MessageSchema
+from uzbekhub.common.smorest import ERROR_RESPONSES_REF, Blueprint
+
+# 32-bit ids: a larger number in a path names nothing (and must not reach the database).
+FILE_ID = "int(max=2147483647)"
+
+rooms = Blueprint("chat_rooms", __name__, url_prefix="/api/chat/rooms", description="Chat rooms")
+members = Blueprint(
+    "chat_members", __name__, url_prefix="/api/chat/members", description="Chat room members"
+)
+messages = Blueprint(
+    "chat_messages", __name__, url_prefix="/api/chat/message", description="Chat history"
+)
+files = Blueprint("chat_files", __name__, url_prefix="/api/chat/files", description="Chat files")
+
+BLUEPRINTS = (rooms, members, messages, files)
+
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+ERRORS = {
+    400: {
+        "description": "Invalid request",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ValidationError"}}
+        },
+    },
+    403: ERROR_RESPONSES_REF["403"] | {"description": "The caller's role does not allow it"},
+    404: {
+        "description": "No such room or message, or the caller is not in its room",
+        "content": _ERROR,
+    },
+    413: {
+        "description": "Over MAX_UPLOAD_MB, or the caller's chat quota is used up",
+        "content": _ERROR,
+    },
+}
+
+
+def answers(*codes: int):
+    """Document the error answers of a view besides 400 and 401."""
+    return rooms.doc(responses={str(code): ERRORS[code] for code in codes})
+
+
+# --- rooms --------------------------------------------------------------------------------------
+
+
+@rooms.route("/")
+class RoomViews(MethodView):
+    @rooms.login_required
+    @rooms.arguments(ArrayArgsSchema, location="query")
+    @rooms.response(200, RoomSchema(many=True))
+    def get(self, args):
+        """The caller's rooms, most recently active first, with unread counts"""
+        uid = current_user.id
+        return array_page(
+            services.rooms_query(uid), args, fetch=lambda stmt: services.load_rooms(stmt, uid)
+        )
+
+    @rooms.login_required
+    @rooms.arguments(RoomCreateSchema, location="body")
+    @rooms.response(201, RoomSchema)
+    @rooms.alt_response(200, schema=RoomSchema, description="The private room already exists")
+    def post(self, data):
+        """Create a private room or a group (multipart when sending profile_pic)"""
+        room_id, created = services.create_room(current_user, data)
+        return services.room_detail(room_id, current_user.id), 201 if created else 200
+
+
+@rooms.route("/<uuid:room_id>/")
+class RoomByIdViews(MethodView):
+    @rooms.login_required
+    @rooms.response(200, RoomSchema)
+    @answers(404)
+    def get(self, room_id):
+        """A room the caller is a member of"""
+        return services.room_detail(room_id, current_user.id)
+
+    @rooms.login_required
+    @rooms.arguments(RoomUpdateSchema, location="body")
+    @rooms.response(200, RoomSchema)
+    @answers(403, 404)
+    def patch(self, changes, room_id):
+        """Change a group's name, username, description or picture (owner or admin)"""
+        services.update_room(current_user, room_id, changes)
+        return services.room_detail(room_id, current_user.id)
+
+    @rooms.login_required
+    @rooms.response(204)
+    @answers(403, 404)
+    def delete(self, room_id):
+        """Delete a group (owner) or a private room (either member)"""
+        services.delete_room(current_user, room_id)
+
+
+@rooms.route("/<uuid:pk>/clear_messages/", methods=["POST"])
+@rooms.login_required
+@rooms.response(200, MessageSchema)
+@answers(403, 404)
+def clear_messages(pk):
+    """Delete every message of the room (a group's owner, or either private member)"""
+    services.clear_messages(current_user, pk)
+    return {"message": "All messages cleared successfully"}
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+@members.route("/<uuid:room_id>/list_members/")
+@members.login_required
+@members.arguments(ArrayArgsSchema, location="query")
+@members.response(200, RoomMemberSchema(many=True))
+@answers(404)
+def list_members(args, room_id):
+    """The room's members with their roles"""
+    return array_page(
+        services.members_query(current_user.id, room_id), args, fetch=services.load_members
+    )
+
+
+@members.route("/<uuid:room_id>/join/", methods=["POST"])
+@members.login_required
+@members.response(201, MessageSchema)
+@answers(400, 404)
+def join(room_id):
+    """Join a group by its id"""
+    services.join(current_user, room_id)
+    return {"message": "Successfully joined the room"}
+
+
+@members.route("/<uuid:room_id>/leave/", methods=["POST"])
+@members.login_required
+@members.response(200, MessageSchema)
+@answers(403, 404)
+def leave(room_id):
+    """Leave a group (the owner transfers ownership first)"""
+    services.leave(current_user, room_id)
+    return {"message": "Successfully left the room"}
+
+
+@members.route("/<uuid:room_id>/set_admin/", methods=["POST"])
+@members.login_required
+@members.arguments(MemberTargetSchema)
+@members.response(200, MessageSchema)
+@answers(403, 404)
+def set_admin(data, room_id):
+    """Make a member an admin (owner)"""
+    services.set_admin(current_user, room_id, data["user_id"])
+    return {"message": "User promoted to admin"}
+
+
+@members.route("/<uuid:room_id>/remove_admin/", methods=["POST"])
+@members.login_required
+@members.arguments(MemberTargetSchema)
+@members.response(200, MessageSchema)
+@answers(403, 404)
+def remove_admin(data, room_id):
+    """Make an admin a plain member again (owner)"""
+    services.remove_admin(current_user, room_id, data["user_id"])
+    return {"message": "Admin role removed"}
+
+
+@members.route("/<uuid:room_id>/transfer_owner/", methods=["POST"])
+@members.login_required
+@members.arguments(MemberTargetSchema)
+@members.response(200, MessageSchema)
+@answers(403, 404)
+def transfer_owner(data, room_id):
+    """Hand the group to another member; the old owner stays on as an admin (owner)"""
+    services.transfer_owner(current_user, room_id, data["user_id"])
+    return {"message": "Ownership transferred successfully"}
+
+
+@members.route("/<uuid:room_id>/add_member/", methods=["POST"])
+@members.login_required
+@members.arguments(MemberTargetSchema)
+@members.response(200, MessageSchema)
+@answers(403, 404)
+def add_member(data, room_id):
+    """Add a user to the group (owner or admin)"""
+    services.add_member(current_user, room_id, data["user_id"])
+    return {"message": "Member added successfully"}
+
+
+@members.route("/<uuid:room_id>/remove_member/", methods=["POST"])
+@members.login_required
+@members.arguments(MemberTargetSchema)
+@members.response(200, MessageSchema)
+@answers(403, 404)
+def remove_member(data, room_id):
+    """Remove a member (the owner: anyone else; an admin: plain members)"""
+    services.remove_member(current_user, room_id, data["user_id"])
+    return {"message": "Member removed successfully"}
+
+
+# --- messages -----------------------------------------------------------------------------------
+
+
+@messages.route("/<uuid:room_id>/list_by_room/")
+@messages.login_required
+@messages.arguments(MessageArgsSchema, location="query")
+@messages.response(200, MessagePageSchema)
+@answers(404)
+def list_by_room(args, room_id):
+    """The room's history, newest first (messages are sent over the sockets)"""
+    stmt, total = services.history(current_user.id, room_id)
+    return limit_offset_envelope(stmt, args, fetch=services.load_messages, total=total)
+
+
+@messages.route("/<uuid:message_id>/", methods=["DELETE"])
+@messages.login_required
+@messages.response(204)
+@answers(403, 404)
+def delete_message(message_id):
+    """Delete a message for everyone (its sender, or a group's owner or admin)"""
+    services.delete_message(current_user, message_id)
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+@files.route("/")
+class FileViews(MethodView):
+    @files.login_required
+    @files.arguments(ArrayArgsSchema, location="query")
+    @files.response(200, ChatFileSchema(many=True))
+    def get(self, args):
+        """The caller's uploaded files, newest first"""
+        return array_page(services.files_query(current_user.id), args)
+
+    @files.login_required
+    @files.arguments(FileUploadSchema, location="multipart")
+    @files.response(201, ChatFileSchema)
+    @files.alt_response(200, schema=ChatFileSchema, description="The caller had these bytes")
+    @answers(413)
+    def post(self, data):
+        """Upload a file to attach to messages (identical bytes are stored once)"""
+        record, created = services.upload_file(current_user, data["file"], data["file_type"])
+        return record, 201 if created else 200
+
+
+@files.route(f"/<{FILE_ID}:pk>/")
+class FileByIdViews(MethodView):
+    @files.login_required
+    @files.response(204)
+    @answers(404)
+    def delete(self, pk):
+        """Delete one of the caller's files"""
+        services.delete_file(current_user, pk)
+
+
+# --- wiring -------------------------------------------------------------------------------------
+
+
+def _may_fetch_chat_file(path: str) -> bool:
+    """Chat files are served to their uploader and the members of rooms they were sent to."""
+    verify_jwt_in_request(locations=["headers", "query_string"])
+    return services.may_fetch_file(current_user.id, path)
+
+
+@rooms.record_once
+def register_chat(state) -> None:
+    app: Flask = state.app
+    register_events(app)
+    # Media links cannot carry headers everywhere (<img src>): `?token=` works too.
+    app.config["JWT_QUERY_STRING_NAME"] = "token"
+    register_media_guard(services.CHAT_FILES, _may_fetch_chat_file)
