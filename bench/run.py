@@ -471,8 +471,8 @@ def scale_runs(database_url: str, args) -> dict:
     """
     base = seeding.Workload()
     groups = {
-        "users": [(n, base.scaled(n, 0), ("B3", "B4")) for n in args.scale_users],
-        "posts": [(n, base.scaled(base.users, n), ("B1",)) for n in args.scale_posts],
+        "users": [(n, base.scaled(n, 0, chat=False), ("B3", "B4")) for n in args.scale_users],
+        "posts": [(n, base.scaled(base.users, n, chat=False), ("B1",)) for n in args.scale_posts],
     }
     results: dict = {"users": {}, "posts": {}, "databases": []}
     for group, sizes in groups.items():
@@ -805,8 +805,9 @@ def ensure_seed(database_url: str, reseed: bool) -> dict:
         seeding.seed(database_url, seeding.Workload(), out)
     seeded = json.loads(out.read_text())
     app = seeding.make_app(database_url)
-    for who in ("caller", "liker"):
-        seeded[who]["token"] = seeding.issue_access(app, seeded[who]["id"])
+    for who in ("caller", "liker", "member"):
+        if seeded.get(who):
+            seeded[who]["token"] = seeding.issue_access(app, seeded[who]["id"])
     return seeded
 
 

@@ -9,8 +9,7 @@ one `random.Random(SEED)`, so two seeds of the same size are identical. All user
 share one password hash, computed once. The tokens and ids the runner needs are
 written to a JSON file.
 
-The chat part (one group room, 50 members, 100,000 messages one a minute) plugs in
-through `PARTS`: it seeds when `uzbekhub.chat` exists and is reported pending otherwise.
+The chat part is one group room with 50 members and 100,000 messages, one a minute.
 """
 
 import argparse
@@ -74,7 +73,7 @@ class Workload:
     room_members: int = 50
     messages: int = 100_000
 
-    def scaled(self, users: int, posts: int) -> "Workload":
+    def scaled(self, users: int, posts: int, chat: bool = True) -> "Workload":
         """Another size with the same shape: privacy share and entries per post kept."""
         per_post = posts / self.posts
         return Workload(
@@ -84,8 +83,8 @@ class Workload:
             likes=int(self.likes * per_post),
             comments=int(self.comments * per_post),
             views=int(self.views * per_post),
-            room_members=min(self.room_members, users),
-            messages=self.messages,
+            room_members=min(self.room_members, users) if chat else 0,
+            messages=self.messages if chat else 0,
         )
 
 
@@ -97,6 +96,7 @@ class Seeded:
     database: str
     caller: dict = field(default_factory=dict)
     liker: dict = field(default_factory=dict)
+    member: dict = field(default_factory=dict)
     like_targets: list[str] = field(default_factory=list)
     chat: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
@@ -157,12 +157,11 @@ class Writer:
             cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN', buffer)
             cursor.close()
         else:
-            from sqlalchemy import text
+            from uzbekhub.extensions import db
 
-            names = ", ".join(f'"{c}"' for c in columns)
-            marks = ", ".join(f":{c}" for c in columns)
+            # The models' column types turn UUIDs and aware datetimes into SQLite's values.
             self.connection.execute(
-                text(f'INSERT INTO "{table}" ({names}) VALUES ({marks})'),
+                db.metadata.tables[table].insert(),
                 [dict(zip(columns, row, strict=True)) for row in rows],
             )
         return len(rows)
@@ -368,20 +367,49 @@ def seed_posts(ctx: Context) -> None:
     ]
 
 
-CHAT_PENDING = "pending: the chat models are not on this branch yet (issue 6)"
-
-
 def seed_chat(ctx: Context) -> None:
-    """One group room with `room_members` members and `messages` messages, one a minute.
-
-    Plugs in once `uzbekhub.chat.models` exists: until then it records why it is pending.
-    """
-    try:
-        from uzbekhub.chat import models as chat_models  # noqa: F401
-    except ImportError:
-        ctx.seeded.chat = {"pending": CHAT_PENDING}
+    """One group room: `room_members` public members (the first owns it) and `messages`
+    messages, one a minute up to EPOCH, senders uniform over the members."""
+    w, rng = ctx.workload, ctx.rng
+    if w.room_members == 0:
         return
-    ctx.seeded.chat = {"pending": "pending: the chat seed is not written yet"}
+    public = sorted(set(ctx.user_ids) - ctx.private_ids)
+    members = rng.sample(public, w.room_members)
+    room_id = _uuid(rng)
+    first = EPOCH - timedelta(minutes=w.messages)
+    columns = (
+        "id", "room_type", "name", "username", "description", "profile_pic",
+        "private_low_id", "private_high_id", "message_count", "created_at",
+    )  # fmt: skip
+    room = (room_id, "group", "Bench room", None, "Where the benchmark talks", None, None,
+            None, w.messages, first - timedelta(days=1))  # fmt: skip
+    ctx.writer.insert("chat_rooms", columns, [room])
+
+    def memberships():
+        for n, user_id in enumerate(members):
+            role = "owner" if n == 0 else "member"
+            joined = first - timedelta(hours=1) + timedelta(seconds=n)
+            yield (n + 1, room_id, user_id, role, joined, EPOCH)
+
+    columns = ("id", "room_id", "user_id", "role", "joined_at", "last_read_at")
+    ctx.writer.insert("chat_members", columns, memberships())
+    ctx.writer.reset_sequence("chat_members")
+    texts = Texts(rng, 1, 20)
+
+    def messages():
+        for n in range(w.messages):
+            when = first + timedelta(minutes=n + 1)
+            sender = members[rng.randrange(len(members))]
+            yield (_uuid(rng), room_id, sender, texts(), None, False, when, when)
+
+    columns = (
+        "id", "room_id", "sender_id", "text", "reply_to_id", "is_edited", "created_at",
+        "update_at",
+    )  # fmt: skip
+    ctx.writer.insert("chat_messages", columns, messages())
+    # B2 reads the history as an ordinary member; B7 connects every member.
+    ctx.seeded.chat = {"room": str(room_id), "members": members}
+    ctx.seeded.member = {"id": members[1]}
 
 
 Part = Callable[[Context], None]
@@ -490,8 +518,9 @@ def seed(database_url: str, workload: Workload, out: Path) -> Seeded:
         db.session.remove()
         db.engine.dispose()
     seeded.counts = writer.counts
-    for who in (seeded.caller, seeded.liker):
-        who["token"] = issue_access(app, who["id"])
+    for who in (seeded.caller, seeded.liker, seeded.member):
+        if who:
+            who["token"] = issue_access(app, who["id"])
     seeded.seconds["total"] = round(time.perf_counter() - started, 2)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(asdict(seeded), indent=1))
