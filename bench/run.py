@@ -86,7 +86,13 @@ SCENARIOS = (
         posts_each_request=True,
     ),
 )
+SCENARIOS_BY_KEY = {s.key: s for s in SCENARIOS}
 P99_TARGET_MS = 250
+B7_PENDING = (
+    "pending: real-time chat over the plain WebSocket is not on this branch yet; targets "
+    "p99 delivery ≤ 50 ms at 100 messages/s with 0 lost, ≥ 300 messages/s (15,000 "
+    "deliveries/s) closed-loop, ≤ 64 KB RSS per idle connection"
+)
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -365,6 +371,68 @@ def statement_counts(database_url: str, seeded: dict) -> dict[str, dict]:
     return counts
 
 
+# --- what a request costs in-process -----------------------------------------------------------
+
+
+def cpu_per_request(database_url: str, seeded: dict, repeat: int = 200) -> dict[str, float]:
+    """CPU ms per request in-process (Flask test client, no server, no eventlet).
+
+    Besides the scenarios, three floors: a bare Flask route of the same app, the same with
+    one SQL statement, and one that only verifies the access token (what every
+    authenticated endpoint pays). The best of three rounds of `repeat` requests.
+    """
+    from flask_jwt_extended import current_user, verify_jwt_in_request
+    from sqlalchemy import text
+
+    from uzbekhub.extensions import db, limiter
+
+    app = seeding.make_app(database_url)
+    limiter.enabled = False
+
+    @app.get("/bench/floor/flask")
+    def flask_floor():
+        return {"ok": True}
+
+    @app.get("/bench/floor/sql")
+    def sql_floor():
+        return {"ok": db.session.execute(text("SELECT 1")).scalar()}
+
+    @app.get("/bench/floor/token")
+    def token_floor():
+        verify_jwt_in_request()
+        return {"ok": current_user.id}
+
+    client = app.test_client()
+    paths = {
+        "Flask route, no work": "/bench/floor/flask",
+        "+ one SQL statement": "/bench/floor/sql",
+        "token verified, no work": "/bench/floor/token",
+    }
+    for scenario in SCENARIOS:
+        chat_missing = scenario.needs_chat and "room" not in seeded.get("chat", {})
+        if scenario.key not in ("B6", "B5") and not chat_missing:
+            paths[scenario.key] = scenario.url_path(seeded)
+    costs = {}
+    for label, path in paths.items():
+        who = seeded.get(SCENARIOS_BY_KEY[label].who if label in SCENARIOS_BY_KEY else "caller")
+        headers = {"Authorization": f"Bearer {who['token']}"}
+        for _ in range(20):
+            client.get(path, headers=headers)
+        rounds = []
+        for _ in range(3):
+            started = time.process_time()
+            for _ in range(repeat):
+                response = client.get(path, headers=headers)
+            rounds.append((time.process_time() - started) * 1000 / repeat)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        costs[label] = min(rounds)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return costs
+
+
 # --- the load runs -----------------------------------------------------------------------------
 
 
@@ -594,6 +662,7 @@ def verdict(ok: bool | None) -> str:
 def report(
     seeded: dict,
     counts: dict,
+    costs: dict,
     runs: dict,
     memory: dict,
     scale: dict | None,
@@ -615,6 +684,7 @@ def report(
         "the cores; other engineers' test suites may run at the same time (load averages below).",
         "",
         *load_report(seeded, counts, runs, memory, args, b6),
+        *cost_report(costs, runs, b6),
         *scale_report(scale),
         *startup_report(startup),
         *method_notes(seeded, args),
@@ -681,14 +751,42 @@ def load_report(seeded, counts, runs, memory, args, b6) -> list[str]:
         f"{memory['server']['VmHWM'] / 1024:.0f} MiB (B6 server: "
         f"{memory['ceiling']['VmHWM'] / 1024:.0f} MiB).",
         "",
-        "B7 (WebSocket fan-out: 50 members, 500 messages at 100/s then closed-loop; 500 idle "
-        "clients) — " + seeded.get("chat", {}).get("pending", "see below") + ".",
+        "**B7** (WebSocket fan-out: 50 members, 500 messages at 100/s then closed-loop; RSS per "
+        f"idle connection with 500 clients) — {B7_PENDING}.",
         "",
     ]
     lines += ["### SQL statements per request", ""]
     for key, value in counts.items():
         lines.append(f"- **{key}** ({value['count']}):")
         lines += [f"  1. `{s}`" for s in value["statements"]]
+    lines.append("")
+    return lines
+
+
+def cost_report(costs: dict, runs: dict, b6) -> list[str]:
+    """Why the ratios are what they are: CPU per request against B6's."""
+    if not costs:
+        return []
+    b6_cpu = b6.server_cpu_ms if b6 else None
+    lines = [
+        "## CPU per request (what bounds the ratios)",
+        "",
+        "One server process is bound by one core, so a scenario's ratio to B6 cannot exceed "
+        "B6's CPU time per request over the scenario's. In-process figures: the Flask test "
+        "client without a server (best of three rounds of 200 requests); server figures: "
+        "`python wsgi.py` under the load above.",
+        "",
+        "| request | in-process CPU ms | server CPU ms (load) "
+        "| ratio bound (B6 CPU / server CPU) |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, ms in costs.items():
+        server = median_run(runs[label]).server_cpu_ms if runs.get(label) else None
+        bound = f"{b6_cpu / server:.1%}" if b6_cpu and server else ""
+        server_text = f"{server:.2f}" if server else ""
+        lines.append(f"| {label} | {ms:.2f} | {server_text} | {bound} |")
+    if b6_cpu:
+        lines.append(f"| B6 (the ceiling) | | {b6_cpu:.2f} | |")
     lines.append("")
     return lines
 
@@ -839,6 +937,7 @@ def main(argv: list[str] | None = None) -> None:
     stage("seed")
     seeded = ensure_seed(args.database_url, args.reseed)
     counts: dict = {}
+    costs: dict = {}
     runs: dict = {}
     memory: dict = {}
     if not args.skip_load:
@@ -846,6 +945,10 @@ def main(argv: list[str] | None = None) -> None:
         counts = statement_counts(args.database_url, seeded)
         for key, value in counts.items():
             print(f"  {key}: {value['count']} statements", flush=True)
+        stage("CPU per request, in-process")
+        costs = cpu_per_request(args.database_url, seeded)
+        for label, ms in costs.items():
+            print(f"  {label}: {ms:.2f} ms", flush=True)
         stage("load")
         runs, memory = load_runs(args.database_url, seeded, args)
     startup = None
@@ -857,7 +960,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_scale:
         stage("scale")
         scale = scale_runs(args.database_url, args)
-    text = report(seeded, counts, runs, memory, scale, startup, args)
+    text = report(seeded, counts, costs, runs, memory, scale, startup, args)
     print(text)
     if not args.no_write:
         RESULTS.write_text(text)
@@ -866,6 +969,7 @@ def main(argv: list[str] | None = None) -> None:
                 {
                     "runs": {k: [r.__dict__ for r in v] for k, v in runs.items()},
                     "counts": counts,
+                    "cpu_per_request": costs,
                     "memory": memory,
                     "scale": scale,
                     "startup": startup,
