@@ -94,11 +94,12 @@ def array_headers(total: int, args: dict) -> dict:
 
 
 def page_envelope(
-    stmt: Select, args: dict, fetch: Fetch = scalars, count: Callable[[], int] | None = None
+    stmt: Select, args: dict, fetch: Fetch = scalars, total: int | None = None
 ) -> dict:
-    """One page of the envelope; `count` replaces counting `stmt` when it knows better."""
+    """`total`, when the caller can count more cheaply than `stmt` (the feed keeps counts)."""
     page, size = args["page"], args["page_size"]
-    total = count() if count is not None else count_of(stmt)
+    if total is None:
+        total = count_of(stmt)
     items = fetch(stmt.limit(size).offset((page - 1) * size))
     return {
         "count": total,

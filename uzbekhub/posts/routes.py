@@ -38,12 +38,9 @@ class PostViews(MethodView):
     def get(self, args):
         """The feed: posts the caller may see, newest first"""
         caller, owner = current_user.id, args.get("owner")
-        return page_envelope(
-            services.feed(caller, owner),
-            args,
-            services.with_counts(caller),
-            count=lambda: services.feed_count(caller, owner),
-        )
+        stmt = services.feed(caller, owner)
+        total = services.feed_count(caller, owner)
+        return page_envelope(stmt, args, services.with_counts(caller), total=total)
 
     @blp.login_required
     @blp.arguments(PostCreateSchema, location="body")
