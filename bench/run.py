@@ -909,7 +909,9 @@ def method_notes(seeded: dict, args) -> list[str]:
 
 def ensure_seed(database_url: str, reseed: bool) -> dict:
     out = seeding.DEFAULT_OUT
-    if reseed or not out.exists() or json.loads(out.read_text())["database"] != database_url:
+    wanted = _asdict(seeding.Workload())
+    kept = json.loads(out.read_text()) if out.exists() else {}
+    if reseed or kept.get("database") != database_url or kept.get("workload") != wanted:
         print(f"seeding {database_url} ...", flush=True)
         seeding.seed(database_url, seeding.Workload(), out)
     seeded = json.loads(out.read_text())

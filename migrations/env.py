@@ -105,8 +105,11 @@ def run_migrations_online():
             only_on = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
             return only_on is None or only_on == connection.dialect.name
 
-        conf_args.setdefault("include_object", include_object)
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            **{"include_object": include_object, **conf_args},
+        )
 
         with context.begin_transaction():
             context.run_migrations()
