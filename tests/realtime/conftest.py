@@ -35,13 +35,18 @@ def clients():
     opened = []
 
     class Clients:
-        def ws(self, base, account=None, room=None, token=None, in_query=False):
+        def ws(self, base, account=None, room=None, token=None, in_query=False, ready=True):
+            """A plain WebSocket; `ready` waits until the server has registered it (the
+            handshake completes before the token is checked, so that a bad one gets its
+            close code): events committed before that are not for this socket."""
             token = token if token is not None else account.access if account else None
             if in_query:
                 client = WsClient(ws_url(base, room, token=token))
             else:
                 client = WsClient(ws_url(base, room), token)
             opened.append(client)
+            if ready:
+                client.quiet()
             return client
 
         def sio(self, base, account=None, token=None):

@@ -41,7 +41,10 @@ class WsClient:
         self.ws = websocket.create_connection(url, header=headers, timeout=TIMEOUT)
 
     def send(self, frame) -> None:
-        self.ws.send(frame if isinstance(frame, str | bytes) else json.dumps(frame))
+        if isinstance(frame, bytes):
+            self.ws.send_binary(frame)
+        else:
+            self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
 
     def next(self, timeout: float = TIMEOUT) -> dict:
         """The next frame; Closed if the server closed the socket instead."""
@@ -77,6 +80,23 @@ class WsClient:
             self.ws.shutdown()
 
 
+def refusal_of(base: str, token: str) -> dict:
+    """The connect_error a bad connection gets (python-socketio keeps it from the exception)."""
+    client = SioClient.__new__(SioClient)
+    client.events, client.disconnected = queue.Queue(), False
+    client.refusal = None
+    client.sio = socketio.Client(reconnection=False)
+    client.sio.on("connect_error", client._refused, namespace=NAMESPACE)
+    try:
+        client.sio.connect(
+            base, namespaces=[NAMESPACE], auth={"token": token}, transports=["websocket"]
+        )
+    except socketio.exceptions.ConnectionError:
+        return client.refusal
+    client.sio.disconnect()
+    raise AssertionError("the connection was accepted")
+
+
 def close_of(data: bytes) -> tuple[int | None, str]:
     if len(data) < 2:
         return None, ""
@@ -84,7 +104,11 @@ def close_of(data: bytes) -> tuple[int | None, str]:
 
 
 class SioClient:
-    """python-socketio's client on /chat, over the WebSocket transport."""
+    """python-socketio's client on /chat, over the WebSocket transport.
+
+    A refused connection raises socketio.exceptions.ConnectionError; the server's reason
+    is then in `refused(base, token)`.
+    """
 
     def __init__(self, base: str, token: str | None):
         self.events: queue.Queue = queue.Queue()
@@ -92,6 +116,8 @@ class SioClient:
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._event, namespace=NAMESPACE)
         self.sio.on("disconnect", self._disconnect, namespace=NAMESPACE)
+        self.refusal = None
+        self.sio.on("connect_error", self._refused, namespace=NAMESPACE)
         self.sio.connect(
             base,
             namespaces=[NAMESPACE],
@@ -99,6 +125,9 @@ class SioClient:
             transports=["websocket"],
             wait_timeout=TIMEOUT,
         )
+
+    def _refused(self, data=None):
+        self.refusal = data
 
     def _event(self, event, data=None):
         self.events.put((event, data))

@@ -10,7 +10,7 @@ Socket.IO room, through which the events of all the user's chat rooms reach it
 import logging
 
 from flask import request
-from flask_socketio import Namespace, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from uzbekhub.chat.delivery import hub
 from uzbekhub.chat.events import ChatEvent

@@ -13,8 +13,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 import filetype
-from flask import current_app
+from flask import Flask, current_app
 from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +52,7 @@ from uzbekhub.common.media import (
 )
 from uzbekhub.common.schemas import MediaUrl, UtcDateTime
 from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, PayloadTooLarge, invalid
-from uzbekhub.extensions import db, limiter
+from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ ROOM_PICTURES = "room_pictures"
 CHAT_FILES = "chat_files"
 MAX_FILES_PER_MESSAGE = 10
 TYPING_REPEAT = RateLimitItemPerSecond(1, 3)
+TYPING_KEY = "chat_typing"
 
 _message_schema = ChatMessageSchema()
 _member_schema = RoomMemberSchema()
@@ -796,9 +799,16 @@ def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
     )
 
 
+def register_typing_throttle(app: Flask) -> None:
+    """Its own counters (Redis when set, so all processes agree), not the request limiter's:
+    this is a rule of the chat, not a rate limit that RATELIMIT_ENABLED switches off."""
+    storage = storage_from_string(app.config.get("REDIS_URL") or "memory://")
+    app.extensions[TYPING_KEY] = FixedWindowRateLimiter(storage)
+
+
 def _typing_is_news(user_id: int, room_id: uuid.UUID, is_typing: bool) -> bool:
     key = ("chat-typing", str(user_id), str(room_id))
-    strategy = limiter.limiter
+    strategy = current_app.extensions[TYPING_KEY]
     try:
         if not strategy.hit(TYPING_REPEAT, *key, str(is_typing)):
             return False
