@@ -188,6 +188,12 @@ def last_online(app, user_id: int):
         return value
 
 
+def online_after(app, user_id: int, moment) -> bool:
+    """Was `last_online` saved after `moment`? (User ids are reused from test to test, so a
+    late write for an earlier test's user could set it before this test's close.)"""
+    return wait_until(lambda: (last_online(app, user_id) or moment) > moment)
+
+
 def received(client) -> list[dict]:
     """The payloads a Flask-SocketIO test client got, each under its event name = its type."""
     frames = []

@@ -9,11 +9,12 @@ from flask_jwt_extended import create_access_token
 from sqlalchemy import update
 
 from tests.chat.support import HISTORY, create_private, member_action, room_url
-from tests.realtime.support import NAMESPACE, last_online, of_kind, received, wait_until
+from tests.realtime.support import NAMESPACE, of_kind, online_after, received, wait_until
 from tests.support.factories import block
 from uzbekhub.accounts.models import User
 from uzbekhub.chat import protocol, services
 from uzbekhub.chat.delivery import hub
+from uzbekhub.common.db import utcnow
 from uzbekhub.extensions import db
 
 LOGOUT = "/api/accounts/auth/logout/"
@@ -438,6 +439,6 @@ def test_a_token_made_stale_behind_the_servers_back_ends_at_the_next_frame(app, 
 
 def test_disconnecting_saves_last_online(app, sio, team):
     member = sio(team.member)
-    assert last_online(app, team.member.id) is None
+    connected_at = utcnow()
     member.disconnect(namespace=NAMESPACE)
-    assert wait_until(lambda: last_online(app, team.member.id)) is not None
+    assert online_after(app, team.member.id, connected_at)

@@ -40,6 +40,7 @@ from uzbekhub.extensions import db, sock, socketio
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = 1011
+CLOSING_TIMEOUT = 2
 
 blp = Blueprint("chat_ws", __name__)
 
@@ -200,6 +201,13 @@ def serve(ws, room_id: str | None) -> None:
     # Before simple-websocket's reader first writes: it has not run yet (under eventlet
     # it starts when this green thread first yields).
     ws.sock = _WholeWrites(ws.sock)
+    try:
+        _serve(ws, room_id)
+    finally:
+        _finish_closing(ws)
+
+
+def _serve(ws, room_id: str | None) -> None:
     realtime = hub()
     if realtime.draining:
         _close(ws, GOING_AWAY, "The server is shutting down.")
@@ -232,3 +240,11 @@ def serve(ws, room_id: str | None) -> None:
     finally:
         realtime.remove(peer)
         connection_closed(peer)
+
+
+def _finish_closing(ws) -> None:
+    """Let the client answer our close frame before the server drops the connection:
+    simple-websocket's reader ends when the answer (or anything else) arrives. Dropping
+    it with the client's data unread would reset the connection, and the client could
+    lose the close frame and its code."""
+    ws.thread.join(CLOSING_TIMEOUT)
