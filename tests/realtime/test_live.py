@@ -230,6 +230,29 @@ def test_revoking_every_token_closes_every_socket_of_the_user(
     owner.quiet()
 
 
+def test_a_member_added_later_hears_the_room_without_reconnecting(
+    live_server, clients, team, make_account
+):
+    newcomer = make_account(first_name="Nodira")
+    all_rooms, sio = clients.ws(live_server, newcomer), clients.sio(live_server, newcomer)
+    owner = clients.ws(live_server, team.owner)
+    status, _ = http(
+        "POST",
+        live_server + MEMBERS.format(team.room, "add_member"),
+        {"user_id": newcomer.id},
+        team.owner.access,
+    )
+    assert status == 200
+    added = all_rooms.expect("member_added")
+    assert added["member"]["user"]["id"] == newcomer.id
+    assert sio.expect("member_added") == added
+    assert owner.expect("member_added") == added
+    owner.send(chat("welcome", team.room))
+    welcome = owner.expect("chat_message")
+    assert all_rooms.expect("chat_message") == welcome
+    assert sio.expect("chat_message") == welcome
+
+
 def test_a_removed_member_hears_of_it_and_then_nothing_more(live_server, clients, team):
     room_socket = clients.ws(live_server, team.member, room=team.room)
     all_rooms = clients.ws(live_server, team.member)
