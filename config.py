@@ -110,6 +110,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "CHAT_SOCKET_MAX_BYTES": _int(env, "CHAT_SOCKET_MAX_BYTES", 2 * 1024 * 1024),
         "CHAT_SEND_QUEUE": _int(env, "CHAT_SEND_QUEUE", 1000),
         "SHUTDOWN_TIMEOUT": _float(env, "SHUTDOWN_TIMEOUT", 10),
+        # Connections `python wsgi.py` serves at once (eventlet's default is 1024, and every
+        # open WebSocket holds one); the process also needs as many file descriptors.
+        "MAX_CONNECTIONS": _int(env, "MAX_CONNECTIONS", 10000),
         "CORS_ORIGINS": _list(env.get("CORS_ORIGINS")) or (["*"] if debug_defaults else []),
         "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
         "PASSWORD_HASH_TIME_COST": _int(env, "PASSWORD_HASH_TIME_COST", 3),

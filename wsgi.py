@@ -67,13 +67,16 @@ def stop_gracefully_on_signals() -> None:
 
 
 if __name__ == "__main__":
+    options = {}
     if EVENTLET:
         stop_gracefully_on_signals()
+        options["max_size"] = app.config["MAX_CONNECTIONS"]
     socketio.run(
         app,
         host=app.config["HOST"],
         port=app.config["PORT"],
         log_output=True,
         log=access_logger(),
+        **options,
     )
     app.logger.info("stopped")

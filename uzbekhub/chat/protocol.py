@@ -11,7 +11,6 @@ the connection stays open.
 
 import logging
 import math
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
-from flask import current_app
+from flask import current_app, g
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
@@ -98,7 +97,10 @@ def authenticate(token: str | None) -> Identity:
         payload = decode_token(token)
     except (PyJWTError, JWTExtendedException):
         raise Refused(BAD_TOKEN, TOKEN_INVALID) from None
-    if payload.get("type") != "access" or is_revoked(payload):
+    revoked = payload.get("type") != "access" or is_revoked(payload)
+    # A socket's request context lives as long as the socket: keep no user object in it.
+    g.pop("token_user", None)
+    if revoked:
         raise Refused(BAD_TOKEN, TOKEN_INVALID)
     jtis = frozenset(j for j in (payload.get("jti"), payload.get("rfr")) if j)
     return Identity(int(payload["sub"]), payload.get("ver"), jtis)
@@ -133,27 +135,30 @@ def connection_closed(peer: "Peer") -> None:
 
 
 class TokenBucket:
-    """`rate` frames a second on average, bursts of up to `burst`; a rate of 0 is unlimited."""
+    """`rate` frames a second on average, bursts of up to `burst`; a rate of 0 is unlimited.
+
+    One per connection, whose frames are handled one at a time: no lock.
+    """
+
+    __slots__ = ("rate", "burst", "tokens", "stamp")
 
     def __init__(self, rate: float, burst: int):
         self.rate = rate
         self.burst = max(1, burst)
         self.tokens = float(self.burst)
         self.stamp = time.monotonic()
-        self._lock = threading.Lock()
 
     def take(self) -> float:
         """0 when the frame may go; otherwise the seconds until one may."""
         if self.rate <= 0:
             return 0.0
-        with self._lock:
-            now = time.monotonic()
-            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-            self.stamp = now
-            if self.tokens >= 1:
-                self.tokens -= 1
-                return 0.0
-            return (1 - self.tokens) / self.rate
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
 
 
 class Peer:

@@ -185,7 +185,7 @@ class SocketPeer(Peer):
                     self.ended = True
                     self._outbox.clear()
                     self._writing_since = None
-                self.ws.event.set()
+                _abort(self.ws)
                 return
 
 
