@@ -401,6 +401,18 @@ def test_stopping_the_server_finishes_and_acknowledges_what_it_took(
     assert count + refused <= 200
 
 
+def test_the_server_holds_max_connections_sockets_at_once(start_server, clients, team):
+    # eventlet serves 1024 connections at once unless told otherwise; every open
+    # WebSocket holds one, so the limit is a setting (10000 by default).
+    server = start_server(MAX_CONNECTIONS="2")
+    first = clients.ws(server.url, team.member)
+    clients.ws(server.url, team.owner)
+    with pytest.raises(websocket.WebSocketTimeoutException):
+        websocket.create_connection(ws_url(server.url), timeout=1)
+    first.close()
+    clients.ws(server.url, team.outsider).quiet()
+
+
 # --- two processes ------------------------------------------------------------------------------
 
 
