@@ -15,7 +15,6 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from uzbekhub.chat.delivery import hub
 from uzbekhub.chat.events import ChatEvent
 from uzbekhub.chat.protocol import (
-    UNKNOWN_TYPE,
     Identity,
     Peer,
     Refused,
@@ -99,14 +98,9 @@ class ChatNamespace(Namespace):
 
     def trigger_event(self, event, *args):
         if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
-            # Unknown events get an error, as unknown frame types do.
-            return super().trigger_event("unknown_frame_type", *args[:1])
+            # An unknown event is a frame of an unknown type: an error, and it counts.
+            return super().trigger_event("message", *args[:1], {"type": event})
         return super().trigger_event(event, *args)
-
-    def on_unknown_frame_type(self, *args):
-        peer = self._peers.get(request.sid)
-        if peer is not None:
-            peer.send_frame(error_frame(UNKNOWN_TYPE))
 
     def on_message(self, data=None):
         """A whole frame, `type` inside, as on the plain WebSocket (an object or its JSON)."""

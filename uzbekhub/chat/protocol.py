@@ -14,6 +14,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
 import marshmallow as ma
@@ -47,7 +48,6 @@ SHUTTING_DOWN = "The server is restarting: reconnect and send this again."
 SERVER_ERROR = "Internal server error occurred"
 TOKEN_INVALID = "Token is invalid or expired."
 SESSION_ENDED = "Your session has ended: sign in again."
-PONG = {"type": "pong"}
 
 
 class Refused(Exception):
@@ -260,7 +260,7 @@ def _read(user: User, frame: dict, room: uuid.UUID | None) -> None:
 
 
 def _ping(user: User, frame: dict, room: uuid.UUID | None) -> dict:
-    return PONG
+    return {"type": "pong"}
 
 
 FRAMES: dict[str, FrameKind] = {
@@ -307,7 +307,8 @@ def handle_frame(peer: Peer, data, *, gate=None) -> dict | None:
         return None
     except Exception:
         log.exception("chat frame from user %s failed", peer.user_id)
-        db.session.rollback()
+        with suppress(Exception):
+            db.session.rollback()
         return error_frame(SERVER_ERROR)
     finally:
         db.session.remove()
