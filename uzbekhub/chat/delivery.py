@@ -59,6 +59,7 @@ class Hub:
         self._peers: dict[int, set[Peer]] = {}
         self._listener_started = False
         self._subscribed = threading.Event()
+        self._ever_subscribed = False
         self._barriers: dict[str, threading.Event] = {}
         self._in_flight = 0
         self.draining = False
@@ -167,7 +168,8 @@ class Hub:
             self._control(orjson.loads(body))
 
     def _ensure_listening(self) -> None:
-        """Subscribe this process to the channel before its first connection is served."""
+        """Subscribe this process to the channel before its first connections are served
+        (they wait for it; while Redis is down later, new ones do not)."""
         if self._url is None:
             return
         with self._lock:
@@ -175,7 +177,7 @@ class Hub:
             self._listener_started = True
         if start:
             socketio.start_background_task(self._listen)
-        if not self._subscribed.wait(LISTEN_TIMEOUT):
+        if not self._ever_subscribed and not self._subscribed.wait(LISTEN_TIMEOUT):
             log.error("not subscribed to %s yet: events may be missed", self.channel)
 
     def _listen(self) -> None:
@@ -189,14 +191,19 @@ class Hub:
                     socket_keepalive=True,
                     health_check_interval=30,
                 )
-                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub = client.pubsub()
                 pubsub.subscribe(self.channel)
-                self._subscribed.set()
-                backoff = 0.5
                 while True:
                     message = pubsub.get_message(timeout=LISTEN_TIMEOUT)
-                    if message is not None:
+                    if message is None:
+                        continue
+                    if message["type"] == "message":
                         self._receive_safely(message["data"])
+                    elif message["type"] == "subscribe":
+                        # Confirmed by Redis: whatever is published from now on arrives.
+                        self._subscribed.set()
+                        self._ever_subscribed = True
+                        backoff = 0.5
             except RedisError:
                 self._subscribed.clear()
                 log.warning(
