@@ -802,7 +802,12 @@ def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
 def register_typing_throttle(app: Flask) -> None:
     """Its own counters (Redis when set, so all processes agree), not the request limiter's:
     this is a rule of the chat, not a rate limit that RATELIMIT_ENABLED switches off."""
-    storage = storage_from_string(app.config.get("REDIS_URL") or "memory://")
+    url = app.config.get("REDIS_URL")
+    storage = (
+        storage_from_string(url, socket_timeout=2, socket_connect_timeout=2)
+        if url
+        else storage_from_string("memory://")
+    )
     app.extensions[TYPING_KEY] = FixedWindowRateLimiter(storage)
 
 
