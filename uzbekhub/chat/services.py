@@ -8,11 +8,16 @@ its own change and announces it through `uzbekhub.chat.events`.
 """
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 
 import filetype
-from flask import current_app
+from flask import Flask, current_app
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from redis.exceptions import RedisError
 from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
@@ -49,9 +54,13 @@ from uzbekhub.common.schemas import MediaUrl, UtcDateTime
 from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, PayloadTooLarge, invalid
 from uzbekhub.extensions import db
 
+log = logging.getLogger(__name__)
+
 ROOM_PICTURES = "room_pictures"
 CHAT_FILES = "chat_files"
 MAX_FILES_PER_MESSAGE = 10
+TYPING_REPEAT = RateLimitItemPerSecond(1, 3)
+TYPING_KEY = "chat_typing"
 
 _message_schema = ChatMessageSchema()
 _member_schema = RoomMemberSchema()
@@ -673,9 +682,12 @@ def _own_files(user_id: int, file_ids: list[int]) -> list[ChatFile]:
     return [found[i] for i in file_ids]
 
 
-def _message_in_my_room(user_id: int, message_id: uuid.UUID) -> tuple[Message, RoomMember]:
-    """The message and the caller's membership of its room; 404 for anyone else."""
-    row = db.session.execute(
+def _message_in_my_room(
+    user_id: int, message_id: uuid.UUID, room_id: uuid.UUID | None = None
+) -> tuple[Message, RoomMember]:
+    """The message and the caller's membership of its room; 404 for anyone else,
+    and for a message outside `room_id` when the caller acts within one room."""
+    stmt = (
         select(Message, RoomMember)
         .join(
             RoomMember,
@@ -683,7 +695,11 @@ def _message_in_my_room(user_id: int, message_id: uuid.UUID) -> tuple[Message, R
         )
         .join(RoomMember.room)
         .where(Message.id == message_id)
-        .options(
+    )
+    if room_id is not None:
+        stmt = stmt.where(Message.room_id == room_id)
+    row = db.session.execute(
+        stmt.options(
             contains_eager(RoomMember.room),
             selectinload(Message.sender),
             selectinload(Message.attachments),
@@ -694,9 +710,11 @@ def _message_in_my_room(user_id: int, message_id: uuid.UUID) -> tuple[Message, R
     return row[0], row[1]
 
 
-def edit_message(user: User, message_id: uuid.UUID, text: str | None) -> dict:
+def edit_message(
+    user: User, message_id: uuid.UUID, text: str | None, *, room_id: uuid.UUID | None = None
+) -> dict:
     """The sender changes the text of their message; returns it as history shows it."""
-    message, member = _message_in_my_room(user.id, message_id)
+    message, member = _message_in_my_room(user.id, message_id, room_id)
     if message.sender_id != user.id:
         raise Forbidden("Only the sender edits a message.")
     _check_may_post(member)
@@ -714,9 +732,9 @@ def edit_message(user: User, message_id: uuid.UUID, text: str | None) -> dict:
     return payload
 
 
-def delete_message(user: User, message_id: uuid.UUID) -> None:
+def delete_message(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = None) -> None:
     """The sender, or an owner or admin of the group, deletes a message for everyone."""
-    message, member = _message_in_my_room(user.id, message_id)
+    message, member = _message_in_my_room(user.id, message_id, room_id)
     if message.sender_id != user.id and not (
         member.room.is_group and member.role in (OWNER, ADMIN)
     ):
@@ -736,9 +754,9 @@ def delete_message(user: User, message_id: uuid.UUID) -> None:
     db.session.commit()
 
 
-def mark_read(user: User, message_id: uuid.UUID) -> None:
+def mark_read(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = None) -> None:
     """Move the caller's read marker up to the message (never back)."""
-    message, member = _message_in_my_room(user.id, message_id)
+    message, member = _message_in_my_room(user.id, message_id, room_id)
     if message.created_at > member.last_read_at:
         member.last_read_at = message.created_at
         read_at = utcnow()
@@ -757,10 +775,17 @@ def mark_read(user: User, message_id: uuid.UUID) -> None:
 
 
 def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
-    """Tell the room's other members that the caller is (not) typing."""
+    """Tell the room's other members that the caller is (not) typing.
+
+    Clients repeat it on every keystroke: the same state for the same room goes
+    out at most once per TYPING_REPEAT for each user (across processes, in the
+    rate-limit storage); a change of state goes out at once.
+    """
     require_member(room_id, user.id)
     recipients = member_ids(room_id)
     db.session.commit()
+    if not _typing_is_news(user.id, room_id, bool(is_typing)):
+        return
     events.publish_now(
         room_id,
         {
@@ -772,6 +797,30 @@ def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
         recipients,
         exclude_user_id=user.id,
     )
+
+
+def register_typing_throttle(app: Flask) -> None:
+    """Its own counters (Redis when set, so all processes agree), not the request limiter's:
+    this is a rule of the chat, not a rate limit that RATELIMIT_ENABLED switches off."""
+    url = app.config.get("REDIS_URL")
+    storage = (
+        storage_from_string(url, socket_timeout=2, socket_connect_timeout=2)
+        if url
+        else storage_from_string("memory://")
+    )
+    app.extensions[TYPING_KEY] = FixedWindowRateLimiter(storage)
+
+
+def _typing_is_news(user_id: int, room_id: uuid.UUID, is_typing: bool) -> bool:
+    key = ("chat-typing", str(user_id), str(room_id))
+    strategy = current_app.extensions[TYPING_KEY]
+    try:
+        if not strategy.hit(TYPING_REPEAT, *key, str(is_typing)):
+            return False
+        strategy.clear(TYPING_REPEAT, *key, str(not is_typing))
+    except RedisError:
+        log.warning("typing throttle unavailable; letting the signal through", exc_info=True)
+    return True
 
 
 # --- files --------------------------------------------------------------------------------------
