@@ -20,6 +20,7 @@ from uzbekhub.accounts import routes as account_routes
 from uzbekhub.accounts.services import on_user_deleted
 from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.chat import routes as chat_routes
+from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
 from uzbekhub.cli import create_admin
 from uzbekhub.comments import routes as comment_routes
@@ -129,8 +130,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
-    for remove_files in (post_services.remove_files_of_user, story_services.remove_files_of_user):
-        on_user_deleted(remove_files)
+    for hook in (
+        post_services.remove_files_of_user,
+        story_services.remove_files_of_user,
+        chat_services.remove_files_of_user,
+        chat_services.leave_rooms_of_deleted_user,
+    ):
+        on_user_deleted(hook)
 
 
 def register_request_limits(app: Flask) -> None:

@@ -18,9 +18,9 @@ from limits import RateLimitItemPerSecond
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import Select, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
 
 from uzbekhub.accounts.models import User
@@ -345,14 +345,19 @@ def delete_room(user: User, room_id: uuid.UUID) -> None:
     member = require_member(room_id, user.id)
     if member.room.is_group:
         _require_role(member, OWNER)
-    _lock_room(room_id)
-    recipients = member_ids(room_id)
-    delete_after_success(member.room.profile_pic)
-    _delete_messages(room_id)
-    db.session.execute(delete(RoomMember).where(RoomMember.room_id == room_id))
-    db.session.execute(delete(Room).where(Room.id == room_id))
-    events.publish(room_id, {"type": "room_deleted", "room": str(room_id)}, recipients)
+    remove_room(member.room)
     db.session.commit()
+
+
+def remove_room(room: Room) -> None:
+    """The room, its members and messages go (committed by the caller); members hear of it."""
+    _lock_room(room.id)
+    recipients = member_ids(room.id)
+    delete_after_success(room.profile_pic)
+    _delete_messages(room.id)
+    db.session.execute(delete(RoomMember).where(RoomMember.room_id == room.id))
+    db.session.execute(delete(Room).where(Room.id == room.id))
+    events.publish(room.id, {"type": "room_deleted", "room": str(room.id)}, recipients)
 
 
 def clear_messages(user: User, room_id: uuid.UUID) -> None:
@@ -504,14 +509,54 @@ def remove_admin(user: User, room_id: uuid.UUID, target_id: int) -> None:
 def transfer_owner(user: User, room_id: uuid.UUID, target_id: int) -> None:
     """The target becomes the owner; the previous owner stays on as an admin."""
     current, target = _owner_acting_on(user, room_id, target_id)
+    _hand_over(current, target)
+    db.session.commit()
+
+
+def _hand_over(current: RoomMember, successor: RoomMember) -> None:
     current.role = ADMIN
     # One owner per room is a unique index: demote before promoting.
     db.session.flush()
-    target.role = OWNER
+    successor.role = OWNER
     db.session.flush()
     _publish_role_changed(current)
-    _publish_role_changed(target)
-    db.session.commit()
+    _publish_role_changed(successor)
+
+
+def leave_rooms_of_deleted_user(user_id: int) -> None:
+    """Account deletion: groups the user owns pass to their first admin, else their
+    longest-standing member; a group with nobody else in it goes."""
+    owned = db.session.scalars(
+        select(RoomMember)
+        .join(RoomMember.room)
+        .where(RoomMember.user_id == user_id, RoomMember.role == OWNER, Room.room_type == GROUP)
+        .options(contains_eager(RoomMember.room), selectinload(RoomMember.user))
+    ).all()
+    for ownership in owned:
+        successor = db.session.scalar(
+            select(RoomMember)
+            .where(RoomMember.room_id == ownership.room_id, RoomMember.user_id != user_id)
+            .order_by(case((RoomMember.role == ADMIN, 0), else_=1), RoomMember.joined_at)
+            .limit(1)
+            .options(selectinload(RoomMember.user))
+        )
+        if successor is None:
+            remove_room(ownership.room)
+        else:
+            _hand_over(ownership, successor)
+
+
+def remove_files_of_user(user_id: int) -> None:
+    """Account deletion: bytes that only the user's records refer to go after the commit."""
+    others = aliased(ChatFile)
+    paths = db.session.scalars(
+        select(ChatFile.file).where(
+            ChatFile.uploader_id == user_id,
+            ~exists().where(others.unique_id == ChatFile.unique_id, others.uploader_id != user_id),
+        )
+    )
+    for path in set(paths):
+        delete_after_success(path)
 
 
 def add_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
