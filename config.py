@@ -99,6 +99,20 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "THROTTLE_COMMENTS": env.get("THROTTLE_COMMENTS") or "10/minute",
         "THROTTLE_CODE_CONFIRM": env.get("THROTTLE_CODE_CONFIRM") or "6/minute",
         "STORY_TTL_HOURS": _float(env, "STORY_TTL_HOURS", 24),
+        # Real-time chat (README, "Real-time chat"): heartbeat of plain WebSockets, frames a
+        # connection may send (a token bucket), frame sizes answered with an error and the
+        # size that closes the socket, frames queued for a slow client, and how long a
+        # stopping server waits for frames in progress.
+        "CHAT_PING_SECONDS": _float(env, "CHAT_PING_SECONDS", 25),
+        "CHAT_FRAMES_PER_SECOND": _float(env, "CHAT_FRAMES_PER_SECOND", 10),
+        "CHAT_FRAME_BURST": _int(env, "CHAT_FRAME_BURST", 30),
+        "CHAT_FRAME_MAX_BYTES": _int(env, "CHAT_FRAME_MAX_BYTES", 64 * 1024),
+        "CHAT_SOCKET_MAX_BYTES": _int(env, "CHAT_SOCKET_MAX_BYTES", 2 * 1024 * 1024),
+        "CHAT_SEND_QUEUE": _int(env, "CHAT_SEND_QUEUE", 1000),
+        "SHUTDOWN_TIMEOUT": _float(env, "SHUTDOWN_TIMEOUT", 10),
+        # Connections `python wsgi.py` serves at once (eventlet's default is 1024, and every
+        # open WebSocket holds one); the process also needs as many file descriptors.
+        "MAX_CONNECTIONS": _int(env, "MAX_CONNECTIONS", 10000),
         "CORS_ORIGINS": _list(env.get("CORS_ORIGINS")) or (["*"] if debug_defaults else []),
         "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
         "PASSWORD_HASH_TIME_COST": _int(env, "PASSWORD_HASH_TIME_COST", 3),

@@ -5,11 +5,14 @@ anything else is imported, so the rest of the code stays async-mode-neutral.
 """
 
 import os
+import signal
 import warnings
 
-if __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "eventlet":
+EVENTLET = __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "eventlet"
+
+if EVENTLET:
     # Known and accepted (DESIGN.md §7): the rest of the code is async-mode-neutral.
-    warnings.filterwarnings("ignore", message="Eventlet is deprecated")
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()
@@ -19,20 +22,56 @@ if __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "event
     patch_psycopg()
 
 from uzbekhub import create_app  # noqa: E402
+from uzbekhub.chat.realtime import shutdown  # noqa: E402
 from uzbekhub.common.http_headers import access_logger  # noqa: E402
 from uzbekhub.extensions import socketio  # noqa: E402
 
 app = create_app()
 
 
-def server_options() -> dict:
-    """eventlet's WSGI server with Nagle's algorithm off on every connection.
+def stop_gracefully_on_signals() -> None:
+    """On SIGTERM (or Ctrl-C): stop accepting connections, let the frames and requests in
+    progress finish, close the real-time connections (plain WebSocket: 1001), exit.
+    Whatever still runs after SHUTDOWN_TIMEOUT is cut short; a second signal exits at once.
+    """
+    import greenlet
+    from eventlet import hubs
+
+    server = greenlet.getcurrent()
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    # The hub may sleep in poll() for a long time: the signal's byte on this pipe wakes it.
+    signal.set_wakeup_fd(write_fd)
+    received = []
+
+    def on_signal(signum, frame):
+        if received:
+            os._exit(128 + signum)
+        received.append(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+
+    def stop():
+        hubs.trampoline(read_fd, read=True)
+        os.read(read_fd, 64)
+        app.logger.info("stopping: no new connections; finishing what is in progress")
+        # eventlet.wsgi.server stops accepting on SystemExit, then waits for its requests.
+        hubs.get_hub().schedule_call_global(0, server.throw, SystemExit)
+        shutdown(app)
+        eventlet.sleep(app.config["SHUTDOWN_TIMEOUT"])
+        app.logger.warning("requests still running after SHUTDOWN_TIMEOUT: exiting anyway")
+        os._exit(1)
+
+    eventlet.spawn(stop)
+
+
+def no_delay_protocol():
+    """eventlet's HTTP protocol with Nagle's algorithm off on every connection.
 
     eventlet writes an answer larger than its 16 KiB buffer in two sends; with Nagle on,
     the second waits for the client's delayed ACK (40 ms on Linux) before it leaves.
     """
-    if os.environ.get("ASYNC_MODE", "eventlet") != "eventlet":
-        return {}
     import socket
 
     import eventlet.wsgi
@@ -42,15 +81,21 @@ def server_options() -> dict:
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().setup()
 
-    return {"protocol": NoDelayProtocol}
+    return NoDelayProtocol
 
 
 if __name__ == "__main__":
+    options = {}
+    if EVENTLET:
+        stop_gracefully_on_signals()
+        options["max_size"] = app.config["MAX_CONNECTIONS"]
+        options["protocol"] = no_delay_protocol()
     socketio.run(
         app,
         host=app.config["HOST"],
         port=app.config["PORT"],
         log_output=True,
         log=access_logger(),
-        **server_options(),
+        **options,
     )
+    app.logger.info("stopped")

@@ -24,6 +24,7 @@ import eventlet.wsgi  # noqa: E402
 import orjson  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from config import load_config  # noqa: E402
 from uzbekhub.common.http_headers import access_logger  # noqa: E402
 
 BODY_BYTES = 2048
@@ -58,13 +59,14 @@ def main() -> None:
     )
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5001"))
-    # As flask_socketio.SocketIO.run starts it for `python wsgi.py` (see wsgi.server_options).
+    # As `python wsgi.py` starts it through flask_socketio.SocketIO.run (see its options).
     eventlet.wsgi.server(
         eventlet.listen((host, port)),
         app,
         log_output=True,
         log=access_logger(),
         protocol=NoDelayProtocol,
+        max_size=load_config()["MAX_CONNECTIONS"],
     )
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,9 @@ def app_overrides(test_paths, database_url, mail_catcher, google_keys) -> dict:
         "MAIL_SUPPRESS_SEND": False,
         "GOOGLE_CLIENT_ID": "uzbekhub-test-client",
         "GOOGLE_JWKS_URL": google_keys.url,
+        # Flask-SocketIO's test client cannot work with a message queue; live servers
+        # (tests/realtime) use Redis as the queue when REDIS_URL is set.
+        "SOCKETIO_MESSAGE_QUEUE": None,
     }
 
 
@@ -152,9 +156,16 @@ def statements(app):
     return counter
 
 
-@pytest.fixture(scope="session")
-def live_server(app, app_overrides, test_paths, mail_catcher):
-    """`python wsgi.py` under eventlet, on the test database, for tests that need a real socket."""
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen
+    log_path: Path
+
+
+@contextmanager
+def run_wsgi(app_overrides, test_paths, mail_catcher, **extra_env):
+    """`python wsgi.py` under eventlet on a free port, on the test database and Redis."""
     port = free_port()
     env = {
         **os.environ,
@@ -169,22 +180,29 @@ def live_server(app, app_overrides, test_paths, mail_catcher):
         "PASSWORD_HASH_TIME_COST": "1",
         "PASSWORD_HASH_MEMORY_KIB": "8",
         "LOG_LEVEL": "INFO",
+        **extra_env,
     }
     log_path = test_paths["base"] / f"live-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
-    url = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, proc, log_path)
-        yield url
+        yield Server(f"http://127.0.0.1:{port}", proc, log_path)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, app_overrides, test_paths, mail_catcher):
+    """`python wsgi.py` under eventlet, on the test database, for tests that need a real socket."""
+    with run_wsgi(app_overrides, test_paths, mail_catcher) as server:
+        yield server.url
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, log_path: Path, timeout: float = 20) -> None:

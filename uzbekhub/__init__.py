@@ -20,9 +20,15 @@ from uzbekhub.accounts import routes as account_routes
 from uzbekhub.accounts.services import on_user_deleted
 from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.chat import routes as chat_routes
+from uzbekhub.chat import services as chat_services
+from uzbekhub.chat.realtime import register_realtime, socketio_options
 from uzbekhub.cli import create_admin
 from uzbekhub.comments import routes as comment_routes
-from uzbekhub.common.db import enforce_sqlite_foreign_keys, render_migration_type
+from uzbekhub.common.db import (
+    enforce_sqlite_foreign_keys,
+    register_after_commit,
+    render_migration_type,
+)
 from uzbekhub.common.http_headers import register_security_headers
 from uzbekhub.common.json import OrjsonProvider
 from uzbekhub.common.media import register_media
@@ -59,6 +65,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_realtime(app)
     register_error_handlers(app)
     register_request_limits(app)
     register_security_headers(app)
@@ -107,6 +114,7 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     enforce_sqlite_foreign_keys()
+    register_after_commit()
     db.init_app(app)
     migrate.init_app(
         app, db, compare_type=True, render_as_batch=True, render_item=render_migration_type
@@ -119,8 +127,8 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config.get("REDIS_URL"),
         cors_allowed_origins=app.config["CORS_ORIGINS"] or [],
+        **socketio_options(app.config),
     )
     api.init_app(app)
     register_media(app)
@@ -130,8 +138,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
-    for remove_files in (post_services.remove_files_of_user, story_services.remove_files_of_user):
-        on_user_deleted(remove_files)
+    for hook in (
+        post_services.remove_files_of_user,
+        story_services.remove_files_of_user,
+        chat_services.remove_files_of_user,
+        chat_services.leave_rooms_of_deleted_user,
+    ):
+        on_user_deleted(hook)
 
 
 def register_request_limits(app: Flask) -> None:

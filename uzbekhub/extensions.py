@@ -5,6 +5,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 from flask_migrate import Migrate
+from flask_sock import Sock
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -27,3 +28,4 @@ jwt = JWTManager()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
 socketio = SocketIO()
+sock = Sock()

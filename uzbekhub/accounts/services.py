@@ -5,10 +5,12 @@ import secrets
 from collections.abc import Callable
 
 import marshmallow as ma
-from sqlalchemy import delete, func, select, true
+from sqlalchemy import delete, func, select, true, update
 
 from uzbekhub.accounts.fields import PASSWORD_LENGTH, USERNAME_RE, normalise_email
 from uzbekhub.accounts.models import User
+from uzbekhub.accounts.tokens import revoke_all
+from uzbekhub.common.db import utcnow
 from uzbekhub.common.media import delete_after_success
 from uzbekhub.common.security import hash_password
 from uzbekhub.errors import NotFound
@@ -101,5 +103,12 @@ def delete_user(user: User) -> None:
     refers to the user, and the user's files go once the request has succeeded."""
     for hook in _deletion_hooks:
         hook(user.id)
+    revoke_all(user)
     delete_after_success(user.profile_picture)
     db.session.execute(delete(User).where(User.id == user.id))
+
+
+def record_last_online(user_id: int) -> None:
+    """The user was last seen now (a real-time connection of theirs closed)."""
+    db.session.execute(update(User).where(User.id == user_id).values(last_online=utcnow()))
+    db.session.commit()

@@ -4,9 +4,14 @@ Every token carries the user's `ver` (token_version): bumping it revokes all of
 the user's tokens at once. Access tokens carry `rfr`, the jti of the refresh
 token they were issued with, so that logging out revokes both. Revoked jtis go
 to Redis when REDIS_URL is set and to the `revoked_tokens` table otherwise.
+
+Revocations are announced after their commit to the hooks registered with
+`on_revocation` (the real-time layer closes the sockets those tokens opened).
 """
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -17,7 +22,7 @@ from sqlalchemy import Select, bindparam, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts.models import RevokedToken, User
-from uzbekhub.common.db import utcnow
+from uzbekhub.common.db import after_commit, utcnow
 from uzbekhub.common.redis import redis_client
 from uzbekhub.errors import Unauthorized, respond
 from uzbekhub.extensions import db, jwt
@@ -25,7 +30,40 @@ from uzbekhub.extensions import db, jwt
 REDIS_PREFIX = "uzbekhub:revoked:"
 
 
-def issue_tokens(user: User) -> dict[str, str]:
+@dataclass(frozen=True)
+class Revocation:
+    """Tokens of a user that stopped being valid, announced once that is committed.
+
+    Either every token of a version below `below_version` (password change or
+    reset, account deletion), or the refresh tokens in `jtis` and the access
+    tokens issued with them. `successor` is set when a refresh token was rotated:
+    it names the refresh token that carries the session on.
+    """
+
+    user_id: int
+    jtis: tuple[str, ...] = ()
+    successor: str | None = None
+    below_version: int | None = None
+
+
+_revocation_hooks: list[Callable[[Revocation], None]] = []
+
+
+def on_revocation(hook: Callable[[Revocation], None]) -> None:
+    """Register `hook(revocation)`, called after the commit that revoked the tokens."""
+    if hook not in _revocation_hooks:
+        _revocation_hooks.append(hook)
+
+
+def _announce(revocation: Revocation) -> None:
+    def announce() -> None:
+        for hook in list(_revocation_hooks):
+            hook(revocation)
+
+    after_commit(db.session, announce)
+
+
+def _issue(user: User) -> tuple[dict[str, str], str]:
     refresh_jti = uuid.uuid4().hex
     identity = str(user.id)
     refresh = create_refresh_token(
@@ -34,12 +72,17 @@ def issue_tokens(user: User) -> dict[str, str]:
     access = create_access_token(
         identity, additional_claims={"ver": user.token_version, "rfr": refresh_jti}
     )
-    return {"access": access, "refresh": refresh}
+    return {"access": access, "refresh": refresh}, refresh_jti
+
+
+def issue_tokens(user: User) -> dict[str, str]:
+    return _issue(user)[0]
 
 
 def revoke_all(user: User) -> None:
     """Invalidate every token of `user` (committed by the caller)."""
     user.token_version += 1
+    _announce(Revocation(user.id, below_version=user.token_version))
 
 
 def revoke_jti(jti: str, expires_at: datetime) -> bool:
@@ -128,15 +171,17 @@ def rotate(token: str) -> dict[str, str]:
     payload, user = decode_refresh(token)
     if not revoke_jti(payload["jti"], _expiry(payload)):
         raise Unauthorized("Token is invalid or expired")
-    pair = issue_tokens(user)
+    pair, refresh_jti = _issue(user)
+    _announce(Revocation(user.id, (payload["jti"],), successor=refresh_jti))
     db.session.commit()
     return pair
 
 
 def logout(token: str) -> None:
-    payload, _ = decode_refresh(token)
+    payload, user = decode_refresh(token)
     if not revoke_jti(payload["jti"], _expiry(payload)):
         raise Unauthorized("Token is invalid or expired")
+    _announce(Revocation(user.id, (payload["jti"],)))
     db.session.commit()
 
 

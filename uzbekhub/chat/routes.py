@@ -288,6 +288,7 @@ def _may_fetch_chat_file(path: str) -> bool:
 def register_chat(state) -> None:
     app: Flask = state.app
     register_events(app)
+    services.register_typing_throttle(app)
     # Media links cannot carry headers everywhere (<img src>): `?token=` works too.
     app.config["JWT_QUERY_STRING_NAME"] = "token"
     register_media_guard(services.CHAT_FILES, _may_fetch_chat_file)

@@ -8,14 +8,19 @@ its own change and announces it through `uzbekhub.chat.events`.
 """
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 
 import filetype
-from flask import current_app
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
+from flask import Flask, current_app
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from redis.exceptions import RedisError
+from sqlalchemy import Select, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
 
 from uzbekhub.accounts.models import User
@@ -49,9 +54,13 @@ from uzbekhub.common.schemas import MediaUrl, UtcDateTime
 from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, PayloadTooLarge, invalid
 from uzbekhub.extensions import db
 
+log = logging.getLogger(__name__)
+
 ROOM_PICTURES = "room_pictures"
 CHAT_FILES = "chat_files"
 MAX_FILES_PER_MESSAGE = 10
+TYPING_REPEAT = RateLimitItemPerSecond(1, 3)
+TYPING_KEY = "chat_typing"
 
 _message_schema = ChatMessageSchema()
 _member_schema = RoomMemberSchema()
@@ -336,14 +345,19 @@ def delete_room(user: User, room_id: uuid.UUID) -> None:
     member = require_member(room_id, user.id)
     if member.room.is_group:
         _require_role(member, OWNER)
-    _lock_room(room_id)
-    recipients = member_ids(room_id)
-    delete_after_success(member.room.profile_pic)
-    _delete_messages(room_id)
-    db.session.execute(delete(RoomMember).where(RoomMember.room_id == room_id))
-    db.session.execute(delete(Room).where(Room.id == room_id))
-    events.publish(room_id, {"type": "room_deleted", "room": str(room_id)}, recipients)
+    remove_room(member.room)
     db.session.commit()
+
+
+def remove_room(room: Room) -> None:
+    """The room, its members and messages go (committed by the caller); members hear of it."""
+    _lock_room(room.id)
+    recipients = member_ids(room.id)
+    delete_after_success(room.profile_pic)
+    _delete_messages(room.id)
+    db.session.execute(delete(RoomMember).where(RoomMember.room_id == room.id))
+    db.session.execute(delete(Room).where(Room.id == room.id))
+    events.publish(room.id, {"type": "room_deleted", "room": str(room.id)}, recipients)
 
 
 def clear_messages(user: User, room_id: uuid.UUID) -> None:
@@ -495,14 +509,54 @@ def remove_admin(user: User, room_id: uuid.UUID, target_id: int) -> None:
 def transfer_owner(user: User, room_id: uuid.UUID, target_id: int) -> None:
     """The target becomes the owner; the previous owner stays on as an admin."""
     current, target = _owner_acting_on(user, room_id, target_id)
+    _hand_over(current, target)
+    db.session.commit()
+
+
+def _hand_over(current: RoomMember, successor: RoomMember) -> None:
     current.role = ADMIN
     # One owner per room is a unique index: demote before promoting.
     db.session.flush()
-    target.role = OWNER
+    successor.role = OWNER
     db.session.flush()
     _publish_role_changed(current)
-    _publish_role_changed(target)
-    db.session.commit()
+    _publish_role_changed(successor)
+
+
+def leave_rooms_of_deleted_user(user_id: int) -> None:
+    """Account deletion: groups the user owns pass to their first admin, else their
+    longest-standing member; a group with nobody else in it goes."""
+    owned = db.session.scalars(
+        select(RoomMember)
+        .join(RoomMember.room)
+        .where(RoomMember.user_id == user_id, RoomMember.role == OWNER, Room.room_type == GROUP)
+        .options(contains_eager(RoomMember.room), selectinload(RoomMember.user))
+    ).all()
+    for ownership in owned:
+        successor = db.session.scalar(
+            select(RoomMember)
+            .where(RoomMember.room_id == ownership.room_id, RoomMember.user_id != user_id)
+            .order_by(case((RoomMember.role == ADMIN, 0), else_=1), RoomMember.joined_at)
+            .limit(1)
+            .options(selectinload(RoomMember.user))
+        )
+        if successor is None:
+            remove_room(ownership.room)
+        else:
+            _hand_over(ownership, successor)
+
+
+def remove_files_of_user(user_id: int) -> None:
+    """Account deletion: bytes that only the user's records refer to go after the commit."""
+    others = aliased(ChatFile)
+    paths = db.session.scalars(
+        select(ChatFile.file).where(
+            ChatFile.uploader_id == user_id,
+            ~exists().where(others.unique_id == ChatFile.unique_id, others.uploader_id != user_id),
+        )
+    )
+    for path in set(paths):
+        delete_after_success(path)
 
 
 def add_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
@@ -673,9 +727,12 @@ def _own_files(user_id: int, file_ids: list[int]) -> list[ChatFile]:
     return [found[i] for i in file_ids]
 
 
-def _message_in_my_room(user_id: int, message_id: uuid.UUID) -> tuple[Message, RoomMember]:
-    """The message and the caller's membership of its room; 404 for anyone else."""
-    row = db.session.execute(
+def _message_in_my_room(
+    user_id: int, message_id: uuid.UUID, room_id: uuid.UUID | None = None
+) -> tuple[Message, RoomMember]:
+    """The message and the caller's membership of its room; 404 for anyone else,
+    and for a message outside `room_id` when the caller acts within one room."""
+    stmt = (
         select(Message, RoomMember)
         .join(
             RoomMember,
@@ -683,7 +740,11 @@ def _message_in_my_room(user_id: int, message_id: uuid.UUID) -> tuple[Message, R
         )
         .join(RoomMember.room)
         .where(Message.id == message_id)
-        .options(
+    )
+    if room_id is not None:
+        stmt = stmt.where(Message.room_id == room_id)
+    row = db.session.execute(
+        stmt.options(
             contains_eager(RoomMember.room),
             selectinload(Message.sender),
             selectinload(Message.attachments),
@@ -694,9 +755,11 @@ def _message_in_my_room(user_id: int, message_id: uuid.UUID) -> tuple[Message, R
     return row[0], row[1]
 
 
-def edit_message(user: User, message_id: uuid.UUID, text: str | None) -> dict:
+def edit_message(
+    user: User, message_id: uuid.UUID, text: str | None, *, room_id: uuid.UUID | None = None
+) -> dict:
     """The sender changes the text of their message; returns it as history shows it."""
-    message, member = _message_in_my_room(user.id, message_id)
+    message, member = _message_in_my_room(user.id, message_id, room_id)
     if message.sender_id != user.id:
         raise Forbidden("Only the sender edits a message.")
     _check_may_post(member)
@@ -714,9 +777,9 @@ def edit_message(user: User, message_id: uuid.UUID, text: str | None) -> dict:
     return payload
 
 
-def delete_message(user: User, message_id: uuid.UUID) -> None:
+def delete_message(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = None) -> None:
     """The sender, or an owner or admin of the group, deletes a message for everyone."""
-    message, member = _message_in_my_room(user.id, message_id)
+    message, member = _message_in_my_room(user.id, message_id, room_id)
     if message.sender_id != user.id and not (
         member.room.is_group and member.role in (OWNER, ADMIN)
     ):
@@ -736,9 +799,9 @@ def delete_message(user: User, message_id: uuid.UUID) -> None:
     db.session.commit()
 
 
-def mark_read(user: User, message_id: uuid.UUID) -> None:
+def mark_read(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = None) -> None:
     """Move the caller's read marker up to the message (never back)."""
-    message, member = _message_in_my_room(user.id, message_id)
+    message, member = _message_in_my_room(user.id, message_id, room_id)
     if message.created_at > member.last_read_at:
         member.last_read_at = message.created_at
         read_at = utcnow()
@@ -757,10 +820,17 @@ def mark_read(user: User, message_id: uuid.UUID) -> None:
 
 
 def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
-    """Tell the room's other members that the caller is (not) typing."""
+    """Tell the room's other members that the caller is (not) typing.
+
+    Clients repeat it on every keystroke: the same state for the same room goes
+    out at most once per TYPING_REPEAT for each user (across processes, in the
+    rate-limit storage); a change of state goes out at once.
+    """
     require_member(room_id, user.id)
     recipients = member_ids(room_id)
     db.session.commit()
+    if not _typing_is_news(user.id, room_id, bool(is_typing)):
+        return
     events.publish_now(
         room_id,
         {
@@ -772,6 +842,30 @@ def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
         recipients,
         exclude_user_id=user.id,
     )
+
+
+def register_typing_throttle(app: Flask) -> None:
+    """Its own counters (Redis when set, so all processes agree), not the request limiter's:
+    this is a rule of the chat, not a rate limit that RATELIMIT_ENABLED switches off."""
+    url = app.config.get("REDIS_URL")
+    storage = (
+        storage_from_string(url, socket_timeout=2, socket_connect_timeout=2)
+        if url
+        else storage_from_string("memory://")
+    )
+    app.extensions[TYPING_KEY] = FixedWindowRateLimiter(storage)
+
+
+def _typing_is_news(user_id: int, room_id: uuid.UUID, is_typing: bool) -> bool:
+    key = ("chat-typing", str(user_id), str(room_id))
+    strategy = current_app.extensions[TYPING_KEY]
+    try:
+        if not strategy.hit(TYPING_REPEAT, *key, str(is_typing)):
+            return False
+        strategy.clear(TYPING_REPEAT, *key, str(not is_typing))
+    except RedisError:
+        log.warning("typing throttle unavailable; letting the signal through", exc_info=True)
+    return True
 
 
 # --- files --------------------------------------------------------------------------------------

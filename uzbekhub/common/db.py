@@ -1,10 +1,15 @@
 """Column types and helpers shared by every domain's models."""
 
+import logging
 import sqlite3
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, Uuid, event
+from sqlalchemy.orm import Session, SessionTransaction
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -56,3 +61,34 @@ def enforce_sqlite_foreign_keys() -> None:
     """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks."""
     if not event.contains(Engine, "connect", _sqlite_foreign_keys_on):
         event.listen(Engine, "connect", _sqlite_foreign_keys_on)
+
+
+_AFTER_COMMIT = "after_commit_callbacks"
+
+
+def after_commit(session, callback: Callable[[], None]) -> None:
+    """Run `callback` once `session`'s current transaction commits; never if it rolls back.
+
+    Callbacks announce what the transaction did (they may not use the session).
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:
+            # The change is committed: a failed announcement must not fail the request.
+            log.exception("after-commit callback %r failed", callback)
+
+
+def _forget_after_commit(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+def register_after_commit() -> None:
+    if not event.contains(Session, "after_commit", _run_after_commit):
+        event.listen(Session, "after_commit", _run_after_commit)
+        event.listen(Session, "after_transaction_end", _forget_after_commit)

@@ -1,0 +1,151 @@
+"""The Socket.IO transport: namespace `/chat`, `auth={"token": ...}`.
+
+Event names are the frame types, and payloads are the frames of the multiplexed
+`/ws/chat/` (`type` included); a client may also emit `message` with a whole frame,
+as it would send it on the plain WebSocket. Each connection is put in its user's
+Socket.IO room, through which the events of all the user's chat rooms reach it
+(see `uzbekhub.chat.delivery` for why rooms are not joined one by one).
+"""
+
+import logging
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+
+from uzbekhub.chat.delivery import hub
+from uzbekhub.chat.events import ChatEvent
+from uzbekhub.chat.protocol import (
+    Identity,
+    Peer,
+    Refused,
+    authenticate,
+    connection_closed,
+    error_frame,
+    handle_frame,
+)
+from uzbekhub.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/chat"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def emit_chat_event(chat_event: ChatEvent) -> None:
+    """An EventBus subscriber: the event to its recipients' Socket.IO connections, on every
+    process (Flask-SocketIO's message queue), encoded once per process."""
+    rooms = [user_room(u) for u in chat_event.recipients if u != chat_event.exclude_user_id]
+    if rooms:
+        socketio.emit(chat_event.type, chat_event.payload, to=rooms, namespace=NAMESPACE)
+
+
+class SocketIOPeer(Peer):
+    def __init__(self, sid: str, identity: Identity):
+        super().__init__(identity)
+        self.sid = sid
+
+    def deliver(self, room: str, kind: str, frame: str, removed_user: int | None) -> None:
+        """Flask-SocketIO delivers events to this connection through its user's room."""
+
+    def send_frame(self, frame: dict) -> None:
+        # Straight to this process's client: a reply needs no trip through the queue.
+        socketio.server.emit(
+            frame["type"], frame, to=self.sid, namespace=NAMESPACE, ignore_queue=True
+        )
+
+    def end(self, code: int, reason: str) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        self.send_frame(error_frame(reason, code=code))
+        # Disconnecting runs the disconnect handler, which uses the database: not from
+        # inside the commit that announced a revocation.
+        socketio.start_background_task(self._disconnect)
+
+    def _disconnect(self) -> None:
+        socketio.server.disconnect(self.sid, namespace=NAMESPACE, ignore_queue=True)
+
+
+class ChatNamespace(Namespace):
+    def __init__(self, namespace: str = NAMESPACE):
+        super().__init__(namespace)
+        self._peers: dict[str, SocketIOPeer] = {}
+
+    def on_connect(self, auth=None):
+        realtime = hub()
+        if realtime.draining:
+            raise ConnectionRefusedError("The server is shutting down.", {"code": 1001})
+        try:
+            identity = authenticate(_token(auth))
+        except Refused as refused:
+            raise ConnectionRefusedError(refused.reason, {"code": refused.code}) from None
+        finally:
+            db.session.remove()
+        peer = SocketIOPeer(request.sid, identity)
+        join_room(user_room(identity.user_id))
+        self._peers[request.sid] = peer
+        realtime.add(peer)
+
+    def on_disconnect(self, reason=None):
+        peer = self._peers.pop(request.sid, None)
+        if peer is not None:
+            peer.ended = True
+            hub().remove(peer)
+            connection_closed(peer)
+
+    def trigger_event(self, event, *args):
+        if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
+            # An unknown event is a frame of an unknown type: an error, and it counts.
+            return super().trigger_event("message", *args[:1], {"type": event})
+        return super().trigger_event(event, *args)
+
+    def on_message(self, data=None):
+        """A whole frame, `type` inside, as on the plain WebSocket (an object or its JSON)."""
+        self._frame(None, data)
+
+    def on_chat_message(self, data=None):
+        self._frame("chat_message", data)
+
+    def on_edit_message(self, data=None):
+        self._frame("edit_message", data)
+
+    def on_delete_message(self, data=None):
+        self._frame("delete_message", data)
+
+    def on_typing(self, data=None):
+        self._frame("typing", data)
+
+    def on_read(self, data=None):
+        self._frame("read", data)
+
+    def on_ping(self, data=None):
+        self._frame("ping", data if data is not None else {})
+
+    def _frame(self, kind: str | None, data) -> None:
+        peer = self._peers.get(request.sid)
+        if peer is None:
+            return
+        if kind is not None:
+            # The event name is the type; anything but an object is not a frame.
+            data = {**data, "type": kind} if isinstance(data, dict) else []
+        reply = handle_frame(peer, data, gate=hub())
+        if reply is not None:
+            peer.send_frame(reply)
+
+
+def _token(auth) -> str | None:
+    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+        return auth["token"]
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.args.get("token") or None
+
+
+def register_namespace() -> None:
+    """Once per SocketIO object: Flask-SocketIO re-registers it with every app it serves."""
+    if not any(handler.namespace == NAMESPACE for handler in socketio.namespace_handlers):
+        socketio.on_namespace(ChatNamespace(NAMESPACE))

@@ -1,0 +1,250 @@
+"""The plain WebSocket transport, on the HTTP port: `/ws/chat/` carries every room of
+the caller (frames name `room_id`), `/ws/chat/<room_id>/` one room.
+
+flask-sock hands each connection to a simple-websocket server, which reads in a
+thread of its own (and pings: `SOCK_SERVER_OPTIONS`). Events and replies go out
+through a per-connection queue and a writer that runs only while the queue has
+frames, so that a slow client never holds up delivery to the others. Two habits
+of simple-websocket 1.1 are corrected: it writes with `socket.send()` and ignores
+partial writes (a busy socket then corrupts the stream), and it accepts
+permessage-deflate, whose zlib state costs some 300 KB per connection for frames
+of a few hundred bytes.
+"""
+
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from contextlib import suppress
+
+from flask import Blueprint, current_app, request
+from simple_websocket import ConnectionClosed
+
+from uzbekhub.chat.delivery import hub
+from uzbekhub.chat.protocol import (
+    GOING_AWAY,
+    NO_SUCH_ROOM,
+    NOT_A_MEMBER,
+    Identity,
+    Peer,
+    Refused,
+    authenticate,
+    connection_closed,
+    encode,
+    handle_frame,
+    open_room,
+)
+from uzbekhub.extensions import db, sock, socketio
+
+log = logging.getLogger(__name__)
+
+INTERNAL_ERROR = 1011
+CLOSING_TIMEOUT = 2
+
+blp = Blueprint("chat_ws", __name__)
+
+
+@blp.before_request
+def _without_compression():
+    """Leave permessage-deflate out of the handshake (see the module docstring)."""
+    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+
+@sock.route("/ws/chat/", bp=blp, strict_slashes=False)
+def all_rooms(ws):
+    serve(ws, None)
+
+
+@sock.route("/ws/chat/<room_id>/", bp=blp, strict_slashes=False)
+def one_room(ws, room_id):
+    serve(ws, room_id)
+
+
+def socket_options(config) -> dict:
+    """simple-websocket's options: the heartbeat, and the frame size that closes the socket
+    (smaller frames that are still too large get an error frame instead)."""
+    return {
+        "ping_interval": config["CHAT_PING_SECONDS"] or None,
+        "max_message_size": config["CHAT_SOCKET_MAX_BYTES"],
+    }
+
+
+class _WholeWrites:
+    """The connection's socket, with `send()` writing everything, one writer at a time
+    (simple-websocket's reader thread answers pings while the queue writer sends)."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._lock = threading.Lock()
+
+    def send(self, data: bytes) -> int:
+        with self._lock:
+            self._raw.sendall(data)
+        return len(data)
+
+    def __getattr__(self, name):
+        return getattr(self._raw, name)
+
+
+def _close(ws, code: int, reason: str) -> None:
+    try:
+        ws.close(reason=code, message=reason)
+    except (ConnectionClosed, OSError):
+        ws.connected = False
+    # Wake the handler waiting in receive(): simple-websocket does not when it closes.
+    ws.event.set()
+
+
+def _abort(ws) -> None:
+    """Drop a connection that cannot be written to (a close frame would not get through)."""
+    ws.connected = False
+    with suppress(OSError):
+        ws.sock.shutdown(socket.SHUT_RDWR)
+    ws.event.set()
+
+
+class _Close:
+    __slots__ = ("code", "reason")
+
+    def __init__(self, code: int, reason: str):
+        self.code = code
+        self.reason = reason
+
+
+class SocketPeer(Peer):
+    """A plain WebSocket connection: its frames leave in order through one queue."""
+
+    def __init__(self, ws, identity: Identity, room=None):
+        super().__init__(identity, room)
+        config = current_app.config
+        self.ws = ws
+        self._queue_limit = config["CHAT_SEND_QUEUE"]
+        self._stall_limit = 2 * (config["CHAT_PING_SECONDS"] or 30)
+        self._outbox: deque = deque()
+        self._lock = threading.Lock()
+        self._writing_since: float | None = None
+        self._dropped = False
+
+    def deliver(self, room: str, kind: str, frame: str, removed_user: int | None) -> None:
+        if self.room_key is not None and room != self.room_key:
+            return
+        self._push(frame)
+        if self.room_key is None:
+            return
+        if kind == "room_deleted":
+            self.end(NO_SUCH_ROOM, "The room was deleted.")
+        elif kind == "member_removed" and removed_user == self.user_id:
+            self.end(NOT_A_MEMBER, "You are no longer a member of this room.")
+
+    def send_frame(self, frame: dict) -> None:
+        self._push(encode(frame))
+
+    def end(self, code: int, reason: str) -> None:
+        self._push(_Close(code, reason))
+
+    def _push(self, item) -> None:
+        start = drop = False
+        with self._lock:
+            if self._dropped:
+                return
+            stalled = (
+                self._writing_since is not None
+                and time.monotonic() - self._writing_since > self._stall_limit
+            )
+            if stalled or (not self.ended and len(self._outbox) >= self._queue_limit):
+                self.ended = self._dropped = drop = True
+                self._outbox.clear()
+            elif not self.ended:
+                self.ended = isinstance(item, _Close)
+                self._outbox.append(item)
+                if self._writing_since is None:
+                    self._writing_since = time.monotonic()
+                    start = True
+        if drop:
+            log.warning("dropping a chat socket of user %s: it does not read", self.user_id)
+            _abort(self.ws)
+        elif start:
+            socketio.start_background_task(self._write)
+
+    def _write(self) -> None:
+        while True:
+            with self._lock:
+                if not self._outbox:
+                    self._writing_since = None
+                    return
+                item = self._outbox.popleft()
+                self._writing_since = time.monotonic()
+            try:
+                if isinstance(item, _Close):
+                    _close(self.ws, item.code, item.reason)
+                else:
+                    self.ws.send(item)
+            except (ConnectionClosed, OSError):
+                with self._lock:
+                    self.ended = True
+                    self._outbox.clear()
+                    self._writing_since = None
+                _abort(self.ws)
+                return
+
+
+def _token() -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.args.get("token") or None
+
+
+def serve(ws, room_id: str | None) -> None:
+    """One connection, from authentication to close; frames are handled in order."""
+    # Before simple-websocket's reader first writes: it has not run yet (under eventlet
+    # it starts when this green thread first yields).
+    ws.sock = _WholeWrites(ws.sock)
+    try:
+        _serve(ws, room_id)
+    finally:
+        _finish_closing(ws)
+
+
+def _serve(ws, room_id: str | None) -> None:
+    realtime = hub()
+    if realtime.draining:
+        _close(ws, GOING_AWAY, "The server is shutting down.")
+        return
+    try:
+        identity = authenticate(_token())
+        room = open_room(identity, room_id) if room_id is not None else None
+    except Refused as refused:
+        _close(ws, refused.code, refused.reason)
+        return
+    finally:
+        db.session.remove()
+    peer = SocketPeer(ws, identity, room)
+    realtime.add(peer)
+    try:
+        while True:
+            # After the peer has ended, frames still buffered are ignored and the
+            # close its writer sends makes receive() raise.
+            data = ws.receive()
+            if data is None:
+                continue
+            reply = handle_frame(peer, data, gate=realtime)
+            if reply is not None:
+                peer.send_frame(reply)
+    except ConnectionClosed:
+        pass
+    except Exception:
+        log.exception("chat socket of user %s failed", peer.user_id)
+        _close(ws, INTERNAL_ERROR, "Internal server error occurred")
+    finally:
+        realtime.remove(peer)
+        connection_closed(peer)
+
+
+def _finish_closing(ws) -> None:
+    """Let the client answer our close frame before the server drops the connection:
+    simple-websocket's reader ends when the answer (or anything else) arrives. Dropping
+    it with the client's data unread would reset the connection, and the client could
+    lose the close frame and its code."""
+    ws.thread.join(CLOSING_TIMEOUT)
