@@ -88,11 +88,6 @@ SCENARIOS = (
 )
 SCENARIOS_BY_KEY = {s.key: s for s in SCENARIOS}
 P99_TARGET_MS = 250
-B7_PENDING = (
-    "pending: real-time chat over the plain WebSocket is not on this branch yet; targets "
-    "p99 delivery ≤ 50 ms at 100 messages/s with 0 lost, ≥ 300 messages/s (15,000 "
-    "deliveries/s) closed-loop, ≤ 64 KB RSS per idle connection"
-)
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -197,12 +192,12 @@ def app_env(database_url: str) -> dict[str, str]:
     }
 
 
-def app_server(database_url: str, name: str = "server") -> Server:
+def app_server(database_url: str, name: str = "server", **extra_env: str) -> Server:
     # Any path answers once the app is up; a 401 costs no database work.
     return Server(
         name,
         [PYTHON, "wsgi.py"],
-        app_env(database_url),
+        {**app_env(database_url), **extra_env},
         ready_path="/api/accounts/account/profile/",
     )
 
@@ -501,6 +496,66 @@ def check_answer(scenario: Scenario, seeded: dict, server: Server, ceiling: Serv
         raise RuntimeError(f"{scenario.key} answered {status} before the load")
 
 
+# --- B7: chat fan-out over the plain WebSocket ---------------------------------------------------
+
+# One sender at 100 frames/s is B7's load: the per-socket frame throttle (10/s in
+# production) is lifted like the HTTP throttles.
+FANOUT_ENV = {"CHAT_FRAMES_PER_SECOND": "1000000", "CHAT_FRAME_BURST": "1000000"}
+
+
+def fanout_runs(database_url: str, seeded: dict, runs: int) -> dict:
+    """Phases 1-2 of bench/fanout.py `runs` times on one server, phase 3 on a fresh one."""
+    room = seeded["chat"]["room"]
+    app = seeding.make_app(database_url)
+    tokens = [seeding.issue_access(app, member) for member in seeded["chat"]["members"]]
+    clients = OUT / "fanout-clients.json"
+    results: dict = {"messages": [], "idle": None}
+    try:
+        with running(app_server(database_url, "fanout-server", **FANOUT_ENV)) as server:
+            for _ in range(runs):
+                results["messages"].append(_fanout(server, clients, room, tokens, "messages"))
+                print(f"  B7 messages: {results['messages'][-1]}", flush=True)
+        with running(app_server(database_url, "fanout-idle-server", **FANOUT_ENV)) as server:
+            results["idle"] = _fanout(server, clients, room, tokens, "idle")["idle"]
+            print(f"  B7 idle: {results['idle']}", flush=True)
+    finally:
+        forget_bench_messages(database_url, room)
+    return results
+
+
+def _fanout(server: Server, clients: Path, room: str, tokens: list[str], phases: str) -> dict:
+    clients.write_text(json.dumps({"room": room, "tokens": tokens, "pid": server.process.pid}))
+    done = subprocess.run(
+        [PYTHON, str(BENCH / "fanout.py"), server.url, str(clients), phases],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"fanout.py gave no result:\n{done.stdout}\n{done.stderr}")
+    return json.loads(line.removeprefix("BENCH_JSON "))
+
+
+def forget_bench_messages(database_url: str, room: str) -> None:
+    """B7's messages leave the room as seeded (history and its kept count)."""
+    from sqlalchemy import create_engine, text
+
+    from config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(database_url))
+    with engine.begin() as conn:
+        gone = conn.execute(
+            text("DELETE FROM chat_messages WHERE room_id = :r AND text LIKE 'b7 %'"), {"r": room}
+        ).rowcount
+        conn.execute(
+            text("UPDATE chat_rooms SET message_count = message_count - :n WHERE id = :r"),
+            {"n": gone, "r": room},
+        )
+    engine.dispose()
+
+
 # --- scale, startup ----------------------------------------------------------------------------
 
 
@@ -665,6 +720,7 @@ def report(
     costs: dict,
     runs: dict,
     memory: dict,
+    fanout: dict | None,
     scale: dict | None,
     startup: dict | None,
     args,
@@ -685,6 +741,7 @@ def report(
         "",
         *load_report(seeded, counts, runs, memory, args, b6),
         *cost_report(costs, runs, b6),
+        *fanout_report(fanout),
         *scale_report(scale),
         *startup_report(startup),
         *method_notes(seeded, args),
@@ -754,9 +811,6 @@ def load_report(seeded, counts, runs, memory, args, b6) -> list[str]:
         f"{memory['server']['VmHWM'] / 1024:.0f} MiB (B6 server: "
         f"{memory['ceiling']['VmHWM'] / 1024:.0f} MiB).",
         "",
-        "**B7** (WebSocket fan-out: 50 members, 500 messages at 100/s then closed-loop; RSS per "
-        f"idle connection with 500 clients) — {B7_PENDING}.",
-        "",
     ]
     lines += ["### SQL statements per request", ""]
     for key, value in counts.items():
@@ -799,6 +853,68 @@ def cost_report(costs: dict, runs: dict, b6) -> list[str]:
     if b6_cpu:
         lines.append(f"| B6 (the ceiling) | | {b6_cpu:.2f} | |")
     lines.append("")
+    return lines
+
+
+def fanout_report(fanout: dict | None) -> list[str]:
+    if not fanout or not fanout["messages"]:
+        return []
+    runs = fanout["messages"]
+
+    def median(phase: str, key: str) -> float:
+        return statistics.median(run[phase][key] for run in runs)
+
+    def lost(phase: str) -> int:
+        return sum(run[phase]["lost"] for run in runs)
+
+    p50 = median("paced", "receiver_p50_median_ms")
+    p99_worst = median("paced", "receiver_p99_worst_ms")
+    p99_all = median("paced", "p99_ms")
+    per_s = median("closed_loop", "messages_per_s")
+    deliveries = median("closed_loop", "deliveries_per_s")
+    per_connection = fanout["idle"]["kib_per_connection"]
+    connections = fanout["idle"]["connections"]
+    rows = [
+        ("paced 100/s: delivery p50 (median receiver)", f"{p50:.1f} ms", "", None),
+        ("paced 100/s: delivery p99 (worst receiver)", f"{p99_worst:.1f} ms", "≤ 50 ms",
+         p99_worst <= 50),
+        ("paced 100/s: delivery p99 (all deliveries)", f"{p99_all:.1f} ms", "", None),
+        ("paced: lost deliveries (all runs)", str(lost("paced")), "0", lost("paced") == 0),
+        ("closed loop: messages/s", f"{per_s:.0f}", "≥ 300", per_s >= 300),
+        ("closed loop: deliveries/s", f"{deliveries:,.0f}", "≥ 15,000", deliveries >= 15_000),
+        ("closed loop: lost deliveries (all runs)", str(lost("closed_loop")), "0",
+         lost("closed_loop") == 0),
+        (f"idle: RSS per connection ({connections} connections)", f"{per_connection:.1f} KiB",
+         "≤ 64 KiB", per_connection <= 64),
+    ]  # fmt: skip
+    lines = [
+        "## B7: chat fan-out over the plain WebSocket",
+        "",
+        f"`bench/fanout.py`: the room's {runs[0]['paced']['receivers']} members connected to "
+        "`/ws/chat/<room>/`, one of them sending; every connection (the sender's too: its copy "
+        f"is the acknowledgement) times each message. {len(runs)} runs on one server, median "
+        "shown; the idle phase on a fresh server. The per-socket frame throttle is lifted for "
+        "the sender (`CHAT_FRAMES_PER_SECOND`), as the HTTP throttles are.",
+        "",
+        "| figure | measured | target | verdict |",
+        "|---|---:|---|---|",
+    ]
+    lines += [
+        f"| {name} | {value} | {target} | {verdict(ok)} |" for name, value, target, ok in rows
+    ]
+    idle = fanout["idle"]
+    lines += [
+        "",
+        f"Idle RSS: {idle['rss_before_kib'] / 1024:.0f} MiB before the connections, "
+        f"{idle['rss_after_kib'] / 1024:.0f} MiB with them. Every run: "
+        + "; ".join(
+            f"{run['paced']['receiver_p99_worst_ms']:.0f} ms p99, "
+            f"{run['closed_loop']['messages_per_s']:.0f} msg/s"
+            for run in runs
+        )
+        + ".",
+        "",
+    ]
     return lines
 
 
@@ -933,6 +1049,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--only", nargs="*", help="scenario keys to load (B6 always runs)")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-fanout", action="store_true", help="skip B7")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--scale-users", type=int, nargs="*", default=[1_000, 10_000, 100_000])
@@ -964,6 +1081,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {label}: {ms:.2f} ms", flush=True)
         stage("load")
         runs, memory = load_runs(args.database_url, seeded, args)
+    fanout = None
+    if not args.skip_load and not args.skip_fanout and "room" in seeded.get("chat", {}):
+        stage("B7 fan-out")
+        fanout = fanout_runs(args.database_url, seeded, args.runs)
     startup = None
     if not args.skip_startup:
         stage("startup")
@@ -973,7 +1094,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_scale:
         stage("scale")
         scale = scale_runs(args.database_url, args)
-    text = report(seeded, counts, costs, runs, memory, scale, startup, args)
+    text = report(seeded, counts, costs, runs, memory, fanout, scale, startup, args)
     print(text)
     if not args.no_write:
         RESULTS.write_text(text)
@@ -984,6 +1105,7 @@ def main(argv: list[str] | None = None) -> None:
                     "counts": counts,
                     "cpu_per_request": costs,
                     "memory": memory,
+                    "fanout": fanout,
                     "scale": scale,
                     "startup": startup,
                 },
