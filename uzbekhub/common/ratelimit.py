@@ -1,17 +1,32 @@
 """Named throttle scopes (DESIGN.md §2), each configured by THROTTLE_<SCOPE>."""
 
 from collections.abc import Callable
+from copy import deepcopy
 
 from flask import Flask, current_app
+from flask_smorest.utils import deepupdate
 
 from uzbekhub.extensions import limiter
 
 
 def throttle(scope: str, key_func: Callable[[], str] | None = None):
-    """Limit a view by THROTTLE_<SCOPE>; views sharing a scope share one budget."""
-    return limiter.shared_limit(
+    """Limit a view by THROTTLE_<SCOPE>; views sharing a scope share one budget.
+
+    The view's OpenAPI entry documents the 429 answer too.
+    """
+    limit = limiter.shared_limit(
         lambda: current_app.config[f"THROTTLE_{scope.upper()}"], scope=scope, key_func=key_func
     )
+
+    def decorator(view):
+        limited = limit(view)
+        limited._apidoc = deepupdate(
+            deepcopy(getattr(view, "_apidoc", {})),
+            {"manual_doc": {"responses": {"429": "TOO_MANY_REQUESTS"}}},
+        )
+        return limited
+
+    return decorator
 
 
 def register_limiter(app: Flask) -> None:

@@ -4,19 +4,31 @@
 - two extra body locations: `multipart` (form fields and files in one schema)
   and `body` (JSON, or multipart when the client sends files);
 - `Blueprint.login_required` / `staff_required` that also document the Bearer
-  security scheme and the 401/403 answers.
+  security scheme and the 401/403 answers;
+- error answers documented with the bodies uzbekhub.errors really sends: every
+  status code's response component carries its error schema, and every operation
+  documents 404 when its path names an object, 413 when it takes a body, and its
+  security (an empty list for open routes).
 """
 
+import http
 from copy import deepcopy
 from functools import wraps
 
 import flask_smorest
 from flask import request
 from flask_jwt_extended import current_user, verify_jwt_in_request
+from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
-from uzbekhub.common.errors_doc import ERROR_RESPONSES, ErrorSchema
+from uzbekhub.common.errors_doc import (
+    ERROR_RESPONSES,
+    AuthErrorSchema,
+    ErrorSchema,
+    ThrottledSchema,
+    ValidationErrorSchema,
+)
 from uzbekhub.errors import Forbidden
 
 FORM_MIMETYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
@@ -47,14 +59,37 @@ def load_body(req, schema):
     return parser.load_json(req, schema)
 
 
+# The body each error status is answered with (uzbekhub.errors.error_body).
+ERROR_SCHEMA_OF_STATUS = {
+    400: ValidationErrorSchema,
+    401: AuthErrorSchema,
+    403: AuthErrorSchema,
+    429: ThrottledSchema,
+}
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
 
     def _register_responses(self):
-        super()._register_responses()
         for name, schema in ERROR_RESPONSES.items():
             if schema is not self.ERROR_SCHEMA:
                 self.spec.components.schema(name, schema=schema)
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = ERROR_SCHEMA_OF_STATUS.get(status, self.ERROR_SCHEMA)
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        any_error = {"anyOf": [{"$ref": f"#/components/schemas/{n}"} for n in ERROR_RESPONSES]}
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME,
+            {
+                "description": "Any other error, in the format of DESIGN.md §3",
+                "content": {self.DEFAULT_RESPONSE_CONTENT_TYPE: {"schema": any_error}},
+            },
+            lazy=True,
+        )
 
     def init_app(self, app, *, spec_kwargs=None):
         super().init_app(app, spec_kwargs=spec_kwargs)
@@ -70,6 +105,28 @@ class Blueprint(flask_smorest.Blueprint):
         "multipart": "multipart/form-data",
         "body": "application/json",
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_error_doc)
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
+        super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
+        # Remembered for _prepare_error_doc, which sees one operation at a time.
+        for method, info in self._docs[self._endpoints[-1]].items():
+            if method != "parameters":
+                info["rule"] = rule
+
+    @staticmethod
+    def _prepare_error_doc(doc, doc_info, **kwargs):
+        """The answers every operation of its kind can give, and its security."""
+        responses = doc.setdefault("responses", {})
+        if "<" in doc_info.get("rule", ""):
+            responses.setdefault("404", "NOT_FOUND")
+        if "requestBody" in doc:
+            responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
+        doc.setdefault("security", [])
+        return doc
 
     def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
         # Looked at first: the parent turns the body parameter into requestBody and drops it.
