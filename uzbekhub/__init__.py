@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from flask import Flask, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import load_config
 from uzbekhub.accounts import (
@@ -38,6 +39,7 @@ from uzbekhub.stories import routes as story_routes
 from uzbekhub.stories import services as story_services
 
 MIB = 1024 * 1024
+MAX_ID = 2**31 - 1
 BLUEPRINTS = (
     auth_routes.blp,
     account_routes.blp,
@@ -66,7 +68,17 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     return app
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in routes. Ids are 32-bit on every backend: a larger number names nothing
+    (404) rather than overflowing the database driver (a 500 on SQLite)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def configure(app: Flask, overrides: Mapping | None) -> None:
+    app.url_map.converters["int"] = IdConverter
     app.config.update(load_config())
     app.config.update(docs_config())
     app.config.update(overrides or {})

@@ -1,5 +1,7 @@
 """Regression tests for the defects the trust tests found, one test (or a few) per defect."""
 
+import re
+
 from tests.accounts.helpers import public_url, update_user
 
 
@@ -14,3 +16,24 @@ def test_a_private_users_own_public_profile_stays_hidden_like_for_anyone(client,
     update_user(app, alice, is_private=True)
     assert client.get(public_url(alice.username), headers=alice.headers).status_code == 404
     assert client.get(public_url(alice.username)).status_code == 404
+
+
+HUGE = 2**64
+
+
+def test_an_id_beyond_32_bits_in_any_path_is_404_not_a_crash(app, client, alice):
+    """Found by fuzzing: SQLite's driver overflowed on ids past 2**63 (a 500)."""
+    rules = [r for r in app.url_map.iter_rules() if "int" in str(r) and r.rule.startswith("/api/")]
+    assert len(rules) >= 10
+    for rule in rules:
+        path = re.sub(r"<[^>]+>", str(HUGE), rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(path, method=method, headers=alice.headers, json={})
+            assert response.status_code == 404, (method, path, response.get_data())
+            assert response.get_json() == {"error": "Resource not found"}
+
+
+def test_a_feed_owner_beyond_32_bits_is_a_400(client, alice):
+    response = client.get(f"/api/posts/post/?owner={HUGE}", headers=alice.headers)
+    assert response.status_code == 400
+    assert "owner" in response.get_json()["details"]

@@ -58,7 +58,10 @@ class PostPageSchema(Schema):
 
 
 class PostQueryArgsSchema(PageArgsSchema):
-    owner = ma.fields.Integer(metadata={"description": "Only this user's posts"})
+    owner = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Only this user's posts"},
+    )
 
 
 class PostCreateSchema(Schema):
