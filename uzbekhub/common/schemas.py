@@ -28,6 +28,10 @@ class UtcDateTime(ma.fields.DateTime):
 class MediaUrl(ma.fields.String):
     """A stored media path answered as an absolute URL, or null."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
     def _serialize(self, value, attr, obj, **kwargs):
         return media_url(value) if value else None
 

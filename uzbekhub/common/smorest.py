@@ -130,16 +130,21 @@ class Blueprint(flask_smorest.Blueprint):
 
     def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
         # Looked at first: the parent turns the body parameter into requestBody and drops it.
-        body_params = [
-            p
-            for p in doc_info.get("arguments", {}).get("parameters", [])
-            if isinstance(p, dict) and p.get("in") == "body"
+        params = [
+            p for p in doc_info.get("arguments", {}).get("parameters", []) if isinstance(p, dict)
         ]
+        bodies = [p for p in params if p.get("in") in self.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING]
+        body_schema = bodies[0].get("schema") if bodies else None
         doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
+        if "requestBody" not in doc:
+            return doc
         # A `body` argument accepts JSON and multipart: document both media types.
-        if body_params and "requestBody" in doc:
+        if bodies[0].get("in") == "body":
             content = doc["requestBody"]["content"]
             content["multipart/form-data"] = deepcopy(content["application/json"])
+        # A body without required fields may be left out: it reads as an empty one.
+        if body_schema is not None and not _required_fields(body_schema):
+            doc["requestBody"]["required"] = False
         return doc
 
     def login_required(self, func=None, *, staff=False):
@@ -174,6 +179,11 @@ ERROR_RESPONSES_REF = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuthError"}}},
     },
 }
+
+
+def _required_fields(schema) -> list[str]:
+    schema = schema() if isinstance(schema, type) else schema
+    return [name for name, field in schema.fields.items() if field.required]
 
 
 def is_form_request() -> bool:
