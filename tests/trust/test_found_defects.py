@@ -82,3 +82,27 @@ def test_bodies_without_required_fields_are_documented_as_optional(client, alice
     assert patch["requestBody"]["required"] is False
     assert spec["paths"]["/api/accounts/auth/signin/"]["post"]["requestBody"]["required"] is True
     assert client.patch("/api/accounts/account/profile/", headers=alice.headers).status_code == 200
+
+
+def test_a_json_boolean_must_be_true_or_false(client, alice):
+    """Found by fuzzing: `"is_private": 0` was taken as false, though documented as boolean."""
+    for value in (0, 1, "true", None):
+        response = client.patch(
+            "/api/accounts/account/profile/", json={"is_private": value}, headers=alice.headers
+        )
+        assert response.status_code == 400, value
+        assert "is_private" in response.get_json()["details"]
+    ok = client.patch(
+        "/api/accounts/account/profile/", json={"is_private": True}, headers=alice.headers
+    )
+    assert ok.status_code == 200 and ok.get_json()["is_private"] is True
+
+
+def test_a_form_boolean_is_still_a_word(client, alice):
+    response = client.patch(
+        "/api/accounts/account/profile/",
+        data={"is_private": "true"},
+        headers=alice.headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200 and response.get_json()["is_private"] is True

@@ -9,7 +9,14 @@ from uzbekhub.accounts.fields import (
     PhoneField,
     UsernameField,
 )
-from uzbekhub.common.schemas import File, MediaUrl, Schema, StrippedString, UtcDateTime
+from uzbekhub.common.schemas import (
+    Boolean,
+    File,
+    MediaUrl,
+    Schema,
+    StrippedString,
+    UtcDateTime,
+)
 
 
 class UserBriefSchema(Schema):
@@ -158,7 +165,7 @@ class ProfileUpdateSchema(Schema):
     bio = ma.fields.String(validate=ma.validate.Length(max=500))
     profile_picture = ClearableFile()
     phone = PhoneField()
-    is_private = ma.fields.Boolean()
+    is_private = Boolean()
     password = PasswordField()
 
 
