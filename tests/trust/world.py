@@ -175,9 +175,13 @@ class World:
         return story_id
 
     @cached_property
+    def peer_story(self) -> int:
+        return self._story(self.peer)
+
+    @cached_property
     def reaction(self) -> int:
         """The owner's reaction to the peer's story."""
-        body = {"story": self._story(self.peer), "reaction": "fire"}
+        body = {"story": self.peer_story, "reaction": "fire"}
         return self._as(self.owner, "POST", "/api/stories/reaction/", json=body)["id"]
 
     # --- chat -----------------------------------------------------------------------------------
