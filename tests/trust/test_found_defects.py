@@ -106,3 +106,32 @@ def test_a_form_boolean_is_still_a_word(client, alice):
         content_type="multipart/form-data",
     )
     assert response.status_code == 200 and response.get_json()["is_private"] is True
+
+
+def test_a_chat_file_cannot_be_fetched_around_its_guard(client, alice, bob):
+    """Found while reviewing media serving: `/media/x/../chat_files/<sha>.pdf` named the
+    guarded folder while the guard looked at `x`, so anyone who knew a file's SHA-256 could
+    fetch a private chat file."""
+    import io
+
+    uploaded = client.post(
+        "/api/chat/files/",
+        data={"file": (io.BytesIO(b"%PDF-1.4 private"), "a.pdf"), "file_type": "document"},
+        headers=alice.headers,
+        content_type="multipart/form-data",
+    )
+    path = uploaded.get_json()["file"].split("/media/", 1)[1]
+    name = path.split("/", 1)[1]
+    assert client.get(f"/media/{path}", headers=alice.headers).status_code == 200
+    assert client.get(f"/media/{path}", headers=bob.headers).status_code == 404
+    for sneaky in (
+        f"posts/../chat_files/{name}",
+        f"posts/%2e%2e/chat_files/{name}",
+        f"stories/..%2fchat_files/{name}",
+        f"./chat_files/{name}",
+        f"chat_files/./{name}",
+        f"profile_pictures/../../media/chat_files/{name}",
+    ):
+        response = client.get(f"/media/{sneaky}", headers=bob.headers)
+        assert response.status_code == 404, sneaky
+        assert b"private" not in response.get_data()
