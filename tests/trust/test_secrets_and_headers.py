@@ -1,0 +1,102 @@
+"""Secrets stay out of logs and error answers; headers, CORS and body limits as an operator
+would set them."""
+
+import socket
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from uzbekhub.common.http_headers import redact_tokens
+
+MIB = 1024 * 1024
+PROFILE = "/api/accounts/account/profile/"
+
+
+def get(url: str, headers: dict | None = None) -> int:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def server_log(live_server: str, test_paths) -> Path:
+    return test_paths["base"] / f"live-{urlsplit(live_server).port}.log"
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+
+def test_tokens_in_urls_never_reach_the_access_log(live_server, test_paths, alice):
+    reset_secret = "ResetSecret" + "x" * 40
+    marker = f"marker-{time.time_ns()}"
+    get(f"{live_server}/media/chat_files/none.bin?token={alice.access}")
+    get(f"{live_server}/media/chat_files/none.bin?a=1&access_token={alice.refresh}")
+    get(f"{live_server}/ws/chat/?token={alice.access}")
+    get(f"{live_server}/api/accounts/auth/reset-password/{reset_secret}/")
+    get(f"{live_server}{PROFILE}", {"Authorization": f"Bearer {alice.access}"})
+    get(f"{live_server}/api/comments/comment?m={marker}")  # the last line to wait for
+    log = server_log(live_server, test_paths)
+    deadline = time.monotonic() + 5
+    while marker not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    text = log.read_text()
+    assert marker in text and "reset-password/[redacted]" in text
+    for secret in (alice.access, alice.refresh, reset_secret):
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    "line, secret",
+    [
+        ('"GET /media/x.pdf?token=abc.def.ghi HTTP/1.1" 200', "abc.def.ghi"),
+        ('"GET /ws/chat/?room=1&Token=abc.def HTTP/1.1" 101', "abc.def"),
+        ('"POST /api/accounts/auth/reset-password/Zm9vYmFy-_x/ HTTP/1.1" 400', "Zm9vYmFy-_x"),
+        ('"POST /api/accounts/auth/reset-password/Zm9vYmFy HTTP/1.1" 400', "Zm9vYmFy"),
+    ],
+)
+def test_redaction_covers_every_place_a_token_travels_in_a_url(line, secret):
+    assert secret not in redact_tokens(line)
+    assert "[redacted]" in redact_tokens(line)
+
+
+# --- error answers ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def unhandled(app, monkeypatch):
+    """Errors inside views are answered (not raised into the test client) for one test."""
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setattr(app, "testing", False)
+
+
+# --- headers and CORS ---------------------------------------------------------------------------
+
+
+# --- body limits --------------------------------------------------------------------------------
+
+
+def chunked_post(live_server: str, path: str, headers: dict, body: bytes) -> tuple[int, bytes]:
+    """POST with Transfer-Encoding: chunked, so that no Content-Length announces the size."""
+    parts = urlsplit(live_server)
+    head = [f"POST {path} HTTP/1.1", f"Host: {parts.netloc}", "Transfer-Encoding: chunked"]
+    head += [f"{k}: {v}" for k, v in headers.items()] + ["Connection: close", "", ""]
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall("\r\n".join(head).encode())
+        try:
+            for start in range(0, len(body), 64 * 1024):
+                piece = body[start : start + 64 * 1024]
+                sock.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            sock.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server may answer and close before reading everything
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer
