@@ -1,6 +1,7 @@
 """Secrets stay out of logs and error answers; headers, CORS and body limits as an operator
 would set them."""
 
+import logging
 import socket
 import time
 import urllib.error
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from uzbekhub.common.http_headers import redact_tokens
+from uzbekhub.common.mail import send_mail
 
 MIB = 1024 * 1024
 PROFILE = "/api/accounts/account/profile/"
@@ -63,6 +65,22 @@ def test_tokens_in_urls_never_reach_the_access_log(live_server, test_paths, alic
 def test_redaction_covers_every_place_a_token_travels_in_a_url(line, secret):
     assert secret not in redact_tokens(line)
     assert "[redacted]" in redact_tokens(line)
+
+
+def test_mail_in_production_without_a_server_does_not_log_codes(app, caplog, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    with app.app_context(), caplog.at_level(logging.INFO):
+        send_mail("someone@example.com", "Your UzbekHub code", "Your code is:\n\n48151\n")
+    assert "48151" not in caplog.text
+    assert "MAIL_SERVER is unset" in caplog.text
+
+
+def test_mail_in_development_without_a_server_goes_to_the_log(app, caplog, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    with app.app_context(), caplog.at_level(logging.INFO):
+        send_mail("someone@example.com", "Your UzbekHub code", "Your code is:\n\n48151\n")
+    assert "48151" in caplog.text
 
 
 # --- error answers ------------------------------------------------------------------------------
