@@ -1,6 +1,7 @@
 """Secrets stay out of logs and error answers; headers, CORS and body limits as an operator
 would set them."""
 
+import io
 import logging
 import socket
 import time
@@ -94,6 +95,17 @@ def unhandled(app, monkeypatch):
 
 
 # --- headers and CORS ---------------------------------------------------------------------------
+
+
+def test_private_chat_files_are_not_kept_by_shared_caches(client, alice):
+    data = {"file": (io.BytesIO(b"%PDF-1.4 private"), "a.pdf"), "file_type": "document"}
+    url = client.post(
+        "/api/chat/files/", data=data, headers=alice.headers, content_type="multipart/form-data"
+    ).get_json()["file"]
+    served = client.get(url[url.index("/media/") :], headers=alice.headers)
+    assert served.status_code == 200
+    assert "private" in served.headers["Cache-Control"]
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
 
 
 # --- body limits --------------------------------------------------------------------------------

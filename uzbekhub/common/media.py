@@ -198,6 +198,9 @@ def serve_media(path: str):
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if guard is not None:
+        # Fetched with a token (often in the URL): no shared cache may keep a copy.
+        response.headers["Cache-Control"] = "private, no-cache"
     if ext not in CONTENT_TYPES:
         response.headers["Content-Disposition"] = "attachment"
     return response
