@@ -2,6 +2,7 @@
 would set them."""
 
 import io
+import json
 import logging
 import socket
 import time
@@ -11,7 +12,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from config import load_config
+from uzbekhub.accounts import profile_services
 from uzbekhub.common.http_headers import redact_tokens
 from uzbekhub.common.mail import send_mail
 
@@ -94,7 +98,72 @@ def unhandled(app, monkeypatch):
     monkeypatch.setattr(app, "testing", False)
 
 
+def test_a_crash_answers_500_without_its_message(client, alice, unhandled, monkeypatch, caplog):
+    def crash(user_id):
+        raise RuntimeError(f"boom with {alice.access} at /srv/secret/path password=hunter2")
+
+    monkeypatch.setattr(profile_services, "load_profile", crash)
+    with caplog.at_level(logging.ERROR):
+        response = client.get(PROFILE, headers=alice.headers)
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "Internal server error occurred"}
+    assert "Traceback" in caplog.text  # the details go to the log only
+
+
+def test_a_database_outage_answers_503_without_its_message(client, alice, unhandled, monkeypatch):
+    def down(user_id):
+        raise OperationalError("SELECT secret FROM users", {"p": "hunter2"}, Exception("gone"))
+
+    monkeypatch.setattr(profile_services, "load_profile", down)
+    response = client.get(PROFILE, headers=alice.headers)
+    assert response.status_code == 503
+    assert set(response.get_json()) == {"error"}
+    assert b"hunter2" not in response.get_data() and b"SELECT" not in response.get_data()
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/accounts/auth/token/refresh/", {"refresh": "eyJ.SECRETPAYLOAD.sig"}),
+        ("/api/accounts/auth/logout/", {"refresh": "eyJ.SECRETPAYLOAD.sig"}),
+        ("/api/accounts/auth/oauth2/google/", {"token": "eyJ.SECRETPAYLOAD.sig"}),
+        ("/api/accounts/auth/signin/", {"email": "a@example.com", "password": "SECRETPAYLOAD"}),
+    ],
+)
+def test_refused_credentials_are_not_echoed(client, path, body):
+    response = client.post(path, json=body)
+    assert response.status_code in (400, 401)
+    assert b"SECRETPAYLOAD" not in response.get_data()
+
+
+def test_a_bad_bearer_token_is_not_echoed(client):
+    response = client.get(PROFILE, headers={"Authorization": "Bearer eyJ.SECRETPAYLOAD.sig"})
+    assert response.status_code == 401
+    assert b"SECRETPAYLOAD" not in response.get_data()
+
+
 # --- headers and CORS ---------------------------------------------------------------------------
+
+
+def test_api_answers_carry_the_security_headers(client, alice):
+    response = client.get(PROFILE, headers=alice.headers)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert (
+        response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP: no HSTS
+    secure = client.get(PROFILE, headers=alice.headers, base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_error_answers_carry_them_too(client):
+    response = client.get(PROFILE)
+    assert response.status_code == 401
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_private_chat_files_are_not_kept_by_shared_caches(client, alice):
@@ -108,7 +177,39 @@ def test_private_chat_files_are_not_kept_by_shared_caches(client, alice):
     assert served.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_cors_in_development_allows_any_origin_without_credentials(client):
+    preflight = client.options(
+        PROFILE,
+        headers={
+            "Origin": "http://localhost:3000",
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "Authorization, Content-Type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] in ("*", "http://localhost:3000")
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    simple = client.get("/api/comments/comment", headers={"Origin": "https://x.example"})
+    assert "X-Total-Count" in simple.headers["Access-Control-Expose-Headers"]
+
+
+def test_cors_in_production_allows_only_the_configured_origins():
+    secrets = {"SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40, "APP_ENV": "production"}
+    assert load_config(secrets)["CORS_ORIGINS"] == []
+    configured = load_config({**secrets, "CORS_ORIGINS": "https://app.example, https://m.example"})
+    assert configured["CORS_ORIGINS"] == ["https://app.example", "https://m.example"]
+
+
 # --- body limits --------------------------------------------------------------------------------
+
+
+def test_a_json_body_over_a_mib_is_413_before_it_is_read(client, alice):
+    body = json.dumps({"bio": "x" * MIB}).encode()
+    response = client.patch(
+        PROFILE, data=body, headers=alice.headers, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert set(response.get_json()) == {"error"}
 
 
 def chunked_post(live_server: str, path: str, headers: dict, body: bytes) -> tuple[int, bytes]:
@@ -130,3 +231,16 @@ def chunked_post(live_server: str, path: str, headers: dict, body: bytes) -> tup
             answer += chunk
     status = int(answer.split(b" ", 2)[1])
     return status, answer
+
+
+def test_a_chunked_json_body_is_never_read_so_it_cannot_pass_the_limit(live_server, alice):
+    """Without Content-Length the size is not known beforehand: such a body is not read at all
+    (werkzeug treats it as empty), so it cannot get round the 1 MiB limit for JSON."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {alice.access}"}
+    for size in (10, 8 * MIB):
+        body = json.dumps({"content": "x" * size}).encode()
+        started = time.monotonic()
+        status, answer = chunked_post(live_server, "/api/comments/comment", headers, body)
+        assert status == 400, answer[:300]
+        assert b'"content":["Missing data for required field."]' in answer
+        assert time.monotonic() - started < 10
