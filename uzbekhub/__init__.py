@@ -89,17 +89,24 @@ def configure(app: Flask, overrides: Mapping | None) -> None:
     # The largest legal request: ten images at the upload limit, plus form fields.
     app.config["MAX_CONTENT_LENGTH"] = int((app.config["MAX_UPLOAD_MB"] * 10 + 1) * MIB)
     app.config.setdefault("MAX_JSON_BYTES", MIB)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["ASYNC_MODE"]
+    )
     app.config["JSON_SORT_KEYS"] = False
     hops = app.config["PROXY_FIX_HOPS"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
-def engine_options(url: str) -> dict:
+def engine_options(url: str, async_mode: str = "threading") -> dict:
     if url.startswith("sqlite"):
         # Several eventlet green threads share the file; wait for locks instead of failing.
-        return {"connect_args": {"timeout": 15}}
+        options = {"connect_args": {"timeout": 15}}
+        if async_mode == "eventlet":
+            # sqlite3 waits for a lock in C, stalling the whole hub, the lock's holder included:
+            # one connection, handed over between green threads, makes requests wait greenly.
+            options.update(pool_size=1, max_overflow=0, pool_timeout=60)
+        return options
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
 
 
