@@ -138,12 +138,17 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        cors_allowed_origins=app.config["CORS_ORIGINS"] or [],
+        cors_allowed_origins=socketio_cors_origins(app.config),
         **socketio_options(app.config),
     )
     api.init_app(app)
     register_media(app)
     register_docs_assets(app)
+
+
+def socketio_cors_origins(config: Mapping) -> list[str] | None:
+    """None is engine.io's "same origin only"; an empty list would refuse every browser."""
+    return config["CORS_ORIGINS"] or None
 
 
 def register_blueprints(app: Flask) -> None:
