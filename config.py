@@ -98,6 +98,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "THROTTLE_SIGNUP": env.get("THROTTLE_SIGNUP") or "5/minute",
         "THROTTLE_COMMENTS": env.get("THROTTLE_COMMENTS") or "10/minute",
         "THROTTLE_CODE_CONFIRM": env.get("THROTTLE_CODE_CONFIRM") or "6/minute",
+        # Wrong codes, counted whoever sends them: per user and purpose, and for the
+        # sign-up verification that names no user, all together.
+        "THROTTLE_CODE_GUESSES": env.get("THROTTLE_CODE_GUESSES") or "10/hour",
+        "THROTTLE_CODE_ONLY_GUESSES": env.get("THROTTLE_CODE_ONLY_GUESSES") or "20/hour",
         "STORY_TTL_HOURS": _float(env, "STORY_TTL_HOURS", 24),
         # Real-time chat (README, "Real-time chat"): heartbeat of plain WebSockets, frames a
         # connection may send (a token bucket), frame sizes answered with an error and the

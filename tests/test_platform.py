@@ -71,7 +71,7 @@ def test_openapi_documents_bearer_security(client):
     assert profile["security"] == [{"bearerAuth": []}]
     assert "401" in profile["responses"]
     signup = spec["paths"]["/api/accounts/auth/signup/"]["post"]
-    assert "security" not in signup
+    assert signup["security"] == []  # open, and said so
     assert "400" in signup["responses"]
 
 
@@ -301,3 +301,17 @@ def test_deleting_a_user_cascades_on_every_backend(app, alice, bob):
         db.session.delete(db.session.get(User, bob.id))
         db.session.commit()
         assert db.session.scalar(select(Block)) is None
+
+
+def test_socketio_without_cors_origins_still_admits_its_own_origin():
+    import engineio
+
+    from uzbekhub import socketio_cors_origins
+
+    origins = socketio_cors_origins({"CORS_ORIGINS": []})
+    server = engineio.Server(cors_allowed_origins=origins)
+    environ = {"HTTP_HOST": "api.uzbekhub.uz", "wsgi.url_scheme": "https"}
+    assert server._cors_allowed_origins(environ) == ["https://api.uzbekhub.uz"]
+    assert socketio_cors_origins({"CORS_ORIGINS": ["https://uzbekhub.uz"]}) == [
+        "https://uzbekhub.uz"
+    ]

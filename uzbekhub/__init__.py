@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from flask import Flask, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import load_config
 from uzbekhub.accounts import (
@@ -44,6 +45,7 @@ from uzbekhub.stories import routes as story_routes
 from uzbekhub.stories import services as story_services
 
 MIB = 1024 * 1024
+MAX_ID = 2**31 - 1
 BLUEPRINTS = (
     auth_routes.blp,
     account_routes.blp,
@@ -73,7 +75,17 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     return app
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in routes. Ids are 32-bit on every backend: a larger number names nothing
+    (404) rather than overflowing the database driver (a 500 on SQLite)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def configure(app: Flask, overrides: Mapping | None) -> None:
+    app.url_map.converters["int"] = IdConverter
     app.config.update(load_config())
     app.config.update(docs_config())
     app.config.update(overrides or {})
@@ -84,17 +96,24 @@ def configure(app: Flask, overrides: Mapping | None) -> None:
     # The largest legal request: ten images at the upload limit, plus form fields.
     app.config["MAX_CONTENT_LENGTH"] = int((app.config["MAX_UPLOAD_MB"] * 10 + 1) * MIB)
     app.config.setdefault("MAX_JSON_BYTES", MIB)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["ASYNC_MODE"]
+    )
     app.config["JSON_SORT_KEYS"] = False
     hops = app.config["PROXY_FIX_HOPS"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
-def engine_options(url: str) -> dict:
+def engine_options(url: str, async_mode: str = "threading") -> dict:
     if url.startswith("sqlite"):
         # Several eventlet green threads share the file; wait for locks instead of failing.
-        return {"connect_args": {"timeout": 15}}
+        options = {"connect_args": {"timeout": 15}}
+        if async_mode == "eventlet":
+            # sqlite3 waits for a lock in C, stalling the whole hub, the lock's holder included:
+            # one connection, handed over between green threads, makes requests wait greenly.
+            options.update(pool_size=1, max_overflow=0, pool_timeout=60)
+        return options
     return {
         "pool_pre_ping": True,
         "pool_size": 10,
@@ -127,12 +146,17 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        cors_allowed_origins=app.config["CORS_ORIGINS"] or [],
+        cors_allowed_origins=socketio_cors_origins(app.config),
         **socketio_options(app.config),
     )
     api.init_app(app)
     register_media(app)
     register_docs_assets(app)
+
+
+def socketio_cors_origins(config: Mapping) -> list[str] | None:
+    """None is engine.io's "same origin only"; an empty list would refuse every browser."""
+    return config["CORS_ORIGINS"] or None
 
 
 def register_blueprints(app: Flask) -> None:

@@ -22,6 +22,7 @@ from uzbekhub.common.smorest import Blueprint
 blp = Blueprint(
     "auth", __name__, url_prefix="/api/accounts/auth", description="Sign-up, sign-in and tokens"
 )
+bad_token = blp.alt_response(401, response="UNAUTHORIZED", description="A bad or revoked token")
 
 
 def _email_in_body() -> str:
@@ -56,6 +57,7 @@ def email_verify(data):
 @throttle("signin_account", key_func=_email_in_body)
 @blp.arguments(SigninSchema)
 @blp.response(200, SigninResultSchema)
+@blp.alt_response(403, response="FORBIDDEN", description="The email is not verified yet")
 def signin(data):
     """Sign in with email and password"""
     user, pair = auth_services.signin(data["email"], data["password"])
@@ -66,6 +68,7 @@ def signin(data):
 @throttle("signin")
 @blp.arguments(GoogleSigninSchema)
 @blp.response(200, TokenPairSchema)
+@bad_token
 def google_signin(data):
     """Sign in with a Google ID token"""
     return auth_services.google_signin(data["token"])
@@ -94,6 +97,7 @@ def reset_password(data, reset_link):
 @blp.route("/token/refresh/", methods=["POST"])
 @blp.arguments(RefreshSchema)
 @blp.response(200, TokenPairSchema)
+@bad_token
 def refresh(data):
     """Exchange a refresh token for a new pair; the old refresh token is revoked"""
     return tokens.rotate(data["refresh"])
@@ -102,6 +106,7 @@ def refresh(data):
 @blp.route("/logout/", methods=["POST"])
 @blp.arguments(RefreshSchema)
 @blp.response(200, MessageSchema)
+@bad_token
 def logout(data):
     """Revoke a refresh token and the access tokens issued with it"""
     tokens.logout(data["refresh"])

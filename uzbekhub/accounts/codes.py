@@ -2,7 +2,11 @@
 
 A code is random (`secrets`), stored as an HMAC, valid five minutes and used
 once. A user has at most one live code per purpose; wrong guesses against it
-are counted and the code dies after MAX_ATTEMPTS of them.
+are counted and the code dies after MAX_ATTEMPTS of them. Wrong guesses are also
+counted per user and purpose across codes (THROTTLE_CODE_GUESSES), since a new
+code can be asked for every minute, and guesses that name no user (the code-only
+sign-up verification) share one budget (THROTTLE_CODE_ONLY_GUESSES): whoever
+sends them and from wherever, a code is guessed only at the rate these allow.
 """
 
 from datetime import datetime, timedelta
@@ -11,6 +15,7 @@ from sqlalchemy import delete, select
 
 from uzbekhub.accounts.models import User, VerificationCode
 from uzbekhub.common.db import utcnow
+from uzbekhub.common.ratelimit import check_budget, spend_budget
 from uzbekhub.common.security import keyed_hash, new_code
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
@@ -82,15 +87,20 @@ def consume(purpose: str, code: str, user: User | None = None) -> VerificationCo
         VerificationCode.purpose == purpose, VerificationCode.expires_at > utcnow()
     )
     if user is not None:
+        budget = f"{purpose}:{user.id}"
+        check_budget("code_guesses", budget)
         live = db.session.scalar(query.where(VerificationCode.user_id == user.id))
         if live is None:
             raise invalid("code", INVALID_CODE)
         if live.code_hash != keyed_hash(code):
+            spend_budget("code_guesses", budget)
             _count_wrong_guess(live)
             raise invalid("code", INVALID_CODE)
     else:
+        check_budget("code_only_guesses", purpose)
         live = db.session.scalar(query.where(VerificationCode.code_hash == keyed_hash(code)))
         if live is None:
+            spend_budget("code_only_guesses", purpose)
             raise invalid("code", INVALID_CODE)
     # Deleting by id and counting makes concurrent uses of one code succeed once.
     gone = db.session.execute(delete(VerificationCode).where(VerificationCode.id == live.id))

@@ -40,6 +40,7 @@ def user_by_id(pk):
 @blp.doc(security=[{}, {"bearerAuth": []}])
 @blp.response(200, PublicProfileSchema)
 @blp.doc(responses={**NOT_FOUND, **THROTTLED})
+@blp.alt_response(401, response="UNAUTHORIZED", description="A token was sent and is bad")
 def public_profile(username):
     """A public account by username, without signing in (a token, if sent, applies blocks)"""
     verify_jwt_in_request(optional=True)

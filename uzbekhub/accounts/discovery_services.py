@@ -6,7 +6,7 @@ phone only to the user, staff and the user's contacts, never coordinates.
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from uzbekhub.accounts.models import Location, User
@@ -95,11 +95,12 @@ def user_by_id(caller: User, user_id: int) -> UserView:
 
 def public_profile(username: str, caller: User | None) -> User:
     """A public account by username, for anyone; blocks apply when the caller is signed in."""
+    shown = discoverable_user(caller.id if caller else None)
+    if caller:
+        # Signed in, one previews one's own public profile as anyone else sees it.
+        shown = or_(shown, and_(User.id == caller.id, discoverable_user(None)))
     user = db.session.scalar(
-        select(User).where(
-            func.lower(User.username) == username.lower(),
-            discoverable_user(caller.id if caller else None),
-        )
+        select(User).where(func.lower(User.username) == username.lower(), shown)
     )
     if user is None:
         raise NotFound()

@@ -9,7 +9,14 @@ from uzbekhub.accounts.fields import (
     PhoneField,
     UsernameField,
 )
-from uzbekhub.common.schemas import File, MediaUrl, Schema, StrippedString, UtcDateTime
+from uzbekhub.common.schemas import (
+    Boolean,
+    File,
+    MediaUrl,
+    Schema,
+    StrippedString,
+    UtcDateTime,
+)
 
 
 class UserBriefSchema(Schema):
@@ -83,10 +90,10 @@ class LocationSchema(Schema):
     owner = ma.fields.Integer(attribute="owner_id", dump_only=True)
     lat = CoordinateField(90, required=True)
     long = CoordinateField(180, required=True)
-    country = ma.fields.String(dump_only=True)
-    city = ma.fields.String(dump_only=True)
-    county = ma.fields.String(dump_only=True)
-    neighbourhood = ma.fields.String(dump_only=True)
+    country = ma.fields.String(dump_only=True, allow_none=True)
+    city = ma.fields.String(dump_only=True, allow_none=True)
+    county = ma.fields.String(dump_only=True, allow_none=True)
+    neighbourhood = ma.fields.String(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)
     update_at = UtcDateTime(dump_only=True)
 
@@ -94,8 +101,8 @@ class LocationSchema(Schema):
 class PlaceSchema(Schema):
     """Where another user is: country and city only, never coordinates."""
 
-    country = ma.fields.String(dump_only=True)
-    city = ma.fields.String(dump_only=True)
+    country = ma.fields.String(dump_only=True, allow_none=True)
+    city = ma.fields.String(dump_only=True, allow_none=True)
 
 
 class StatusSchema(Schema):
@@ -126,15 +133,15 @@ class ProfileSchema(Schema):
     username = ma.fields.String(dump_only=True)
     bio = ma.fields.String(dump_only=True)
     profile_picture = MediaUrl(dump_only=True)
-    phone = ma.fields.String(dump_only=True)
+    phone = ma.fields.String(dump_only=True, allow_none=True)
     is_private = ma.fields.Boolean(dump_only=True)
     is_active = ma.fields.Boolean(dump_only=True)
     is_staff = ma.fields.Boolean(dump_only=True)
     date_joined = UtcDateTime(dump_only=True)
-    last_login = UtcDateTime(dump_only=True)
-    last_online = UtcDateTime(dump_only=True)
-    location = ma.fields.Nested(ProfileLocationSchema, dump_only=True)
-    status = ma.fields.Nested(ProfileStatusSchema, dump_only=True)
+    last_login = UtcDateTime(dump_only=True, allow_none=True)
+    last_online = UtcDateTime(dump_only=True, allow_none=True)
+    location = ma.fields.Nested(ProfileLocationSchema, dump_only=True, allow_none=True)
+    status = ma.fields.Nested(ProfileStatusSchema, dump_only=True, allow_none=True)
 
 
 class ClearableFile(File):
@@ -158,7 +165,7 @@ class ProfileUpdateSchema(Schema):
     bio = ma.fields.String(validate=ma.validate.Length(max=500))
     profile_picture = ClearableFile()
     phone = PhoneField()
-    is_private = ma.fields.Boolean()
+    is_private = Boolean()
     password = PasswordField()
 
 
@@ -196,14 +203,14 @@ class UserSchema(Schema):
     username = ma.fields.String(dump_only=True)
     bio = ma.fields.String(dump_only=True)
     profile_picture = MediaUrl(dump_only=True)
-    phone = ma.fields.String(dump_only=True)
+    phone = ma.fields.String(dump_only=True, allow_none=True)
     is_private = ma.fields.Boolean(dump_only=True)
     is_active = ma.fields.Boolean(dump_only=True)
     is_staff = ma.fields.Boolean(dump_only=True)
     date_joined = UtcDateTime(dump_only=True)
-    last_login = UtcDateTime(dump_only=True)
-    last_online = UtcDateTime(dump_only=True)
-    location = ma.fields.Nested(PlaceSchema, dump_only=True)
+    last_login = UtcDateTime(dump_only=True, allow_none=True)
+    last_online = UtcDateTime(dump_only=True, allow_none=True)
+    location = ma.fields.Nested(PlaceSchema, dump_only=True, allow_none=True)
 
 
 class AdminUserSchema(UserSchema):

@@ -75,9 +75,9 @@ class MessagePageSchema(Schema):
 class RoomSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
     room_type = ma.fields.String(dump_only=True)
-    name = ma.fields.String(dump_only=True)
-    username = ma.fields.String(dump_only=True)
-    description = ma.fields.String(dump_only=True)
+    name = ma.fields.String(dump_only=True, allow_none=True)
+    username = ma.fields.String(dump_only=True, allow_none=True)
+    description = ma.fields.String(dump_only=True, allow_none=True)
     profile_pic = MediaUrl(dump_only=True)
     members = ma.fields.List(
         ma.fields.Nested(UserBriefSchema), attribute="member_users", dump_only=True

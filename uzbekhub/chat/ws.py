@@ -35,6 +35,7 @@ from uzbekhub.chat.protocol import (
     handle_frame,
     open_room,
 )
+from uzbekhub.errors import NON_FIELD, invalid
 from uzbekhub.extensions import db, sock, socketio
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,13 @@ INTERNAL_ERROR = 1011
 CLOSING_TIMEOUT = 2
 
 blp = Blueprint("chat_ws", __name__)
+
+
+@blp.before_request
+def _require_handshake():
+    """A plain HTTP request to a socket URL gets a sentence that says what to do instead."""
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        raise invalid(NON_FIELD, "This is a WebSocket endpoint: connect with a WebSocket client.")
 
 
 @blp.before_request

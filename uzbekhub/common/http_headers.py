@@ -6,6 +6,8 @@ import re
 from flask import Flask, request
 
 TOKEN_IN_URL = re.compile(r"((?:^|[?&\s])(?:token|access_token|refresh)=)[^&\s\"]+", re.IGNORECASE)
+# The password-reset token travels in the path: /api/accounts/auth/reset-password/<token>/.
+TOKEN_IN_PATH = re.compile(r"(/reset-password/)[^/?\s\"]+", re.IGNORECASE)
 
 BASE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -31,11 +33,12 @@ def register_security_headers(app: Flask) -> None:
 
 
 def redact_tokens(text: str) -> str:
-    return TOKEN_IN_URL.sub(r"\1[redacted]", text)
+    return TOKEN_IN_PATH.sub(r"\1[redacted]", TOKEN_IN_URL.sub(r"\1[redacted]", text))
 
 
 class RedactTokens(logging.Filter):
-    """Blanks `?token=` (and similar) in log lines: URLs of socket connections carry tokens."""
+    """Blanks `?token=` (and similar) and reset tokens in log lines: URLs of socket connections
+    and chat files carry access tokens, reset links carry reset tokens."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact_tokens(record.getMessage())

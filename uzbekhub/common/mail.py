@@ -15,6 +15,10 @@ log = logging.getLogger(__name__)
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text mail. Without MAIL_SERVER it goes to the log (development)."""
     if not current_app.config.get("MAIL_SERVER"):
+        if current_app.config.get("APP_ENV") == "production":
+            # Mails carry codes and reset links: never into a production log.
+            log.error("MAIL_SERVER is unset; mail to %s not sent: %s", to, subject)
+            return
         log.warning(
             "MAIL_SERVER is unset; mail to %s not sent.\nSubject: %s\n\n%s", to, subject, body
         )

@@ -181,19 +181,26 @@ media_blueprint = Blueprint("media", __name__)
 
 @media_blueprint.get("/<path:path>")
 def serve_media(path: str):
-    folder = path.split("/", 1)[0]
-    guard = _guards.get(folder)
+    parts = path.split("/")
+    # Stored paths are plain `folder/name.ext`: a dot segment (`x/../chat_files/...`) would
+    # name a guarded folder while the guard looked at another one.
+    if any(not part or part.startswith(".") for part in parts):
+        raise NotFound()
+    guard = _guards.get(parts[0])
     if guard is not None and not guard(path):
         raise NotFound()
     ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     full = safe_join(media_root(), path)
-    if not full or not os.path.isfile(full) or os.path.basename(path).startswith("."):
+    if not full or not os.path.isfile(full):
         raise NotFound()
     response = send_from_directory(
         media_root(), path, mimetype=CONTENT_TYPES.get(ext, "application/octet-stream")
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if guard is not None:
+        # Fetched with a token (often in the URL): no shared cache may keep a copy.
+        response.headers["Cache-Control"] = "private, no-cache"
     if ext not in CONTENT_TYPES:
         response.headers["Content-Disposition"] = "attachment"
     return response

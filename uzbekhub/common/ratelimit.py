@@ -1,17 +1,73 @@
-"""Named throttle scopes (DESIGN.md §2), each configured by THROTTLE_<SCOPE>."""
+"""Named throttle scopes (DESIGN.md §2), each configured by THROTTLE_<SCOPE>.
 
+`throttle` limits requests to a view; `check_budget`/`spend_budget` count failures
+(wrong codes) per key, whichever view and client they come from.
+"""
+
+import logging
+import time
 from collections.abc import Callable
+from copy import deepcopy
 
 from flask import Flask, current_app
+from flask_smorest.utils import deepupdate
+from limits import parse
 
+from uzbekhub.errors import Throttled
 from uzbekhub.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 
 def throttle(scope: str, key_func: Callable[[], str] | None = None):
-    """Limit a view by THROTTLE_<SCOPE>; views sharing a scope share one budget."""
-    return limiter.shared_limit(
+    """Limit a view by THROTTLE_<SCOPE>; views sharing a scope share one budget.
+
+    The view's OpenAPI entry documents the 429 answer too.
+    """
+    limit = limiter.shared_limit(
         lambda: current_app.config[f"THROTTLE_{scope.upper()}"], scope=scope, key_func=key_func
     )
+
+    def decorator(view):
+        limited = limit(view)
+        limited._apidoc = deepupdate(
+            deepcopy(getattr(view, "_apidoc", {})),
+            {"manual_doc": {"responses": {"429": "TOO_MANY_REQUESTS"}}},
+        )
+        return limited
+
+    return decorator
+
+
+def _budget(scope: str, key: str):
+    item = parse(current_app.config[f"THROTTLE_{scope.upper()}"])
+    return item, (current_app.config["RATELIMIT_KEY_PREFIX"], "budget", scope, key)
+
+
+def check_budget(scope: str, key: str) -> None:
+    """429 once the failures counted for `key` under THROTTLE_<SCOPE> are used up."""
+    if not limiter.enabled:
+        return
+    item, ids = _budget(scope, key)
+    try:
+        if limiter.limiter.test(item, *ids):
+            return
+        reset_at, _ = limiter.limiter.get_window_stats(item, *ids)
+    except Exception:  # the storage is down: like the throttles, do not fail the request
+        log.warning("failure budget %s unavailable", scope, exc_info=True)
+        return
+    raise Throttled(reset_at - time.time())
+
+
+def spend_budget(scope: str, key: str) -> None:
+    """Count one failure for `key` under THROTTLE_<SCOPE>."""
+    if not limiter.enabled:
+        return
+    item, ids = _budget(scope, key)
+    try:
+        limiter.limiter.hit(item, *ids)
+    except Exception:
+        log.warning("failure budget %s unavailable", scope, exc_info=True)
 
 
 def register_limiter(app: Flask) -> None:

@@ -9,6 +9,7 @@ from marshmallow import missing
 from werkzeug.datastructures import FileStorage
 
 from uzbekhub.common.media import media_url
+from uzbekhub.common.smorest import is_form_request
 
 
 class Schema(ma.Schema):
@@ -75,6 +76,10 @@ class UtcDateTime(ma.fields.DateTime):
 class MediaUrl(ma.fields.String):
     """A stored media path answered as an absolute URL, or null."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
     def _serialize(self, value, attr, obj, **kwargs):
         return media_url(value) if value else None
 
@@ -88,6 +93,15 @@ class File(Upload):
         if not isinstance(value, FileStorage):
             raise self.make_error("invalid")
         return value
+
+
+class Boolean(ma.fields.Boolean):
+    """`true`/`false` in JSON; in a form, the words forms send ("true", "false", "1", "on"...)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool) and not is_form_request():
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class StrippedString(ma.fields.String):

@@ -4,19 +4,31 @@
 - two extra body locations: `multipart` (form fields and files in one schema)
   and `body` (JSON, or multipart when the client sends files);
 - `Blueprint.login_required` / `staff_required` that also document the Bearer
-  security scheme and the 401/403 answers.
+  security scheme and the 401/403 answers;
+- error answers documented with the bodies uzbekhub.errors really sends: every
+  status code's response component carries its error schema, and every operation
+  documents 404 when its path names an object, 413 when it takes a body, and its
+  security (an empty list for open routes).
 """
 
+import http
 from copy import deepcopy
 from functools import wraps
 
 import flask_smorest
 from flask import request
 from flask_jwt_extended import current_user, verify_jwt_in_request
+from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
-from uzbekhub.common.errors_doc import ERROR_RESPONSES, ErrorSchema
+from uzbekhub.common.errors_doc import (
+    ERROR_RESPONSES,
+    AuthErrorSchema,
+    ErrorSchema,
+    ThrottledSchema,
+    ValidationErrorSchema,
+)
 from uzbekhub.errors import Forbidden
 
 FORM_MIMETYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
@@ -47,14 +59,37 @@ def load_body(req, schema):
     return parser.load_json(req, schema)
 
 
+# The body each error status is answered with (uzbekhub.errors.error_body).
+ERROR_SCHEMA_OF_STATUS = {
+    400: ValidationErrorSchema,
+    401: AuthErrorSchema,
+    403: AuthErrorSchema,
+    429: ThrottledSchema,
+}
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
 
     def _register_responses(self):
-        super()._register_responses()
         for name, schema in ERROR_RESPONSES.items():
             if schema is not self.ERROR_SCHEMA:
                 self.spec.components.schema(name, schema=schema)
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = ERROR_SCHEMA_OF_STATUS.get(status, self.ERROR_SCHEMA)
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        any_error = {"anyOf": [{"$ref": f"#/components/schemas/{n}"} for n in ERROR_RESPONSES]}
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME,
+            {
+                "description": "Any other error, in the format of DESIGN.md §3",
+                "content": {self.DEFAULT_RESPONSE_CONTENT_TYPE: {"schema": any_error}},
+            },
+            lazy=True,
+        )
 
     def init_app(self, app, *, spec_kwargs=None):
         super().init_app(app, spec_kwargs=spec_kwargs)
@@ -71,18 +106,45 @@ class Blueprint(flask_smorest.Blueprint):
         "body": "application/json",
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_error_doc)
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
+        super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
+        # Remembered for _prepare_error_doc, which sees one operation at a time.
+        for method, info in self._docs[self._endpoints[-1]].items():
+            if method != "parameters":
+                info["rule"] = rule
+
+    @staticmethod
+    def _prepare_error_doc(doc, doc_info, **kwargs):
+        """The answers every operation of its kind can give, and its security."""
+        responses = doc.setdefault("responses", {})
+        if "<" in doc_info.get("rule", ""):
+            responses.setdefault("404", "NOT_FOUND")
+        if "requestBody" in doc:
+            responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
+        doc.setdefault("security", [])
+        return doc
+
     def _prepare_arguments_doc(self, doc, doc_info, *, api, spec, **kwargs):
         # Looked at first: the parent turns the body parameter into requestBody and drops it.
-        body_params = [
-            p
-            for p in doc_info.get("arguments", {}).get("parameters", [])
-            if isinstance(p, dict) and p.get("in") == "body"
+        params = [
+            p for p in doc_info.get("arguments", {}).get("parameters", []) if isinstance(p, dict)
         ]
+        bodies = [p for p in params if p.get("in") in self.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING]
+        body_schema = bodies[0].get("schema") if bodies else None
         doc = super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
+        if "requestBody" not in doc:
+            return doc
         # A `body` argument accepts JSON and multipart: document both media types.
-        if body_params and "requestBody" in doc:
+        if bodies[0].get("in") == "body":
             content = doc["requestBody"]["content"]
             content["multipart/form-data"] = deepcopy(content["application/json"])
+        # A body without required fields may be left out: it reads as an empty one.
+        if body_schema is not None and not _required_fields(body_schema):
+            doc["requestBody"]["required"] = False
         return doc
 
     def login_required(self, func=None, *, staff=False):
@@ -117,6 +179,11 @@ ERROR_RESPONSES_REF = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuthError"}}},
     },
 }
+
+
+def _required_fields(schema) -> list[str]:
+    schema = schema() if isinstance(schema, type) else schema
+    return [name for name, field in schema.fields.items() if field.required]
 
 
 def is_form_request() -> bool:

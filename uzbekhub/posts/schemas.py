@@ -47,7 +47,7 @@ class PostSchema(Schema):
     view_count = ma.fields.Integer(dump_only=True)
     is_liked = ma.fields.Boolean(dump_only=True)
     created_at = UtcDateTime(dump_only=True)
-    updated_at = UtcDateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class PostPageSchema(Schema):
@@ -58,7 +58,10 @@ class PostPageSchema(Schema):
 
 
 class PostQueryArgsSchema(PageArgsSchema):
-    owner = ma.fields.Integer(metadata={"description": "Only this user's posts"})
+    owner = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Only this user's posts"},
+    )
 
 
 class PostCreateSchema(Schema):
@@ -105,10 +108,10 @@ class CommentSchema(Schema):
     owner = ma.fields.Nested(UserBriefSchema, dump_only=True)
     post = ma.fields.UUID(attribute="post_id", dump_only=True)
     comment = ma.fields.String(dump_only=True)
-    reply_to = ma.fields.UUID(attribute="reply_to_id", dump_only=True)
+    reply_to = ma.fields.UUID(attribute="reply_to_id", dump_only=True, allow_none=True)
     is_edited = ma.fields.Boolean(dump_only=True)
     created_at = UtcDateTime(dump_only=True)
-    updated_at = UtcDateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class CommentCreateSchema(Schema):

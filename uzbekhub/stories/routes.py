@@ -19,6 +19,12 @@ from uzbekhub.stories.schemas import (
 
 blp = Blueprint("stories", __name__, url_prefix="/api/stories", description="Stories")
 
+# 404 for ids in paths is documented by the Blueprint; these are the other error answers.
+not_owner = blp.alt_response(403, response="FORBIDDEN", description="Not the owner's to change")
+story_not_found = blp.alt_response(
+    404, response="NOT_FOUND", description="The story does not exist, expired or is not visible"
+)
+
 
 @blp.route("/active/")
 class ActiveStoryViews(MethodView):
@@ -51,12 +57,14 @@ class ActiveStoryByIdViews(MethodView):
     @blp.login_required
     @blp.arguments(StoryUpdateSchema, location="body")
     @blp.response(200, StorySchema)
+    @not_owner
     def patch(self, data, story_id):
         """Change the caption, audience or marked users of the caller's active story"""
         return services.update_story(current_user.id, story_id, data)
 
     @blp.login_required
     @blp.response(204)
+    @not_owner
     def delete(self, story_id):
         """Delete the caller's active story"""
         services.delete_active_story(current_user.id, story_id)
@@ -125,6 +133,7 @@ class ReactionViews(MethodView):
     @blp.login_required
     @blp.arguments(ReactionSchema, location="body")
     @blp.response(201, ReactionSchema)
+    @story_not_found
     def post(self, data):
         """React to a story the caller may see (once per story)"""
         return services.react(current_user.id, data["story_id"], data["reaction"])
@@ -135,12 +144,14 @@ class ReactionByIdViews(MethodView):
     @blp.login_required
     @blp.arguments(ReactionUpdateSchema, location="body")
     @blp.response(200, ReactionSchema)
+    @not_owner
     def patch(self, data, reaction_id):
         """Change the caller's reaction"""
         return services.update_reaction(current_user.id, reaction_id, data["reaction"])
 
     @blp.login_required
     @blp.response(204)
+    @not_owner
     def delete(self, reaction_id):
         """Take the caller's reaction back"""
         services.delete_reaction(current_user.id, reaction_id)
@@ -151,6 +162,7 @@ class ViewedViews(MethodView):
     @blp.login_required
     @blp.arguments(StoryViewRequestSchema, location="body")
     @blp.response(201, StoryViewSchema)
+    @story_not_found
     def post(self, data):
         """Mark a story as viewed by the caller (a `viewer` in the body is ignored)"""
         return services.record_view(current_user.id, data["story"])

@@ -1,0 +1,137 @@
+"""Regression tests for the defects the trust tests found, one test (or a few) per defect."""
+
+import re
+
+from tests.accounts.helpers import public_url, update_user
+
+
+def test_a_signed_in_user_previews_their_own_public_profile(client, alice):
+    signed_in = client.get(public_url(alice.username), headers=alice.headers)
+    anonymous = client.get(public_url(alice.username))
+    assert signed_in.status_code == anonymous.status_code == 200
+    assert signed_in.get_json() == anonymous.get_json()
+
+
+def test_a_private_users_own_public_profile_stays_hidden_like_for_anyone(client, app, alice):
+    update_user(app, alice, is_private=True)
+    assert client.get(public_url(alice.username), headers=alice.headers).status_code == 404
+    assert client.get(public_url(alice.username)).status_code == 404
+
+
+HUGE = 2**64
+
+
+def test_an_id_beyond_32_bits_in_any_path_is_404_not_a_crash(app, client, alice):
+    """Found by fuzzing: SQLite's driver overflowed on ids past 2**63 (a 500)."""
+    rules = [r for r in app.url_map.iter_rules() if "int" in str(r) and r.rule.startswith("/api/")]
+    assert len(rules) >= 10
+    for rule in rules:
+        path = re.sub(r"<[^>]+>", str(HUGE), rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(path, method=method, headers=alice.headers, json={})
+            assert response.status_code == 404, (method, path, response.get_data())
+            assert response.get_json() == {"error": "Resource not found"}
+
+
+def test_a_feed_owner_beyond_32_bits_is_a_400(client, alice):
+    response = client.get(f"/api/posts/post/?owner={HUGE}", headers=alice.headers)
+    assert response.status_code == 400
+    assert "owner" in response.get_json()["details"]
+
+
+def answers_match_the_document(app, client, account, requests) -> None:
+    """Each (method, path template, url) answer validates against its OpenAPI entry."""
+    import schemathesis
+
+    schema = schemathesis.openapi.from_dict(client.get("/openapi.json").get_json())
+    for method, template, url in requests:
+        response = client.open(url, method=method, headers=account.headers)
+        assert response.status_code == 200, (url, response.get_data())
+        schema[template][method].validate_response(response)
+
+
+def test_answers_with_nulls_match_the_document(app, client, alice, bob):
+    """Found by fuzzing: fields that may be null (no picture, never signed in, no location,
+    no status, an unedited post, a root comment) were documented as never null."""
+    post = client.post("/api/posts/post/", json={"content": "Hi"}, headers=alice.headers)
+    comment = client.post(
+        "/api/posts/comment/",
+        json={"post": post.get_json()["id"], "comment": "Yo"},
+        headers=alice.headers,
+    )
+    assert comment.status_code == 201
+    post_id = post.get_json()["id"]
+    answers_match_the_document(
+        app,
+        client,
+        alice,
+        [
+            ("GET", "/api/accounts/account/profile/", "/api/accounts/account/profile/"),
+            ("GET", "/api/accounts/account/user/{pk}/", f"/api/accounts/account/user/{bob.id}/"),
+            ("GET", "/api/posts/post/{post_id}/", f"/api/posts/post/{post_id}/"),
+            ("GET", "/api/posts/{post_id}/comments/", f"/api/posts/{post_id}/comments/"),
+        ],
+    )
+
+
+def test_bodies_without_required_fields_are_documented_as_optional(client, alice):
+    """Found by fuzzing: an empty PATCH of the profile is answered 200 (nothing changes),
+    yet the document said the body was required."""
+    spec = client.get("/openapi.json").get_json()
+    patch = spec["paths"]["/api/accounts/account/profile/"]["patch"]
+    assert patch["requestBody"]["required"] is False
+    assert spec["paths"]["/api/accounts/auth/signin/"]["post"]["requestBody"]["required"] is True
+    assert client.patch("/api/accounts/account/profile/", headers=alice.headers).status_code == 200
+
+
+def test_a_json_boolean_must_be_true_or_false(client, alice):
+    """Found by fuzzing: `"is_private": 0` was taken as false, though documented as boolean."""
+    for value in (0, 1, "true", None):
+        response = client.patch(
+            "/api/accounts/account/profile/", json={"is_private": value}, headers=alice.headers
+        )
+        assert response.status_code == 400, value
+        assert "is_private" in response.get_json()["details"]
+    ok = client.patch(
+        "/api/accounts/account/profile/", json={"is_private": True}, headers=alice.headers
+    )
+    assert ok.status_code == 200 and ok.get_json()["is_private"] is True
+
+
+def test_a_form_boolean_is_still_a_word(client, alice):
+    response = client.patch(
+        "/api/accounts/account/profile/",
+        data={"is_private": "true"},
+        headers=alice.headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200 and response.get_json()["is_private"] is True
+
+
+def test_a_chat_file_cannot_be_fetched_around_its_guard(client, alice, bob):
+    """Found while reviewing media serving: `/media/x/../chat_files/<sha>.pdf` named the
+    guarded folder while the guard looked at `x`, so anyone who knew a file's SHA-256 could
+    fetch a private chat file."""
+    import io
+
+    uploaded = client.post(
+        "/api/chat/files/",
+        data={"file": (io.BytesIO(b"%PDF-1.4 private"), "a.pdf"), "file_type": "document"},
+        headers=alice.headers,
+        content_type="multipart/form-data",
+    )
+    path = uploaded.get_json()["file"].split("/media/", 1)[1]
+    name = path.split("/", 1)[1]
+    assert client.get(f"/media/{path}", headers=alice.headers).status_code == 200
+    assert client.get(f"/media/{path}", headers=bob.headers).status_code == 404
+    for sneaky in (
+        f"posts/../chat_files/{name}",
+        f"posts/%2e%2e/chat_files/{name}",
+        f"stories/..%2fchat_files/{name}",
+        f"./chat_files/{name}",
+        f"chat_files/./{name}",
+        f"profile_pictures/../../media/chat_files/{name}",
+    ):
+        response = client.get(f"/media/{sneaky}", headers=bob.headers)
+        assert response.status_code == 404, sneaky
+        assert b"private" not in response.get_data()
