@@ -3,7 +3,8 @@
     .venv/bin/python bench/fanout.py URL CLIENTS_JSON messages|idle   # run.py runs it
 
 CLIENTS_JSON names the room, the server's pid and the members' tokens. Every member
-connects to `/ws/chat/<room>/`; the first one sends. Three phases:
+connects to `/ws/chat/<room>/`; the first one sends. After 50 messages of warm-up,
+three phases:
 
 1. paced: 500 messages at 100 a second; each member's connection (the sender's too:
    its copy is the acknowledgement) records when every message arrives;
@@ -33,6 +34,7 @@ import time  # noqa: E402
 import websocket  # noqa: E402  (websocket-client, green under eventlet)
 
 MARK = re.compile(r'"text":\s*"b7 (\w) (\d+)"')
+WARM_UP_MESSAGES = 50
 PACED_MESSAGES = 500
 PACED_RATE = 100
 LOOP_MESSAGES = 500
@@ -102,6 +104,14 @@ def drain(receivers: list[Receiver], phase: str, count: int) -> None:
         if all(sum(1 for k in r.arrived if k[0] == phase) >= count for r in receivers):
             return
         eventlet.sleep(0.05)
+
+
+def warm_up(receivers: list[Receiver]) -> None:
+    """50 messages, not measured: the server's pools and caches warm, as wrk's warm-up does."""
+    for n in range(WARM_UP_MESSAGES):
+        send(receivers[0].ws, "w", n)
+        eventlet.sleep(1 / PACED_RATE)
+    drain(receivers, "w", WARM_UP_MESSAGES)
 
 
 def paced(receivers: list[Receiver]) -> dict:
@@ -190,6 +200,7 @@ def main() -> None:
         result = {"idle": idle(ws_url, room, tokens, pid)}
     else:
         receivers = [Receiver(connect(ws_url, room, token)) for token in tokens]
+        warm_up(receivers)
         result = {"paced": paced(receivers), "closed_loop": closed_loop(receivers)}
         for receiver in receivers:
             receiver.ws.close()

@@ -892,9 +892,11 @@ def fanout_report(fanout: dict | None) -> list[str]:
         "",
         f"`bench/fanout.py`: the room's {runs[0]['paced']['receivers']} members connected to "
         "`/ws/chat/<room>/`, one of them sending; every connection (the sender's too: its copy "
-        f"is the acknowledgement) times each message. {len(runs)} runs on one server, median "
-        "shown; the idle phase on a fresh server. The per-socket frame throttle is lifted for "
-        "the sender (`CHAT_FRAMES_PER_SECOND`), as the HTTP throttles are.",
+        f"is the acknowledgement) times each message. {len(runs)} runs on one server, each "
+        "after 50 messages of warm-up, median shown; the idle phase on a fresh server. The "
+        "per-socket frame throttle is lifted for the sender (`CHAT_FRAMES_PER_SECOND`), as the "
+        "HTTP throttles are. Latency is measured by the clients, one process with green "
+        "threads on the same machine (its own scheduling is included).",
         "",
         "| figure | measured | target | verdict |",
         "|---|---:|---|---|",
