@@ -3,20 +3,13 @@
 import io
 import uuid
 
-from PIL import Image
-
 from tests.accounts.helpers import DELETE_CONFIRM
 from tests.chat.support import MEMBERS, create_group, member_action, upload
+from tests.support.images import png
 from uzbekhub.chat.models import Room
 from uzbekhub.extensions import db
 
 DELETE_REQUEST = "/api/accounts/account/delete/"
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (10, 120, 200)).save(out, "PNG")
-    return out.getvalue()
 
 
 def media_path(url: str) -> str:

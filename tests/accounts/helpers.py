@@ -3,7 +3,6 @@
 import io
 import os
 
-from PIL import Image
 from sqlalchemy import select
 
 from uzbekhub.accounts.models import Location, Status, User
@@ -75,12 +74,6 @@ def user_row(app, user_id: int) -> User | None:
         if user is not None:
             db.session.expunge(user)
         return user
-
-
-def image_bytes(fmt: str = "PNG", size=(16, 12), color=(200, 30, 30), **save) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, format=fmt, **save)
-    return out.getvalue()
 
 
 def upload(data: bytes, name: str = "picture.png") -> tuple[io.BytesIO, str]:

@@ -6,7 +6,6 @@ from tests.accounts.helpers import (
     BLOCKS,
     CONTACTS,
     field_errors,
-    image_bytes,
     nearby_url,
     public_url,
     search_url,
@@ -16,6 +15,7 @@ from tests.accounts.helpers import (
     user_url,
 )
 from tests.support.factories import add_contact, block
+from tests.support.images import image_bytes
 
 
 def block_url(pk) -> str:

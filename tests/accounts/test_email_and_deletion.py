@@ -15,13 +15,13 @@ from tests.accounts.helpers import (
     SIGNIN,
     SIGNUP,
     field_errors,
-    image_bytes,
     set_location,
     set_status,
     upload,
     user_row,
 )
 from tests.support.factories import add_contact, block
+from tests.support.images import image_bytes
 from uzbekhub.accounts.models import Block, Contact, Location, Status, User, VerificationCode
 from uzbekhub.common.db import utcnow
 from uzbekhub.extensions import db

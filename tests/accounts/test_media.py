@@ -8,11 +8,11 @@ from PIL import Image
 from tests.accounts.helpers import (
     PROFILE,
     field_errors,
-    image_bytes,
     media_files,
     update_user,
     upload,
 )
+from tests.support.images import image_bytes, jpeg_with_exif
 
 HOST = "http://localhost"
 
@@ -28,16 +28,6 @@ def send_picture(client, account, data: bytes, name="picture.png", **fields):
 
 def picture_path(response) -> str:
     return response.get_json()["profile_picture"].removeprefix(HOST)
-
-
-def jpeg_with_exif() -> bytes:
-    image = Image.new("RGB", (32, 24), (10, 120, 200))
-    exif = Image.Exif()
-    exif[0x010F] = "SpyCam Inc."  # Make
-    exif[0x8825] = {1: "N", 2: (41.0, 17.0, 58.2), 3: "E", 4: (69.0, 14.0, 24.4)}  # GPS
-    out = io.BytesIO()
-    image.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize(

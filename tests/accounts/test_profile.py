@@ -8,12 +8,12 @@ from tests.accounts.helpers import (
     REFRESH,
     SIGNIN,
     field_errors,
-    image_bytes,
     set_location,
     set_status,
     update_user,
     upload,
 )
+from tests.support.images import image_bytes
 
 PROFILE_KEYS = [
     "id",

@@ -6,7 +6,6 @@ import threading
 import uuid
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from tests.chat.support import (
@@ -20,6 +19,7 @@ from tests.chat.support import (
     send,
 )
 from tests.support.factories import add_contact, block
+from tests.support.images import png
 from uzbekhub.accounts.models import User
 from uzbekhub.chat import services
 from uzbekhub.chat.models import Message, Room, RoomMember
@@ -40,9 +40,7 @@ ROOM_KEYS = [
 
 
 def png_bytes(color="red") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), color).save(out, format="PNG")
-    return out.getvalue()
+    return png(color)
 
 
 def count(app, model, *where) -> int:

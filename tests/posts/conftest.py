@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from tests.support.factories import Account
+from tests.support.images import png
 from uzbekhub.common.db import new_uuid
 from uzbekhub.extensions import db
 from uzbekhub.posts.models import Post, PostComment, PostImage, PostLike, PostView
@@ -24,12 +24,6 @@ VIEWS = "/api/posts/views/"
 
 def post_url(post_id) -> str:
     return f"{POSTS}{post_id}/"
-
-
-def png(color=(200, 30, 30), size=(8, 8)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, format="PNG")
-    return out.getvalue()
 
 
 def image_part(data: bytes | None = None, name: str = "photo.png"):

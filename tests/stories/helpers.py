@@ -4,10 +4,10 @@ import io
 from dataclasses import dataclass
 from datetime import timedelta
 
-from PIL import Image
 from sqlalchemy import update
 
 from tests.support.factories import Account, block
+from tests.support.images import png
 from uzbekhub.common.db import utcnow
 from uzbekhub.extensions import db
 from uzbekhub.stories.models import Story
@@ -26,9 +26,7 @@ MOV = b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  " + b"\x00" * 256
 
 
 def png_bytes(size=(8, 8), color=(200, 30, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, format="PNG")
-    return out.getvalue()
+    return png(color, size)
 
 
 def story_form(media: bytes | None = None, name: str = "story.png", **fields) -> dict:

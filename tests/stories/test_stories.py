@@ -5,7 +5,6 @@ import io
 import os
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from tests.stories.helpers import (
@@ -21,6 +20,7 @@ from tests.stories.helpers import (
     png_bytes,
 )
 from tests.support.factories import block
+from tests.support.images import jpeg_with_exif
 from uzbekhub.extensions import db
 from uzbekhub.stories.models import Story, StoryMark, StoryReaction, StoryView
 
@@ -40,15 +40,6 @@ STORY_KEYS = [
 def media_path(app, url: str) -> str:
     relative = url.split(app.config["MEDIA_URL"], 1)[1]
     return os.path.join(app.config["MEDIA_ROOT"], relative)
-
-
-def jpeg_with_exif() -> bytes:
-    image = Image.new("RGB", (16, 16), (10, 120, 200))
-    exif = Image.Exif()
-    exif[0x010F] = "SpyCam"  # Make
-    out = io.BytesIO()
-    image.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
 
 
 # --- creation --------------------------------------------------------------------------------------

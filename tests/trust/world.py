@@ -18,10 +18,10 @@ import uuid
 from datetime import timedelta
 from functools import cached_property
 
-from PIL import Image
 from sqlalchemy import select, update
 
 from tests.support.factories import Account, block, make_account
+from tests.support.images import png
 from uzbekhub.accounts.models import Location, PasswordResetToken, User, VerificationCode
 from uzbekhub.chat import services as chat_services
 from uzbekhub.common.db import utcnow
@@ -38,12 +38,6 @@ PLACES = {
     "staff": (41.338419, 69.334573),
     "peer": (41.284637, 69.203519),
 }
-
-
-def png(color=(200, 30, 30), size=(8, 8)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, format="PNG")
-    return out.getvalue()
 
 
 class World:
