@@ -99,7 +99,17 @@ def run_migrations_online():
             # dropping the old table would then cascade-delete the rows that refer to it.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+
+        def include_object(obj, name, type_, reflected, compare_to):
+            # Objects the models build on one dialect only (Index.ddl_if) exist nowhere else.
+            only_on = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+            return only_on is None or only_on == connection.dialect.name
+
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            **{"include_object": include_object, **conf_args},
+        )
 
         with context.begin_transaction():
             context.run_migrations()

@@ -114,7 +114,15 @@ def engine_options(url: str, async_mode: str = "threading") -> dict:
             # one connection, handed over between green threads, makes requests wait greenly.
             options.update(pool_size=1, max_overflow=0, pool_timeout=60)
         return options
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_recycle": 1800,
+        # API queries are short: starting parallel workers (~10 ms) or JIT-compiling a plan
+        # costs more than it saves, and one request should not take several cores.
+        "connect_args": {"options": "-c max_parallel_workers_per_gather=0 -c jit=off"},
+    }
 
 
 def register_logging(app: Flask) -> None:

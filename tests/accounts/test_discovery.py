@@ -130,6 +130,19 @@ def test_search_is_paginated_with_headers(app, client, alice, make_account):
     assert 'rel="next"' in response.headers["Link"] and 'rel="prev"' in response.headers["Link"]
 
 
+def test_search_past_the_last_page_still_counts_every_match(client, alice, make_account):
+    for i in range(3):
+        make_account(first_name=f"Zed{i}")
+    response = client.get(
+        search_url("zed"), query_string={"limit": 2, "offset": 5}, headers=alice.headers
+    )
+    assert ids(response) == []
+    assert response.headers["X-Total-Count"] == "3"
+    assert 'rel="prev"' in response.headers["Link"] and 'rel="next"' not in response.headers["Link"]
+    nothing = client.get(search_url("nobody"), headers=alice.headers)
+    assert ids(nothing) == [] and nothing.headers["X-Total-Count"] == "0"
+
+
 def test_search_needs_a_token(client):
     assert client.get(search_url("john")).status_code == 401
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from uzbekhub.accounts.models import Location, User
 from uzbekhub.accounts.nearby import bounding_box, distance_km, rough_distance_order
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
-from uzbekhub.common.pagination import array_headers, array_page
+from uzbekhub.common.pagination import array_headers, count_of
 from uzbekhub.errors import NotFound, invalid
 from uzbekhub.extensions import db
 
@@ -72,7 +72,15 @@ def search(caller: User, key: str, args: dict):
         )
         .order_by(rank, User.id)
     )
-    return array_page(stmt, args, fetch=_as_views)
+    # The total rides along with the page (one pass over the matches instead of two);
+    # only a page past the end, which has no rows to carry it, counts separately.
+    page = stmt.add_columns(func.count().over().label("total"))
+    rows = db.session.execute(
+        page.limit(args["limit"]).offset(args["offset"]).options(selectinload(User.location))
+    ).all()
+    total = rows[0].total if rows else (count_of(stmt) if args["offset"] else 0)
+    items = [UserView(user, bool(visible)) for user, visible, _ in rows]
+    return items, array_headers(total, args)
 
 
 def user_by_id(caller: User, user_id: int) -> UserView:

@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     CheckConstraint,
     Float,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -63,6 +65,22 @@ class User(db.Model):
 
 # Usernames are unique whatever their case.
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
+
+# Search (`ILIKE '%key%'` on any of the names) on PostgreSQL: trigrams find the matches
+# without reading every user. SQLite scans; the migration builds it on PostgreSQL only.
+Index(
+    "ix_users_names_trgm",
+    User.username,
+    User.first_name,
+    User.last_name,
+    postgresql_using="gin",
+    postgresql_ops=dict.fromkeys(("username", "first_name", "last_name"), "gin_trgm_ops"),
+).ddl_if(dialect="postgresql")
+event.listen(
+    db.metadata,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
 
 
 class Location(db.Model):

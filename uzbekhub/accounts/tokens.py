@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask import Flask, g
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import PyJWTError
-from sqlalchemy import delete, exists, select
+from sqlalchemy import Select, bindparam, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts.models import RevokedToken, User
@@ -99,32 +100,55 @@ def revoke_jti(jti: str, expires_at: datetime) -> bool:
     return True
 
 
-def any_revoked(jtis: list[str]) -> bool:
-    client = redis_client()
-    if client is not None:
-        return any(client.mget([REDIS_PREFIX + j for j in jtis]))
-    return bool(db.session.scalar(select(exists().where(RevokedToken.jti.in_(jtis)))))
+@cache
+def _user_and_revocation() -> Select:
+    """The token's user and whether one of its jtis is revoked, built once (every request)."""
+    revoked = exists().where(RevokedToken.jti.in_(bindparam("jtis", expanding=True)))
+    return select(User, revoked).where(User.id == bindparam("user_id"))
 
 
-def _token_user(payload: dict) -> User | None:
-    """The active user a token belongs to, if the token is still of the current version."""
+def _user_id(payload: dict) -> int | None:
     try:
-        user_id = int(payload["sub"])
+        return int(payload["sub"])
     except (KeyError, TypeError, ValueError):
         return None
-    user = db.session.get(User, user_id)
+
+
+def _current(user: User | None, payload: dict) -> User | None:
+    """The user if active and the token is still of the user's current version."""
     if user is None or not user.is_active or payload.get("ver") != user.token_version:
         return None
     return user
 
 
+def _token_user(payload: dict) -> User | None:
+    """The active user a token belongs to, if the token is still of the current version."""
+    user_id = _user_id(payload)
+    return None if user_id is None else _current(db.session.get(User, user_id), payload)
+
+
 def is_revoked(payload: dict) -> bool:
-    user = _token_user(payload)
+    """Revoked: its user is gone, inactive or has bumped token_version, or a jti is listed.
+
+    Every authenticated request asks this, so without Redis the user and the blocklist
+    are read in one statement.
+    """
+    user_id = _user_id(payload)
+    if user_id is None:
+        return True
+    jtis = [j for j in (payload.get("jti"), payload.get("rfr")) if j]
+    client = redis_client()
+    if client is not None:
+        user = _current(db.session.get(User, user_id), payload)
+        listed = user is not None and any(client.mget([REDIS_PREFIX + j for j in jtis]))
+    else:
+        row = db.session.execute(_user_and_revocation(), {"user_id": user_id, "jtis": jtis}).first()
+        user = _current(row[0], payload) if row else None
+        listed = bool(row and row[1])
     if user is None:
         return True
     g.token_user = user
-    jtis = [j for j in (payload.get("jti"), payload.get("rfr")) if j]
-    return any_revoked(jtis)
+    return listed
 
 
 def user_of(payload: dict) -> User | None:

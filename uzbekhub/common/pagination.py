@@ -93,9 +93,13 @@ def array_headers(total: int, args: dict) -> dict:
     return headers
 
 
-def page_envelope(stmt: Select, args: dict, fetch: Fetch = scalars) -> dict:
+def page_envelope(
+    stmt: Select, args: dict, fetch: Fetch = scalars, total: int | None = None
+) -> dict:
+    """`total`, when the caller can count more cheaply than `stmt` (the feed keeps counts)."""
     page, size = args["page"], args["page_size"]
-    total = count_of(stmt)
+    if total is None:
+        total = count_of(stmt)
     items = fetch(stmt.limit(size).offset((page - 1) * size))
     return {
         "count": total,

@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -52,6 +53,20 @@ class Post(db.Model):
         passive_deletes=True,
         lazy="raise_on_sql",
     )
+
+
+class PostCount(db.Model):
+    """How many active posts a user owns, kept by database triggers (`post_count_triggers`).
+
+    The feed's `count` sums these over the owners the caller may see, so it costs the
+    same for a million posts as for a thousand. Triggers, not services, keep it, so it
+    stays exact however posts change: services, account-deletion cascades, moderation.
+    """
+
+    __tablename__ = "post_counts"
+
+    owner_id: Mapped[int] = mapped_column(user_fk(), primary_key=True)
+    active_posts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PostImage(db.Model):
@@ -121,3 +136,67 @@ class PostComment(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+# --- the triggers that keep post_counts (also run by migration 0006) --------------------------
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION keep_post_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.is_active THEN
+        UPDATE post_counts SET active_posts = active_posts - 1 WHERE owner_id = OLD.owner_id;
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.is_active THEN
+        INSERT INTO post_counts (owner_id, active_posts) VALUES (NEW.owner_id, 1)
+        ON CONFLICT (owner_id) DO UPDATE SET active_posts = post_counts.active_posts + 1;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+_PG_TRIGGERS = (
+    "CREATE TRIGGER posts_keep_counts AFTER INSERT OR DELETE ON posts "
+    "FOR EACH ROW EXECUTE FUNCTION keep_post_counts()",
+    "CREATE TRIGGER posts_keep_counts_on_update AFTER UPDATE OF is_active, owner_id ON posts "
+    "FOR EACH ROW WHEN (OLD.is_active IS DISTINCT FROM NEW.is_active "
+    "OR OLD.owner_id IS DISTINCT FROM NEW.owner_id) EXECUTE FUNCTION keep_post_counts()",
+)
+_SQLITE_COUNT_UP = (
+    "INSERT INTO post_counts (owner_id, active_posts) SELECT NEW.owner_id, 1 WHERE NEW.is_active "
+    "ON CONFLICT (owner_id) DO UPDATE SET active_posts = active_posts + 1;"
+)
+_SQLITE_COUNT_DOWN = (
+    "UPDATE post_counts SET active_posts = active_posts - 1 "
+    "WHERE OLD.is_active AND owner_id = OLD.owner_id;"
+)
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER posts_keep_counts_on_insert AFTER INSERT ON posts "
+    f"BEGIN {_SQLITE_COUNT_UP} END",
+    "CREATE TRIGGER posts_keep_counts_on_delete AFTER DELETE ON posts "
+    f"BEGIN {_SQLITE_COUNT_DOWN} END",
+    "CREATE TRIGGER posts_keep_counts_on_update AFTER UPDATE OF is_active, owner_id ON posts "
+    "WHEN OLD.is_active IS NOT NEW.is_active OR OLD.owner_id IS NOT NEW.owner_id "
+    f"BEGIN {_SQLITE_COUNT_DOWN} {_SQLITE_COUNT_UP} END",
+)
+BACKFILL_POST_COUNTS = (
+    "INSERT INTO post_counts (owner_id, active_posts) "
+    "SELECT owner_id, count(*) FROM posts WHERE is_active GROUP BY owner_id"
+)
+
+
+def post_count_triggers(dialect: str) -> tuple[str, ...]:
+    """The DDL that keeps `post_counts` in step with `posts` on this dialect."""
+    if dialect == "postgresql":
+        return (_PG_FUNCTION, *_PG_TRIGGERS)
+    if dialect == "sqlite":
+        return _SQLITE_TRIGGERS
+    raise NotImplementedError(f"post_counts has no triggers for {dialect}")
+
+
+@event.listens_for(db.metadata, "after_create")
+def _create_post_count_triggers(metadata, connection, tables=(), **kwargs) -> None:
+    """`create_all` (the tests) builds the triggers that the migration builds."""
+    if not any(table.name == "posts" for table in tables):
+        return
+    for statement in post_count_triggers(connection.dialect.name):
+        connection.exec_driver_sql(statement)

@@ -37,8 +37,10 @@ class PostViews(MethodView):
     @blp.response(200, PostPageSchema)
     def get(self, args):
         """The feed: posts the caller may see, newest first"""
-        stmt = services.feed(current_user.id, args.get("owner"))
-        return page_envelope(stmt, args, services.with_counts(current_user.id))
+        caller, owner = current_user.id, args.get("owner")
+        stmt = services.feed(caller, owner)
+        total = services.feed_count(caller, owner)
+        return page_envelope(stmt, args, services.with_counts(caller), total=total)
 
     @blp.login_required
     @blp.arguments(PostCreateSchema, location="body")

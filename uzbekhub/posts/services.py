@@ -33,7 +33,15 @@ from uzbekhub.common.media import delete_after_success, keep_created_files, save
 from uzbekhub.common.pagination import Fetch
 from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, invalid
 from uzbekhub.extensions import db
-from uzbekhub.posts.models import IMAGES_MAX, Post, PostComment, PostImage, PostLike, PostView
+from uzbekhub.posts.models import (
+    IMAGES_MAX,
+    Post,
+    PostComment,
+    PostCount,
+    PostImage,
+    PostLike,
+    PostView,
+)
 from uzbekhub.posts.schemas import NOTHING_TO_POST
 
 IMAGE_FOLDER = "posts/images"
@@ -112,6 +120,22 @@ def feed(caller_id: int, owner_id: int | None = None) -> Select:
     if owner_id is not None:
         stmt = stmt.where(Post.owner_id == owner_id)
     return _newest_first(stmt)
+
+
+def feed_count(caller_id: int, owner_id: int | None = None) -> int:
+    """The feed's `count`: the kept active-post counts of the owners the caller may see.
+
+    Equal to counting `feed()`, whose posts are the active posts of visible owners, but
+    its cost follows the number of users rather than of posts.
+    """
+    stmt = (
+        select(func.coalesce(func.sum(PostCount.active_posts), 0))
+        .join(User, User.id == PostCount.owner_id)
+        .where(visible_user(caller_id, User))
+    )
+    if owner_id is not None:
+        stmt = stmt.where(PostCount.owner_id == owner_id)
+    return db.session.scalar(stmt)
 
 
 def my_posts(caller_id: int) -> Select:
@@ -281,13 +305,12 @@ def _entry_to_change(model: Entry, caller: User, entry_id: uuid.UUID, *, post_ow
 
 
 def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, duplicate: str):
-    """Likes and views are unique per user and post; the database settles races."""
+    """Likes and views are unique per user and post: the unique constraint decides, so a
+    first like costs no lookup and concurrent duplicates are refused alike."""
     post = post_named_in_body(caller.id, post_id)
+    entry_id = new_uuid()
     taken = select(model.id).where(model.post_id == post.id, model.owner_id == caller.id)
-    if db.session.scalar(taken) is not None:
-        raise invalid(NON_FIELD, duplicate)
-    entry = model(id=new_uuid(), owner_id=caller.id, post_id=post.id)
-    db.session.add(entry)
+    db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
     try:
         db.session.commit()
     except IntegrityError:
@@ -295,7 +318,7 @@ def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, 
         if db.session.scalar(taken) is not None:
             raise invalid(NON_FIELD, duplicate) from None
         raise invalid("post", does_not_exist(post_id)) from None
-    return _load_entry(model, entry.id)
+    return _load_entry(model, entry_id)
 
 
 def like_post(caller: User, post_id: uuid.UUID) -> PostLike:
