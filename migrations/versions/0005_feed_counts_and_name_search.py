@@ -9,7 +9,7 @@ migration must create them again.
 On PostgreSQL only, a pg_trgm GIN index on username, first and last name serves
 the user search's `ILIKE '%key%'` (SQLite scans the table).
 
-Revision ID: 0006_feed_counts_search
+Revision ID: 0005_feed_counts_search
 Revises: 0004_chat
 Create Date: 2026-11-28 10:00:00.000000
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_feed_counts_search'
+revision = '0005_feed_counts_search'
 down_revision = '0004_chat'
 branch_labels = None
 depends_on = None
