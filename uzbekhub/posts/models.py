@@ -138,7 +138,7 @@ class PostComment(db.Model):
     owner: Mapped[User] = relationship(lazy="raise_on_sql")
 
 
-# --- the triggers that keep post_counts (also run by migration 0006) --------------------------
+# --- the triggers that keep post_counts (also run by migration 0005) --------------------------
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION keep_post_counts() RETURNS trigger LANGUAGE plpgsql AS $$
