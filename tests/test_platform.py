@@ -309,7 +309,7 @@ def test_socketio_without_cors_origins_still_admits_its_own_origin():
     from uzbekhub import socketio_cors_origins
 
     origins = socketio_cors_origins({"CORS_ORIGINS": []})
-    server = engineio.Server(cors_allowed_origins=origins)
+    server = engineio.Server(async_mode="threading", cors_allowed_origins=origins)
     environ = {"HTTP_HOST": "api.uzbekhub.uz", "wsgi.url_scheme": "https"}
     assert server._cors_allowed_origins(environ) == ["https://api.uzbekhub.uz"]
     assert socketio_cors_origins({"CORS_ORIGINS": ["https://uzbekhub.uz"]}) == [
