@@ -4,14 +4,13 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts import codes
 from uzbekhub.accounts.google import verify_id_token
 from uzbekhub.accounts.models import PasswordResetToken, User
 from uzbekhub.accounts.services import new_user, user_by_email
 from uzbekhub.accounts.tokens import issue_tokens, revoke_all
-from uzbekhub.common.db import utcnow
+from uzbekhub.common.db import flush_or_refuse, utcnow
 from uzbekhub.common.mail import send_mail
 from uzbekhub.common.security import (
     burn_password_check,
@@ -46,11 +45,7 @@ def signup(email: str, password: str) -> User:
     if user is None:
         user = new_user(email, password, is_active=False)
         db.session.add(user)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            raise invalid("email", "A sign-up for this email is already in progress.") from None
+        flush_or_refuse("email", "A sign-up for this email is already in progress.")
     else:
         wait = codes.wait_before_resend(user, codes.SIGNUP)
         if wait > 0:
@@ -106,11 +101,7 @@ def google_signin(id_token: str) -> dict:
         # Google has verified the address, so an unverified sign-up is verified now.
         user.is_active = True
     user.last_login = utcnow()
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise invalid("token", "This account is being created; try again.") from None
+    flush_or_refuse("token", "This account is being created; try again.")
     tokens = issue_tokens(user)
     db.session.commit()
     return tokens

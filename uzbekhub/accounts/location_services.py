@@ -5,9 +5,9 @@ failure only leaves the names empty: the coordinates are always kept.
 """
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts.models import Location, User
+from uzbekhub.common.db import flush_or_refuse
 from uzbekhub.common.geocoding import reverse_geocode
 from uzbekhub.errors import NotFound, invalid
 from uzbekhub.extensions import db
@@ -25,11 +25,7 @@ def create_location(user: User, lat: float, long: float) -> Location:
     place = reverse_geocode(lat, long)
     location = Location(owner_id=user.id, lat=lat, long=long, **place.as_dict())
     db.session.add(location)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise invalid("non_field_errors", ALREADY_SET) from None
+    flush_or_refuse("non_field_errors", ALREADY_SET)
     db.session.commit()
     return location
 

@@ -1,7 +1,6 @@
 """The caller's own account: profile edits, username check, email change, deletion."""
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from uzbekhub.accounts import codes
@@ -10,6 +9,7 @@ from uzbekhub.accounts.fields import USERNAME_TAKEN
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import delete_user, user_by_email, username_taken
 from uzbekhub.accounts.tokens import revoke_all
+from uzbekhub.common.db import flush_or_refuse
 from uzbekhub.common.media import delete_after_success, save_image
 from uzbekhub.common.security import hash_password, verify_password
 from uzbekhub.errors import Throttled, invalid
@@ -40,12 +40,7 @@ def update_profile(user: User, changes: dict) -> None:
         revoke_all(user)
     for field, value in changes.items():
         setattr(user, field, value)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Someone took the username between the check and the write.
-        db.session.rollback()
-        raise invalid("username", USERNAME_TAKEN) from None
+    flush_or_refuse("username", USERNAME_TAKEN)
     db.session.commit()
 
 
@@ -91,11 +86,7 @@ def confirm_email_change(user: User, code: str) -> None:
     if user_by_email(pending.new_email) is not None:
         raise invalid("code", EMAIL_TAKEN)
     user.email = pending.new_email
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise invalid("code", EMAIL_TAKEN) from None
+    flush_or_refuse("code", EMAIL_TAKEN)
     db.session.commit()
 
 

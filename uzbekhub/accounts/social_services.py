@@ -6,12 +6,12 @@ is lifted, and no new one can be made.
 """
 
 from sqlalchemy import delete, not_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from uzbekhub.accounts.models import Block, Contact, User
 from uzbekhub.accounts.services import active_user_or_none
 from uzbekhub.accounts.visibility import blocked_between, is_blocked
+from uzbekhub.common.db import flush_or_refuse
 from uzbekhub.common.pagination import array_page
 from uzbekhub.errors import NotFound, invalid
 from uzbekhub.extensions import db
@@ -52,11 +52,7 @@ def create_block(caller: User, blocked_user_id: int) -> Block:
     if active_user_or_none(blocked_user_id) is None:
         raise invalid("blocked_user", NO_SUCH_USER)
     db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise invalid("blocked_user", ALREADY_BLOCKED) from None
+    flush_or_refuse("blocked_user", ALREADY_BLOCKED)
     db.session.commit()
     return block_of(caller, blocked_user_id)
 
@@ -100,11 +96,7 @@ def _check_target(caller: User, contact_id: int) -> None:
 
 
 def _save(contact: Contact) -> Contact:
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise invalid("contact", ALREADY_CONTACT) from None
+    flush_or_refuse("contact", ALREADY_CONTACT)
     db.session.commit()
     return contact
 

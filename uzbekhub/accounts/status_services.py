@@ -1,10 +1,10 @@
 """The caller's status line (Accounts 25-28): at most one, up to 55 characters."""
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts.models import Status, User
-from uzbekhub.errors import NotFound, invalid
+from uzbekhub.common.db import flush_or_refuse
+from uzbekhub.errors import NotFound
 from uzbekhub.extensions import db
 
 ALREADY_SET = "You already have a status; update it with PUT."
@@ -21,11 +21,7 @@ def create_status(user: User, content: str) -> Status:
     """The unique user_id column refuses a second status, concurrent requests included."""
     status = Status(user_id=user.id, content=content)
     db.session.add(status)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise invalid("non_field_errors", ALREADY_SET) from None
+    flush_or_refuse("non_field_errors", ALREADY_SET)
     db.session.commit()
     return status
 

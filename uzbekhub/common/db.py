@@ -7,7 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, Uuid, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
+
+from uzbekhub.errors import invalid
+from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -92,3 +96,13 @@ def register_after_commit() -> None:
     if not event.contains(Session, "after_commit", _run_after_commit):
         event.listen(Session, "after_commit", _run_after_commit)
         event.listen(Session, "after_transaction_end", _forget_after_commit)
+
+
+def flush_or_refuse(field: str, message: str) -> None:
+    """Flush pending changes; when a unique constraint refuses them (a concurrent duplicate
+    included), roll back and answer 400 on `field`."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise invalid(field, message) from None
