@@ -2,7 +2,12 @@
 
 import re
 
+import orjson
+
 from tests.accounts.helpers import public_url, update_user
+from tests.chat.support import create_group
+from uzbekhub.chat import protocol
+from uzbekhub.chat.protocol import Peer
 
 
 def test_a_signed_in_user_previews_their_own_public_profile(client, alice):
@@ -135,3 +140,32 @@ def test_a_chat_file_cannot_be_fetched_around_its_guard(client, alice, bob):
         response = client.get(f"/media/{sneaky}", headers=bob.headers)
         assert response.status_code == 404, sneaky
         assert b"private" not in response.get_data()
+
+
+# --- the real-time protocol (found by tests/trust/test_fuzz_websocket.py) ------------------------
+
+
+class _Peer(Peer):
+    def end(self, code, reason):
+        self.ended = True
+
+
+def frame_answer(app, account, frame) -> dict | None:
+    """The reply a plain-WebSocket connection of `account` gets for `frame`."""
+    with app.test_request_context():
+        peer = _Peer(protocol.authenticate(account.access))
+        return protocol.handle_frame(peer, orjson.dumps(frame).decode())
+
+
+def test_a_frame_error_in_a_list_item_is_a_list_of_sentences(app, client, alice):
+    """Found by fuzzing: `"files": [1, "x"]` was answered `"details": {"files": {"1": [...]}}`,
+    not the documented `{"field": ["sentence"]}`."""
+    room = create_group(client, alice, name="Team")
+    error = frame_answer(
+        app, alice, {"type": "chat_message", "room_id": room, "message": "x", "files": [1, "x"]}
+    )
+    assert error == {
+        "type": "error",
+        "error": protocol.INVALID,
+        "details": {"files": ["Item 1: Not a valid integer."]},
+    }

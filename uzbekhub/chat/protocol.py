@@ -363,8 +363,25 @@ def _decode(peer: Peer, data) -> dict:
 
 def _field_errors(messages) -> dict:
     if not isinstance(messages, dict):
-        return {NON_FIELD: list(messages)}
-    return {NON_FIELD if key == "_schema" else str(key): value for key, value in messages.items()}
+        return {NON_FIELD: _sentences(messages)}
+    return {
+        NON_FIELD if key == "_schema" else str(key): _sentences(value)
+        for key, value in messages.items()
+    }
+
+
+def _sentences(errors, prefix: str = "") -> list[str]:
+    """marshmallow nests the errors of list items under their positions ({1: [...]}); the
+    documented shape is a list of sentences per field, so each names its item instead."""
+    if isinstance(errors, dict):
+        return [
+            sentence
+            for key, value in errors.items()
+            for sentence in _sentences(value, f"{prefix}Item {key}: ")
+        ]
+    if isinstance(errors, list | tuple):
+        return [sentence for error in errors for sentence in _sentences(error, prefix)]
+    return [f"{prefix}{errors}"]
 
 
 def _current_user(peer: Peer) -> User:
