@@ -3,11 +3,14 @@
 import re
 
 import orjson
+import pytest
 
 from tests.accounts.helpers import public_url, update_user
 from tests.chat.support import create_group
 from uzbekhub.chat import protocol
+from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.chat.protocol import Peer
+from uzbekhub.extensions import socketio
 
 
 def test_a_signed_in_user_previews_their_own_public_profile(client, alice):
@@ -169,3 +172,37 @@ def test_a_frame_error_in_a_list_item_is_a_list_of_sentences(app, client, alice)
         "error": protocol.INVALID,
         "details": {"files": ["Item 1: Not a valid integer."]},
     }
+
+
+@pytest.fixture
+def chat_socket(app):
+    """Flask-SocketIO test clients on /chat."""
+    opened = []
+
+    def connect(account):
+        client = socketio.test_client(app, namespace=NAMESPACE, auth={"token": account.access})
+        opened.append(client)
+        return client
+
+    yield connect
+    for client in opened:
+        if client.is_connected(NAMESPACE):
+            client.disconnect(namespace=NAMESPACE)
+
+
+def replies(client) -> list[dict]:
+    return [packet["args"][0] for packet in client.get_received(NAMESPACE)]
+
+
+def test_a_socketio_event_with_more_than_one_argument_is_answered(app, client, alice, chat_socket):
+    """Found by fuzzing: a second argument made the handler raise TypeError: no answer, a
+    traceback in the log. The frame is the first argument; the rest are ignored."""
+    room = create_group(client, alice, name="Team")
+    alice_socket = chat_socket(alice)
+    alice_socket.emit("ping", {}, "extra", namespace=NAMESPACE)
+    alice_socket.emit("read", {"message_id": "nope"}, 2, namespace=NAMESPACE)
+    alice_socket.emit("chat_message", {"room_id": room, "message": "hi"}, [3], namespace=NAMESPACE)
+    pong, error, message = replies(alice_socket)
+    assert pong == {"type": "pong"}
+    assert error["details"] == {"message_id": ["Not a valid UUID."]}
+    assert message["type"] == "chat_message" and message["message"]["text"] == "hi"

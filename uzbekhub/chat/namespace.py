@@ -102,26 +102,29 @@ class ChatNamespace(Namespace):
             return super().trigger_event("message", *args[:1], {"type": event})
         return super().trigger_event(event, *args)
 
-    def on_message(self, data=None):
+    # A frame is the first argument of an event; further arguments are ignored, like the
+    # fields that a frame does not use.
+
+    def on_message(self, data=None, *_):
         """A whole frame, `type` inside, as on the plain WebSocket (an object or its JSON)."""
         self._frame(None, data)
 
-    def on_chat_message(self, data=None):
+    def on_chat_message(self, data=None, *_):
         self._frame("chat_message", data)
 
-    def on_edit_message(self, data=None):
+    def on_edit_message(self, data=None, *_):
         self._frame("edit_message", data)
 
-    def on_delete_message(self, data=None):
+    def on_delete_message(self, data=None, *_):
         self._frame("delete_message", data)
 
-    def on_typing(self, data=None):
+    def on_typing(self, data=None, *_):
         self._frame("typing", data)
 
-    def on_read(self, data=None):
+    def on_read(self, data=None, *_):
         self._frame("read", data)
 
-    def on_ping(self, data=None):
+    def on_ping(self, data=None, *_):
         self._frame("ping", data if data is not None else {})
 
     def _frame(self, kind: str | None, data) -> None:
