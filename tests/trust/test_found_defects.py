@@ -7,10 +7,11 @@ import pytest
 
 from tests.accounts.helpers import public_url, update_user
 from tests.chat.support import create_group
+from uzbekhub.accounts.models import User
 from uzbekhub.chat import protocol
 from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.chat.protocol import Peer
-from uzbekhub.extensions import socketio
+from uzbekhub.extensions import db, socketio
 
 
 def test_a_signed_in_user_previews_their_own_public_profile(client, alice):
@@ -206,3 +207,27 @@ def test_a_socketio_event_with_more_than_one_argument_is_answered(app, client, a
     assert pong == {"type": "pong"}
     assert error["details"] == {"message_id": ["Not a valid UUID."]}
     assert message["type"] == "chat_message" and message["message"]["text"] == "hi"
+
+
+@pytest.mark.parametrize("event", ["connect", "disconnect"])
+def test_a_client_event_named_like_the_connections_own_is_an_unknown_frame(
+    app, client, alice, chat_socket, event
+):
+    """Found by fuzzing: a client's event named "disconnect" ran the disconnect handler, so
+    the connection stayed open but ignored every later frame; one named "connect" ran the
+    connect handler again (a traceback, no answer)."""
+    room = create_group(client, alice, name="Team")
+    alice_socket = chat_socket(alice)
+    alice_socket.emit(event, {"token": alice.access}, namespace=NAMESPACE)
+    alice_socket.emit(event, namespace=NAMESPACE)
+    alice_socket.emit(
+        "chat_message", {"room_id": room, "message": "still here"}, namespace=NAMESPACE
+    )
+    first, second, message = replies(alice_socket)
+    assert first == second
+    assert first["error"] == protocol.UNKNOWN_TYPE
+    assert message["type"] == "chat_message" and message["message"]["text"] == "still here"
+    assert alice_socket.is_connected(NAMESPACE)
+    alice_socket.disconnect(namespace=NAMESPACE)
+    with app.app_context():
+        assert db.session.get(User, alice.id).last_online is not None

@@ -97,10 +97,19 @@ class ChatNamespace(Namespace):
             connection_closed(peer)
 
     def trigger_event(self, event, *args):
-        if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
+        lifecycle = event in ("connect", "disconnect")
+        if (lifecycle and self._sent_by_client(args[0])) or (
+            not lifecycle and not hasattr(self, f"on_{event}")
+        ):
             # An unknown event is a frame of an unknown type: an error, and it counts.
-            return super().trigger_event("message", *args[:1], {"type": event})
+            return super().trigger_event("message", args[0], {"type": event})
         return super().trigger_event(event, *args)
+
+    def _sent_by_client(self, sid: str) -> bool:
+        """python-socketio hands a client's event named "connect" or "disconnect" to the same
+        handlers as the connection's own. The real connect comes before the connection has a
+        peer; the real disconnect after the server has marked the connection as leaving."""
+        return sid in self._peers and socketio.server.manager.is_connected(sid, self.namespace)
 
     # A frame is the first argument of an event; further arguments are ignored, like the
     # fields that a frame does not use.
