@@ -231,3 +231,17 @@ def test_a_client_event_named_like_the_connections_own_is_an_unknown_frame(
     alice_socket.disconnect(namespace=NAMESPACE)
     with app.app_context():
         assert db.session.get(User, alice.id).last_online is not None
+
+
+def test_a_file_id_past_64_bits_in_a_frame_is_a_field_error(app, client, alice):
+    """Found by fuzzing: `"files": [9223372036854775808]` crashed on SQLite (OverflowError,
+    "Internal server error occurred"). File ids are 32-bit, as in REST bodies."""
+    room = create_group(client, alice, name="Team")
+    for file_id in (2**63, 2**64 - 1, 2**31, 0, -(2**63)):
+        error = frame_answer(
+            app,
+            alice,
+            {"type": "chat_message", "room_id": room, "message": "x", "files": [file_id]},
+        )
+        assert error["error"] == protocol.INVALID, (file_id, error)
+        assert list(error["details"]) == ["files"], (file_id, error)

@@ -29,6 +29,7 @@ from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import record_last_online
 from uzbekhub.accounts.tokens import is_revoked
 from uzbekhub.chat import services
+from uzbekhub.chat.schemas import MAX_ID
 from uzbekhub.errors import NON_FIELD, NotFound, ValidationFailed
 from uzbekhub.extensions import db
 
@@ -209,7 +210,12 @@ class RoomFrameSchema(FrameSchema):
 class ChatMessageFrame(RoomFrameSchema):
     message = ma.fields.String(allow_none=True, load_default=None)
     reply_to = ma.fields.UUID(allow_none=True, load_default=None)
-    files = ma.fields.List(ma.fields.Integer(strict=True), allow_none=True, load_default=None)
+    # Ids are 32-bit (as in REST bodies): SQLite cannot even compare an integer past 2**63.
+    files = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID)),
+        allow_none=True,
+        load_default=None,
+    )
 
 
 class EditMessageFrame(FrameSchema):
