@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from tests.accounts.helpers import public_url, update_user
-from tests.chat.support import create_group
+from tests.chat.support import HISTORY, create_group, send
 from uzbekhub.accounts.models import User
 from uzbekhub.chat import protocol
 from uzbekhub.chat.namespace import NAMESPACE
@@ -245,3 +245,20 @@ def test_a_file_id_past_64_bits_in_a_frame_is_a_field_error(app, client, alice):
         )
         assert error["error"] == protocol.INVALID, (file_id, error)
         assert list(error["details"]) == ["files"], (file_id, error)
+
+
+def test_a_null_character_in_a_message_is_a_field_error(app, client, alice):
+    """Found by fuzzing: a message with U+0000 crashed on PostgreSQL ("Internal server error
+    occurred": text cannot hold it) and was stored on SQLite. Refused on both now."""
+    room = create_group(client, alice, name="Team")
+    sent = frame_answer(app, alice, {"type": "chat_message", "room_id": room, "message": "a\x00b"})
+    assert sent == {
+        "type": "error",
+        "error": protocol.INVALID,
+        "details": {"message": ["Messages may not contain null characters."]},
+    }
+    message_id = send(app, alice, room, "fine")
+    edit = {"type": "edit_message", "message_id": message_id, "message": "\x00"}
+    assert frame_answer(app, alice, edit) == sent
+    history = client.get(HISTORY.format(room), headers=alice.headers).get_json()
+    assert [m["text"] for m in history["results"]] == ["fine"]

@@ -658,6 +658,9 @@ def _check_text(text: str | None, *, has_files: bool) -> str:
     text = text or ""
     if len(text) > MAX_TEXT:
         raise invalid("message", f"Messages may be at most {MAX_TEXT} characters.")
+    if "\x00" in text:
+        # PostgreSQL cannot store it in text; SQLite would, so refuse it on both.
+        raise invalid("message", "Messages may not contain null characters.")
     if not text.strip() and not has_files:
         raise invalid("message", "A message needs text or files.")
     return text
