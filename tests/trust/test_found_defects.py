@@ -262,3 +262,13 @@ def test_a_null_character_in_a_message_is_a_field_error(app, client, alice):
     assert frame_answer(app, alice, edit) == sent
     history = client.get(HISTORY.format(room), headers=alice.headers).get_json()
     assert [m["text"] for m in history["results"]] == ["fine"]
+
+
+def test_is_typing_must_be_a_json_boolean(app, client, alice):
+    """Found by fuzzing: `"is_typing": 1` (or "yes", "on", 0...) was taken, though frames are
+    JSON and JSON booleans are `true`/`false` everywhere else (README, Trust)."""
+    room = create_group(client, alice, name="Team")
+    for value in (1, 0, "true", "yes", "on", "1"):
+        error = frame_answer(app, alice, {"type": "typing", "room_id": room, "is_typing": value})
+        assert error is not None and list(error["details"]) == ["is_typing"], value
+    assert frame_answer(app, alice, {"type": "typing", "room_id": room, "is_typing": True}) is None

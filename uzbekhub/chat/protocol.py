@@ -30,6 +30,7 @@ from uzbekhub.accounts.services import record_last_online
 from uzbekhub.accounts.tokens import is_revoked
 from uzbekhub.chat import services
 from uzbekhub.chat.schemas import MAX_ID
+from uzbekhub.common.schemas import Boolean
 from uzbekhub.errors import NON_FIELD, NotFound, ValidationFailed
 from uzbekhub.extensions import db
 
@@ -228,7 +229,8 @@ class MessageIdFrame(FrameSchema):
 
 
 class TypingFrame(RoomFrameSchema):
-    is_typing = ma.fields.Boolean(required=True)
+    # `true`/`false`, as JSON booleans in REST bodies (not 1, "yes"...).
+    is_typing = Boolean(required=True)
 
 
 class EmptyFrame(FrameSchema):
