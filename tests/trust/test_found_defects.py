@@ -6,9 +6,11 @@ import orjson
 import pytest
 
 from tests.accounts.helpers import public_url, update_user
-from tests.chat.support import HISTORY, create_group, send
+from tests.chat.support import HISTORY, create_group, create_private, send
+from tests.support.factories import block
 from uzbekhub.accounts.models import User
 from uzbekhub.chat import protocol
+from uzbekhub.chat.events import bus
 from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.chat.protocol import Peer
 from uzbekhub.extensions import db, socketio
@@ -272,3 +274,22 @@ def test_is_typing_must_be_a_json_boolean(app, client, alice):
         error = frame_answer(app, alice, {"type": "typing", "room_id": room, "is_typing": value})
         assert error is not None and list(error["details"]) == ["is_typing"], value
     assert frame_answer(app, alice, {"type": "typing", "room_id": room, "is_typing": True}) is None
+
+
+def test_typing_does_not_cross_a_block(app, client, alice, bob):
+    """Found while writing the fuzzer's model of the rules: a user blocked in a private room
+    could not send a message there, but "is typing" still reached the user who blocked them."""
+    room = create_private(client, alice, bob)
+    block(app, bob, alice)
+    recorded = []
+    unsubscribe = bus(app).subscribe(recorded.append)
+    try:
+        for typist in (alice, bob):
+            frame = {"type": "typing", "room_id": room, "is_typing": True}
+            assert frame_answer(app, typist, frame) == {
+                "type": "error",
+                "error": "You cannot message this user.",
+            }
+    finally:
+        unsubscribe()
+    assert recorded == []

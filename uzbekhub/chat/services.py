@@ -829,7 +829,8 @@ def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
     out at most once per TYPING_REPEAT for each user (across processes, in the
     rate-limit storage); a change of state goes out at once.
     """
-    require_member(room_id, user.id)
+    # Typing reaches the other member like a message would: not across a block.
+    _check_may_post(require_member(room_id, user.id))
     recipients = member_ids(room_id)
     db.session.commit()
     if not _typing_is_news(user.id, room_id, bool(is_typing)):
