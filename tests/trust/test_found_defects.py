@@ -293,3 +293,32 @@ def test_typing_does_not_cross_a_block(app, client, alice, bob):
     finally:
         unsubscribe()
     assert recorded == []
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field"),
+    [
+        ("post", "/api/posts/post/", {"content": "a\x00b"}, "content"),
+        ("patch", "/api/accounts/account/profile/", {"first_name": "a\x00b"}, "first_name"),
+        ("post", "/api/chat/rooms/", {"room_type": "group", "name": "\x00", "members": []}, "name"),
+        ("post", "/api/accounts/auth/signin/", {"email": "a\x00@x.com", "password": "x"}, "email"),
+        ("get", "/api/accounts/account/check/username/?username=a%00b", None, "username"),
+    ],
+)
+def test_a_null_character_in_rest_input_is_a_field_error(client, alice, method, url, body, field):
+    """Found while fixing the same in chat frames: U+0000 in any text field was a 500 on
+    PostgreSQL (and stored on SQLite)."""
+    response = client.open(url, method=method.upper(), json=body, headers=alice.headers)
+    assert response.status_code == 400
+    assert response.get_json()["details"] == {field: ["Null characters are not allowed."]}
+
+
+def test_a_null_character_in_a_path_names_nothing(client, alice):
+    for url in ("/api/accounts/account/search/a%00b/", "/api/accounts/account/profile/a%00b/"):
+        response = client.get(url, headers=alice.headers)
+        assert response.status_code == 404, url
+        assert response.get_json() == {"error": "Resource not found"}
+
+
+def test_an_unknown_query_parameter_with_a_null_character_is_still_ignored(client):
+    assert client.get("/api/comments/comment?x=%00").status_code == 200
