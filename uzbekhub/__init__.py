@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from flask import Flask, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from config import load_config
 from uzbekhub.accounts import (
@@ -84,8 +84,18 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class TextConverter(UnicodeConverter):
+    """`<...>` and `<string:...>` in routes. PostgreSQL text cannot hold a null character
+    (the driver raises: a 500): a segment with one names nothing (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)
+
+
 def configure(app: Flask, overrides: Mapping | None) -> None:
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     app.config.update(load_config())
     app.config.update(docs_config())
     app.config.update(overrides or {})

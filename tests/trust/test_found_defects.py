@@ -2,7 +2,18 @@
 
 import re
 
+import orjson
+import pytest
+
 from tests.accounts.helpers import public_url, update_user
+from tests.chat.support import HISTORY, create_group, create_private, send
+from tests.support.factories import block
+from uzbekhub.accounts.models import User
+from uzbekhub.chat import protocol
+from uzbekhub.chat.events import bus
+from uzbekhub.chat.namespace import NAMESPACE
+from uzbekhub.chat.protocol import Peer
+from uzbekhub.extensions import db, socketio
 
 
 def test_a_signed_in_user_previews_their_own_public_profile(client, alice):
@@ -135,3 +146,179 @@ def test_a_chat_file_cannot_be_fetched_around_its_guard(client, alice, bob):
         response = client.get(f"/media/{sneaky}", headers=bob.headers)
         assert response.status_code == 404, sneaky
         assert b"private" not in response.get_data()
+
+
+# --- the real-time protocol (found by tests/trust/test_fuzz_websocket.py) ------------------------
+
+
+class _Peer(Peer):
+    def end(self, code, reason):
+        self.ended = True
+
+
+def frame_answer(app, account, frame) -> dict | None:
+    """The reply a plain-WebSocket connection of `account` gets for `frame`."""
+    with app.test_request_context():
+        peer = _Peer(protocol.authenticate(account.access))
+        return protocol.handle_frame(peer, orjson.dumps(frame).decode())
+
+
+def test_a_frame_error_in_a_list_item_is_a_list_of_sentences(app, client, alice):
+    """Found by fuzzing: `"files": [1, "x"]` was answered `"details": {"files": {"1": [...]}}`,
+    not the documented `{"field": ["sentence"]}`."""
+    room = create_group(client, alice, name="Team")
+    error = frame_answer(
+        app, alice, {"type": "chat_message", "room_id": room, "message": "x", "files": [1, "x"]}
+    )
+    assert error == {
+        "type": "error",
+        "error": protocol.INVALID,
+        "details": {"files": ["Item 1: Not a valid integer."]},
+    }
+
+
+@pytest.fixture
+def chat_socket(app):
+    """Flask-SocketIO test clients on /chat."""
+    opened = []
+
+    def connect(account):
+        client = socketio.test_client(app, namespace=NAMESPACE, auth={"token": account.access})
+        opened.append(client)
+        return client
+
+    yield connect
+    for client in opened:
+        if client.is_connected(NAMESPACE):
+            client.disconnect(namespace=NAMESPACE)
+
+
+def replies(client) -> list[dict]:
+    return [packet["args"][0] for packet in client.get_received(NAMESPACE)]
+
+
+def test_a_socketio_event_with_more_than_one_argument_is_answered(app, client, alice, chat_socket):
+    """Found by fuzzing: a second argument made the handler raise TypeError: no answer, a
+    traceback in the log. The frame is the first argument; the rest are ignored."""
+    room = create_group(client, alice, name="Team")
+    alice_socket = chat_socket(alice)
+    alice_socket.emit("ping", {}, "extra", namespace=NAMESPACE)
+    alice_socket.emit("read", {"message_id": "nope"}, 2, namespace=NAMESPACE)
+    alice_socket.emit("chat_message", {"room_id": room, "message": "hi"}, [3], namespace=NAMESPACE)
+    pong, error, message = replies(alice_socket)
+    assert pong == {"type": "pong"}
+    assert error["details"] == {"message_id": ["Not a valid UUID."]}
+    assert message["type"] == "chat_message" and message["message"]["text"] == "hi"
+
+
+@pytest.mark.parametrize("event", ["connect", "disconnect"])
+def test_a_client_event_named_like_the_connections_own_is_an_unknown_frame(
+    app, client, alice, chat_socket, event
+):
+    """Found by fuzzing: a client's event named "disconnect" ran the disconnect handler, so
+    the connection stayed open but ignored every later frame; one named "connect" ran the
+    connect handler again (a traceback, no answer)."""
+    room = create_group(client, alice, name="Team")
+    alice_socket = chat_socket(alice)
+    alice_socket.emit(event, {"token": alice.access}, namespace=NAMESPACE)
+    alice_socket.emit(event, namespace=NAMESPACE)
+    alice_socket.emit(
+        "chat_message", {"room_id": room, "message": "still here"}, namespace=NAMESPACE
+    )
+    first, second, message = replies(alice_socket)
+    assert first == second
+    assert first["error"] == protocol.UNKNOWN_TYPE
+    assert message["type"] == "chat_message" and message["message"]["text"] == "still here"
+    assert alice_socket.is_connected(NAMESPACE)
+    alice_socket.disconnect(namespace=NAMESPACE)
+    with app.app_context():
+        assert db.session.get(User, alice.id).last_online is not None
+
+
+def test_a_file_id_past_64_bits_in_a_frame_is_a_field_error(app, client, alice):
+    """Found by fuzzing: `"files": [9223372036854775808]` crashed on SQLite (OverflowError,
+    "Internal server error occurred"). File ids are 32-bit, as in REST bodies."""
+    room = create_group(client, alice, name="Team")
+    for file_id in (2**63, 2**64 - 1, 2**31, 0, -(2**63)):
+        error = frame_answer(
+            app,
+            alice,
+            {"type": "chat_message", "room_id": room, "message": "x", "files": [file_id]},
+        )
+        assert error["error"] == protocol.INVALID, (file_id, error)
+        assert list(error["details"]) == ["files"], (file_id, error)
+
+
+def test_a_null_character_in_a_message_is_a_field_error(app, client, alice):
+    """Found by fuzzing: a message with U+0000 crashed on PostgreSQL ("Internal server error
+    occurred": text cannot hold it) and was stored on SQLite. Refused on both now."""
+    room = create_group(client, alice, name="Team")
+    sent = frame_answer(app, alice, {"type": "chat_message", "room_id": room, "message": "a\x00b"})
+    assert sent == {
+        "type": "error",
+        "error": protocol.INVALID,
+        "details": {"message": ["Messages may not contain null characters."]},
+    }
+    message_id = send(app, alice, room, "fine")
+    edit = {"type": "edit_message", "message_id": message_id, "message": "\x00"}
+    assert frame_answer(app, alice, edit) == sent
+    history = client.get(HISTORY.format(room), headers=alice.headers).get_json()
+    assert [m["text"] for m in history["results"]] == ["fine"]
+
+
+def test_is_typing_must_be_a_json_boolean(app, client, alice):
+    """Found by fuzzing: `"is_typing": 1` (or "yes", "on", 0...) was taken, though frames are
+    JSON and JSON booleans are `true`/`false` everywhere else (README, Trust)."""
+    room = create_group(client, alice, name="Team")
+    for value in (1, 0, "true", "yes", "on", "1"):
+        error = frame_answer(app, alice, {"type": "typing", "room_id": room, "is_typing": value})
+        assert error is not None and list(error["details"]) == ["is_typing"], value
+    assert frame_answer(app, alice, {"type": "typing", "room_id": room, "is_typing": True}) is None
+
+
+def test_typing_does_not_cross_a_block(app, client, alice, bob):
+    """Found while writing the fuzzer's model of the rules: a user blocked in a private room
+    could not send a message there, but "is typing" still reached the user who blocked them."""
+    room = create_private(client, alice, bob)
+    block(app, bob, alice)
+    recorded = []
+    unsubscribe = bus(app).subscribe(recorded.append)
+    try:
+        for typist in (alice, bob):
+            frame = {"type": "typing", "room_id": room, "is_typing": True}
+            assert frame_answer(app, typist, frame) == {
+                "type": "error",
+                "error": "You cannot message this user.",
+            }
+    finally:
+        unsubscribe()
+    assert recorded == []
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field"),
+    [
+        ("post", "/api/posts/post/", {"content": "a\x00b"}, "content"),
+        ("patch", "/api/accounts/account/profile/", {"first_name": "a\x00b"}, "first_name"),
+        ("post", "/api/chat/rooms/", {"room_type": "group", "name": "\x00", "members": []}, "name"),
+        ("post", "/api/accounts/auth/signin/", {"email": "a\x00@x.com", "password": "x"}, "email"),
+        ("get", "/api/accounts/account/check/username/?username=a%00b", None, "username"),
+    ],
+)
+def test_a_null_character_in_rest_input_is_a_field_error(client, alice, method, url, body, field):
+    """Found while fixing the same in chat frames: U+0000 in any text field was a 500 on
+    PostgreSQL (and stored on SQLite)."""
+    response = client.open(url, method=method.upper(), json=body, headers=alice.headers)
+    assert response.status_code == 400
+    assert response.get_json()["details"] == {field: ["Null characters are not allowed."]}
+
+
+def test_a_null_character_in_a_path_names_nothing(client, alice):
+    for url in ("/api/accounts/account/search/a%00b/", "/api/accounts/account/profile/a%00b/"):
+        response = client.get(url, headers=alice.headers)
+        assert response.status_code == 404, url
+        assert response.get_json() == {"error": "Resource not found"}
+
+
+def test_an_unknown_query_parameter_with_a_null_character_is_still_ignored(client):
+    assert client.get("/api/comments/comment?x=%00").status_code == 200

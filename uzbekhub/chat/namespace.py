@@ -97,31 +97,43 @@ class ChatNamespace(Namespace):
             connection_closed(peer)
 
     def trigger_event(self, event, *args):
-        if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
+        lifecycle = event in ("connect", "disconnect")
+        if (lifecycle and self._sent_by_client(args[0])) or (
+            not lifecycle and not hasattr(self, f"on_{event}")
+        ):
             # An unknown event is a frame of an unknown type: an error, and it counts.
-            return super().trigger_event("message", *args[:1], {"type": event})
+            return super().trigger_event("message", args[0], {"type": event})
         return super().trigger_event(event, *args)
 
-    def on_message(self, data=None):
+    def _sent_by_client(self, sid: str) -> bool:
+        """python-socketio hands a client's event named "connect" or "disconnect" to the same
+        handlers as the connection's own. The real connect comes before the connection has a
+        peer; the real disconnect after the server has marked the connection as leaving."""
+        return sid in self._peers and socketio.server.manager.is_connected(sid, self.namespace)
+
+    # A frame is the first argument of an event; further arguments are ignored, like the
+    # fields that a frame does not use.
+
+    def on_message(self, data=None, *_):
         """A whole frame, `type` inside, as on the plain WebSocket (an object or its JSON)."""
         self._frame(None, data)
 
-    def on_chat_message(self, data=None):
+    def on_chat_message(self, data=None, *_):
         self._frame("chat_message", data)
 
-    def on_edit_message(self, data=None):
+    def on_edit_message(self, data=None, *_):
         self._frame("edit_message", data)
 
-    def on_delete_message(self, data=None):
+    def on_delete_message(self, data=None, *_):
         self._frame("delete_message", data)
 
-    def on_typing(self, data=None):
+    def on_typing(self, data=None, *_):
         self._frame("typing", data)
 
-    def on_read(self, data=None):
+    def on_read(self, data=None, *_):
         self._frame("read", data)
 
-    def on_ping(self, data=None):
+    def on_ping(self, data=None, *_):
         self._frame("ping", data if data is not None else {})
 
     def _frame(self, kind: str | None, data) -> None:

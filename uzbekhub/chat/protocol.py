@@ -29,6 +29,8 @@ from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import record_last_online
 from uzbekhub.accounts.tokens import is_revoked
 from uzbekhub.chat import services
+from uzbekhub.chat.schemas import MAX_ID
+from uzbekhub.common.schemas import Boolean
 from uzbekhub.errors import NON_FIELD, NotFound, ValidationFailed
 from uzbekhub.extensions import db
 
@@ -209,7 +211,12 @@ class RoomFrameSchema(FrameSchema):
 class ChatMessageFrame(RoomFrameSchema):
     message = ma.fields.String(allow_none=True, load_default=None)
     reply_to = ma.fields.UUID(allow_none=True, load_default=None)
-    files = ma.fields.List(ma.fields.Integer(strict=True), allow_none=True, load_default=None)
+    # Ids are 32-bit (as in REST bodies): SQLite cannot even compare an integer past 2**63.
+    files = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID)),
+        allow_none=True,
+        load_default=None,
+    )
 
 
 class EditMessageFrame(FrameSchema):
@@ -222,7 +229,8 @@ class MessageIdFrame(FrameSchema):
 
 
 class TypingFrame(RoomFrameSchema):
-    is_typing = ma.fields.Boolean(required=True)
+    # `true`/`false`, as JSON booleans in REST bodies (not 1, "yes"...).
+    is_typing = Boolean(required=True)
 
 
 class EmptyFrame(FrameSchema):
@@ -363,8 +371,25 @@ def _decode(peer: Peer, data) -> dict:
 
 def _field_errors(messages) -> dict:
     if not isinstance(messages, dict):
-        return {NON_FIELD: list(messages)}
-    return {NON_FIELD if key == "_schema" else str(key): value for key, value in messages.items()}
+        return {NON_FIELD: _sentences(messages)}
+    return {
+        NON_FIELD if key == "_schema" else str(key): _sentences(value)
+        for key, value in messages.items()
+    }
+
+
+def _sentences(errors, prefix: str = "") -> list[str]:
+    """marshmallow nests the errors of list items under their positions ({1: [...]}); the
+    documented shape is a list of sentences per field, so each names its item instead."""
+    if isinstance(errors, dict):
+        return [
+            sentence
+            for key, value in errors.items()
+            for sentence in _sentences(value, f"{prefix}Item {key}: ")
+        ]
+    if isinstance(errors, list | tuple):
+        return [sentence for error in errors for sentence in _sentences(error, prefix)]
+    return [f"{prefix}{errors}"]
 
 
 def _current_user(peer: Peer) -> User:

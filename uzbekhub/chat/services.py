@@ -658,6 +658,9 @@ def _check_text(text: str | None, *, has_files: bool) -> str:
     text = text or ""
     if len(text) > MAX_TEXT:
         raise invalid("message", f"Messages may be at most {MAX_TEXT} characters.")
+    if "\x00" in text:
+        # PostgreSQL cannot store it in text; SQLite would, so refuse it on both.
+        raise invalid("message", "Messages may not contain null characters.")
     if not text.strip() and not has_files:
         raise invalid("message", "A message needs text or files.")
     return text
@@ -826,7 +829,8 @@ def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
     out at most once per TYPING_REPEAT for each user (across processes, in the
     rate-limit storage); a change of state goes out at once.
     """
-    require_member(room_id, user.id)
+    # Typing reaches the other member like a message would: not across a block.
+    _check_may_post(require_member(room_id, user.id))
     recipients = member_ids(room_id)
     db.session.commit()
     if not _typing_is_news(user.id, room_id, bool(is_typing)):

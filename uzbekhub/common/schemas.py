@@ -1,5 +1,6 @@
 """Marshmallow building blocks used by every domain."""
 
+from collections.abc import Mapping
 from datetime import UTC
 from functools import cached_property
 
@@ -10,6 +11,8 @@ from werkzeug.datastructures import FileStorage
 
 from uzbekhub.common.media import media_url
 from uzbekhub.common.smorest import is_form_request
+
+NULL_CHARACTERS = "Null characters are not allowed."
 
 
 class Schema(ma.Schema):
@@ -60,6 +63,27 @@ class Schema(ma.Schema):
             key = field.data_key if field.data_key is not None else attr_name
             plan.append((key, attr_name, source if direct else None, field))
         return plan
+
+    @ma.pre_load
+    def _refuse_null_characters(self, data, **kwargs):
+        """PostgreSQL text cannot hold U+0000 (its driver raises: a 500) and SQLite would
+        store it: no field, in a body, a form or a query, may carry one."""
+        if isinstance(data, Mapping):
+            names = {field.data_key or name for name, field in self.load_fields.items()}
+            bad = [name for name in names if name in data and _has_null(data[name])]
+            if bad:
+                raise ma.ValidationError({name: [NULL_CHARACTERS] for name in bad})
+        return data
+
+
+def _has_null(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_null(item) for item in value)
+    if isinstance(value, Mapping):
+        return any(_has_null(key) or _has_null(item) for key, item in value.items())
+    return False
 
 
 class UtcDateTime(ma.fields.DateTime):
