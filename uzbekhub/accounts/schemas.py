@@ -123,27 +123,6 @@ class ProfileStatusSchema(StatusSchema):
         exclude = ("user",)
 
 
-class ProfileSchema(Schema):
-    """The caller's own profile (Accounts 7)."""
-
-    id = ma.fields.Integer(dump_only=True)
-    first_name = ma.fields.String(dump_only=True)
-    last_name = ma.fields.String(dump_only=True)
-    email = ma.fields.String(dump_only=True)
-    username = ma.fields.String(dump_only=True)
-    bio = ma.fields.String(dump_only=True)
-    profile_picture = MediaUrl(dump_only=True)
-    phone = ma.fields.String(dump_only=True, allow_none=True)
-    is_private = ma.fields.Boolean(dump_only=True)
-    is_active = ma.fields.Boolean(dump_only=True)
-    is_staff = ma.fields.Boolean(dump_only=True)
-    date_joined = UtcDateTime(dump_only=True)
-    last_login = UtcDateTime(dump_only=True, allow_none=True)
-    last_online = UtcDateTime(dump_only=True, allow_none=True)
-    location = ma.fields.Nested(ProfileLocationSchema, dump_only=True, allow_none=True)
-    status = ma.fields.Nested(ProfileStatusSchema, dump_only=True, allow_none=True)
-
-
 class ClearableFile(File):
     """An uploaded file; null (JSON) or an empty text part (multipart) means "remove it"."""
 
@@ -219,17 +198,29 @@ class AdminUserSchema(UserSchema):
     email = ma.fields.String(dump_only=True)
 
 
-class PublicProfileSchema(Schema):
+class ProfileSchema(UserSchema):
+    """The caller's own profile (Accounts 7): email, exact location and status too."""
+
+    class Meta(UserSchema.Meta):
+        fields = (
+            "id", "first_name", "last_name", "email", "username", "bio", "profile_picture",
+            "phone", "is_private", "is_active", "is_staff", "date_joined", "last_login",
+            "last_online", "location", "status",
+        )  # fmt: skip
+
+    email = ma.fields.String(dump_only=True)
+    location = ma.fields.Nested(ProfileLocationSchema, dump_only=True, allow_none=True)
+    status = ma.fields.Nested(ProfileStatusSchema, dump_only=True, allow_none=True)
+
+
+class PublicProfileSchema(UserSchema):
     """Accounts 16: what anyone may see of a public account."""
 
-    id = ma.fields.Integer(dump_only=True)
-    first_name = ma.fields.String(dump_only=True)
-    last_name = ma.fields.String(dump_only=True)
-    username = ma.fields.String(dump_only=True)
-    bio = ma.fields.String(dump_only=True)
-    profile_picture = MediaUrl(dump_only=True)
-    is_private = ma.fields.Boolean(dump_only=True)
-    date_joined = UtcDateTime(dump_only=True)
+    class Meta(UserSchema.Meta):
+        fields = (
+            "id", "first_name", "last_name", "username", "bio", "profile_picture", "is_private",
+            "date_joined",
+        )  # fmt: skip
 
 
 class NearbyUserSchema(Schema):
