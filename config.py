@@ -118,7 +118,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # open WebSocket holds one); the process also needs as many file descriptors.
         "MAX_CONNECTIONS": _int(env, "MAX_CONNECTIONS", 10000),
         "CORS_ORIGINS": _list(env.get("CORS_ORIGINS")) or (["*"] if debug_defaults else []),
-        "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 0),
+        # Deployments (Procfile, Docker) sit behind one proxy; `make run` behind none.
+        "PROXY_FIX_HOPS": _int(env, "PROXY_FIX_HOPS", 1 if production else 0),
         "PASSWORD_HASH_TIME_COST": _int(env, "PASSWORD_HASH_TIME_COST", 3),
         "PASSWORD_HASH_MEMORY_KIB": _int(env, "PASSWORD_HASH_MEMORY_KIB", 65536),
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),

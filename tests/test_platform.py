@@ -315,3 +315,27 @@ def test_socketio_without_cors_origins_still_admits_its_own_origin():
     assert socketio_cors_origins({"CORS_ORIGINS": ["https://uzbekhub.uz"]}) == [
         "https://uzbekhub.uz"
     ]
+
+
+def test_behind_one_proxy_the_client_address_is_the_forwarded_one():
+    from flask import Flask, request
+
+    from uzbekhub import trust_proxies
+
+    app = Flask("proxied")
+    app.config["PROXY_FIX_HOPS"] = 1
+    app.add_url_rule("/ip", "ip", lambda: f"{request.remote_addr} {request.scheme}")
+    trust_proxies(app)
+    answer = app.test_client().get(
+        "/ip",
+        headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.7", "X-Forwarded-Proto": "https"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    # The proxy appended the address it saw; anything before it is the client's own claim.
+    assert answer.get_data(as_text=True) == "203.0.113.7 https"
+
+
+def test_proxy_trust_defaults_to_none_locally_and_one_in_production():
+    assert load_config({})["PROXY_FIX_HOPS"] == 0
+    production = {"APP_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40}
+    assert load_config(production)["PROXY_FIX_HOPS"] == 1

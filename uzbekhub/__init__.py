@@ -110,6 +110,11 @@ def configure(app: Flask, overrides: Mapping | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"], app.config["ASYNC_MODE"]
     )
     app.config["JSON_SORT_KEYS"] = False
+    trust_proxies(app)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address, scheme and host from the PROXY_FIX_HOPS proxies in front."""
     hops = app.config["PROXY_FIX_HOPS"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
