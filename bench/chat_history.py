@@ -22,6 +22,8 @@ import time
 import uuid
 from pathlib import Path
 
+from flask_migrate import upgrade
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, text  # noqa: E402
@@ -77,7 +79,8 @@ def main() -> None:
     app = create_app({"ASYNC_MODE": "threading", "LOG_LEVEL": "WARNING"})
     limiter.enabled = False
     with app.app_context():
-        db.create_all()
+        # The schema as production has it: through the Alembic migrations.
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     owner = make_account(app, f"bench-{uuid.uuid4().hex[:8]}@example.com")
     room_id, neighbour_id = uuid.uuid4(), uuid.uuid4()
     with app.app_context():
