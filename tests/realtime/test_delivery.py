@@ -41,7 +41,7 @@ def test_without_redis_events_still_reach_this_processes_connections():
     hub.publish_event(
         ChatEvent("room-1", {"type": "room_cleared", "room": "room-1"}, recipients=(1, 2))
     )
-    assert member.frames == [("room-1", "room_cleared", '{"type":"room_cleared","room":"room-1"}')]
+    assert member.frames == [("room-1", "room_cleared", b'{"type":"room_cleared","room":"room-1"}')]
     assert other_user.frames == []
 
 

@@ -103,7 +103,7 @@ class Hub:
         frame = orjson.dumps(chat_event.payload)
         self._send(
             EVENT + orjson.dumps(header) + b"\n" + frame,
-            lambda: self._fan_out(header, frame.decode()),
+            lambda: self._fan_out(header, frame),
         )
 
     def revoke(self, revocation: Revocation) -> None:
@@ -130,7 +130,7 @@ class Hub:
 
     # --- receiving ------------------------------------------------------------------------------
 
-    def _fan_out(self, header: dict, frame: str) -> None:
+    def _fan_out(self, header: dict, frame: bytes) -> None:
         room, kind, removed = header["room"], header["type"], header.get("removed")
         for user_id in header["users"]:
             for peer in self.peers_of(user_id):
@@ -163,7 +163,7 @@ class Hub:
         kind, body = data[:1], data[1:]
         if kind == EVENT:
             header, _, frame = body.partition(b"\n")
-            self._fan_out(orjson.loads(header), frame.decode())
+            self._fan_out(orjson.loads(header), frame)
         elif kind == CONTROL:
             self._control(orjson.loads(body))
 

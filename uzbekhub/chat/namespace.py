@@ -47,7 +47,7 @@ class SocketIOPeer(Peer):
         super().__init__(identity)
         self.sid = sid
 
-    def deliver(self, room: str, kind: str, frame: str, removed_user: int | None) -> None:
+    def deliver(self, room: str, kind: str, frame: bytes, removed_user: int | None) -> None:
         """Flask-SocketIO delivers events to this connection through its user's room."""
 
     def send_frame(self, frame: dict) -> None:

@@ -83,9 +83,9 @@ def error_frame(sentence: str, details: dict | None = None, **extra) -> dict:
     return frame
 
 
-def encode(frame: dict) -> str:
-    """A frame as the text the plain WebSocket sends."""
-    return orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS).decode()
+def encode(frame: dict) -> bytes:
+    """A frame as the UTF-8 text the plain WebSocket sends."""
+    return orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS)
 
 
 # --- opening a connection -----------------------------------------------------------------------
@@ -181,8 +181,8 @@ class Peer:
         self.bucket = TokenBucket(config["CHAT_FRAMES_PER_SECOND"], config["CHAT_FRAME_BURST"])
         self.ended = False
 
-    def deliver(self, room: str, kind: str, frame: str, removed_user: int | None) -> None:
-        """An event of `room` for this connection's user, already encoded."""
+    def deliver(self, room: str, kind: str, frame: bytes, removed_user: int | None) -> None:
+        """An event of `room` for this connection's user, already encoded (UTF-8 JSON)."""
         raise NotImplementedError
 
     def send_frame(self, frame: dict) -> None:

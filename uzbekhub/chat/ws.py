@@ -3,8 +3,11 @@ the caller (frames name `room_id`), `/ws/chat/<room_id>/` one room.
 
 flask-sock hands each connection to a simple-websocket server, which reads in a
 thread of its own (and pings: `SOCK_SERVER_OPTIONS`). Events and replies go out
-through a per-connection queue and a writer that runs only while the queue has
-frames, so that a slow client never holds up delivery to the others. Two habits
+straight to the socket while it takes them without waiting; only what it does not
+take queues, for a writer that runs while the queue has frames, so that a slow
+client never holds up delivery to the others. Data frames are framed here, not by
+wsproto: a server's text frame is a two-to-ten-byte header and the UTF-8 text, and
+fan-out writes one to every member's connection. Two habits
 of simple-websocket 1.1 are corrected: it writes with `socket.send()` and ignores
 partial writes (a busy socket then corrupts the stream), and it accepts
 permessage-deflate, whose zlib state costs some 300 KB per connection for frames
@@ -78,18 +81,47 @@ def socket_options(config) -> dict:
     }
 
 
+TEXT_FRAME = 0x81  # FIN and the text opcode
+
+
+def text_frame(payload: bytes) -> bytes:
+    """An unmasked, unfragmented text frame (RFC 6455 §5.2), as servers send them."""
+    size = len(payload)
+    if size < 126:
+        header = bytes((TEXT_FRAME, size))
+    elif size < 1 << 16:
+        header = bytes((TEXT_FRAME, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((TEXT_FRAME, 127)) + size.to_bytes(8, "big")
+    return header + payload
+
+
 class _WholeWrites:
     """The connection's socket, with `send()` writing everything, one writer at a time
     (simple-websocket's reader thread answers pings while the queue writer sends)."""
 
     def __init__(self, raw):
         self._raw = raw
+        # Under eventlet, the OS socket beneath the green one: it never waits.
+        self._os_socket = getattr(raw, "fd", raw)
         self._lock = threading.Lock()
 
     def send(self, data: bytes) -> int:
         with self._lock:
             self._raw.sendall(data)
         return len(data)
+
+    def send_now(self, data: bytes) -> int:
+        """As much of `data` as the socket takes without waiting (0 while another writer
+        is busy)."""
+        if not self._lock.acquire(blocking=False):
+            return 0
+        try:
+            return self._os_socket.send(data, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return 0
+        finally:
+            self._lock.release()
 
     def __getattr__(self, name):
         return getattr(self._raw, name)
@@ -134,10 +166,10 @@ class SocketPeer(Peer):
         self._writing_since: float | None = None
         self._dropped = False
 
-    def deliver(self, room: str, kind: str, frame: str, removed_user: int | None) -> None:
+    def deliver(self, room: str, kind: str, frame: bytes, removed_user: int | None) -> None:
         if self.room_key is not None and room != self.room_key:
             return
-        self._push(frame)
+        self._push(text_frame(frame))
         if self.room_key is None:
             return
         if kind == "room_deleted":
@@ -146,12 +178,14 @@ class SocketPeer(Peer):
             self.end(NOT_A_MEMBER, "You are no longer a member of this room.")
 
     def send_frame(self, frame: dict) -> None:
-        self._push(encode(frame))
+        self._push(text_frame(encode(frame)))
 
     def end(self, code: int, reason: str) -> None:
         self._push(_Close(code, reason))
 
     def _push(self, item) -> None:
+        """Queue a wire frame (or a close) behind what is queued; an idle connection's
+        frame goes out at once, as far as its socket takes it."""
         start = drop = False
         with self._lock:
             if self._dropped:
@@ -165,15 +199,29 @@ class SocketPeer(Peer):
                 self._outbox.clear()
             elif not self.ended:
                 self.ended = isinstance(item, _Close)
-                self._outbox.append(item)
-                if self._writing_since is None:
-                    self._writing_since = time.monotonic()
-                    start = True
+                if self._writing_since is None and not self.ended:
+                    item = self._write_now(item)
+                if item:
+                    self._outbox.append(item)
+                    if self._writing_since is None:
+                        self._writing_since = time.monotonic()
+                        start = True
         if drop:
             log.warning("dropping a chat socket of user %s: it does not read", self.user_id)
             _abort(self.ws)
         elif start:
             socketio.start_background_task(self._write)
+
+    def _write_now(self, wire: bytes) -> bytes:
+        """What is left of `wire` after one write that does not wait."""
+        if not self.ws.connected:
+            return wire  # the writer finds it closed
+        try:
+            sent = self.ws.sock.send_now(wire)
+        except OSError:
+            # The writer meets the same error and drops the connection.
+            return wire
+        return wire[sent:]
 
     def _write(self) -> None:
         while True:
@@ -186,8 +234,10 @@ class SocketPeer(Peer):
             try:
                 if isinstance(item, _Close):
                     _close(self.ws, item.code, item.reason)
+                elif self.ws.connected:
+                    self.ws.sock.send(item)
                 else:
-                    self.ws.send(item)
+                    raise ConnectionClosed(self.ws.close_reason, self.ws.close_message)
             except (ConnectionClosed, OSError):
                 with self._lock:
                     self.ended = True
