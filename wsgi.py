@@ -23,6 +23,7 @@ if EVENTLET:
 
 from uzbekhub import create_app  # noqa: E402
 from uzbekhub.chat.realtime import shutdown  # noqa: E402
+from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS  # noqa: E402
 from uzbekhub.common.http_headers import access_logger  # noqa: E402
 from uzbekhub.extensions import socketio  # noqa: E402
 
@@ -66,22 +67,39 @@ def stop_gracefully_on_signals() -> None:
     eventlet.spawn(stop)
 
 
-def no_delay_protocol():
-    """eventlet's HTTP protocol with Nagle's algorithm off on every connection.
+def http_protocol():
+    """eventlet's HTTP protocol with Nagle's algorithm off on every connection, and buffers
+    that a WebSocket can give back.
 
     eventlet writes an answer larger than its 16 KiB buffer in two sends; with Nagle on,
     the second waits for the client's delayed ACK (40 ms on Linux) before it leaves.
+    A WebSocket reads and writes the socket itself: the HTTP reader's and writer's
+    buffers (24 KiB) would sit unused for as long as it stays open.
     """
     import socket
 
     import eventlet.wsgi
 
-    class NoDelayProtocol(eventlet.wsgi.HttpProtocol):
+    class Protocol(eventlet.wsgi.HttpProtocol):
         def setup(self):
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().setup()
 
-    return NoDelayProtocol
+        def get_environ(self):
+            environ = super().get_environ()
+            environ[RELEASE_HTTP_BUFFERS] = self.release_buffers
+            return environ
+
+        def release_buffers(self):
+            # An unbuffered file object takes their place: while one is open, closing the
+            # socket (simple-websocket does when its reader ends) waits for this protocol
+            # to finish, which shuts it down in order.
+            unbuffered = self.connection.makefile("rwb", buffering=0)
+            self.rfile.close()
+            self.wfile.close()
+            self.rfile = self.wfile = unbuffered
+
+    return Protocol
 
 
 if __name__ == "__main__":
@@ -89,7 +107,7 @@ if __name__ == "__main__":
     if EVENTLET:
         stop_gracefully_on_signals()
         options["max_size"] = app.config["MAX_CONNECTIONS"]
-        options["protocol"] = no_delay_protocol()
+        options["protocol"] = http_protocol()
     socketio.run(
         app,
         host=app.config["HOST"],

@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = 1011
 CLOSING_TIMEOUT = 2
+# A callable the server may put in the WSGI environ: frees the buffers of the HTTP
+# connection that became this WebSocket (`wsgi.py`).
+RELEASE_HTTP_BUFFERS = "uzbekhub.release_http_buffers"
 
 blp = Blueprint("chat_ws", __name__)
 
@@ -259,6 +262,9 @@ def serve(ws, room_id: str | None) -> None:
     # Before simple-websocket's reader first writes: it has not run yet (under eventlet
     # it starts when this green thread first yields).
     ws.sock = _WholeWrites(ws.sock)
+    release_http_buffers = request.environ.get(RELEASE_HTTP_BUFFERS)
+    if release_http_buffers is not None:
+        release_http_buffers()
     try:
         _serve(ws, room_id)
     finally:
