@@ -372,6 +372,20 @@ def test_the_heartbeat_drops_a_client_that_stops_answering(app, start_server, te
     assert online_after(app, team.member.id, connected_at)
 
 
+def test_the_heartbeat_keeps_clients_that_answer(start_server, clients, team):
+    server = start_server(CHAT_PING_SECONDS="0.2")
+    member = clients.ws(server.url, team.member, room=team.room)
+    owner = clients.ws(server.url, team.owner, room=team.room)
+    deadline = time.monotonic() + 1.5  # seven heartbeats
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        # Reading answers the pings that arrived meanwhile (websocket-client does).
+        member.quiet()
+        owner.quiet()
+    owner.send(chat("still here"))
+    assert member.expect("chat_message")["message"]["text"] == "still here"
+
+
 def test_stopping_the_server_finishes_and_acknowledges_what_it_took(
     client, start_server, clients, team
 ):

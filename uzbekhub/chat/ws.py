@@ -76,12 +76,42 @@ def one_room(ws, room_id):
 
 
 def socket_options(config) -> dict:
-    """simple-websocket's options: the heartbeat, and the frame size that closes the socket
-    (smaller frames that are still too large get an error frame instead)."""
-    return {
-        "ping_interval": config["CHAT_PING_SECONDS"] or None,
-        "max_message_size": config["CHAT_SOCKET_MAX_BYTES"],
-    }
+    """simple-websocket's options: the frame size that closes the socket (smaller frames
+    that are still too large get an error frame instead). No ping interval: its heartbeat
+    costs every connection a selector and a timer of its own; `Heartbeat` pings them all."""
+    return {"ping_interval": None, "max_message_size": config["CHAT_SOCKET_MAX_BYTES"]}
+
+
+PING_FRAME = b"\x89\x00"  # FIN, the ping opcode, no payload
+POLICY_VIOLATION = 1008
+HEARTBEAT_KEY = "chat_ws_heartbeat"
+
+
+class Heartbeat:
+    """Every CHAT_PING_SECONDS, one green thread pings every plain WebSocket of the process
+    and closes (1008) those that did not answer the previous ping with a pong."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._started = False
+
+    @classmethod
+    def of(cls, app) -> "Heartbeat":
+        if HEARTBEAT_KEY not in app.extensions:
+            app.extensions[HEARTBEAT_KEY] = cls(app.config["CHAT_PING_SECONDS"])
+        return app.extensions[HEARTBEAT_KEY]
+
+    def ensure_started(self, realtime) -> None:
+        if self.interval and not self._started:
+            self._started = True
+            socketio.start_background_task(self._run, realtime)
+
+    def _run(self, realtime) -> None:
+        while True:
+            socketio.sleep(self.interval)
+            for peer in realtime.all_peers():
+                if isinstance(peer, SocketPeer):
+                    peer.beat()
 
 
 TEXT_FRAME = 0x81  # FIN and the text opcode
@@ -182,6 +212,15 @@ class SocketPeer(Peer):
 
     def send_frame(self, frame: dict) -> None:
         self._push(text_frame(encode(frame)))
+
+    def beat(self) -> None:
+        """One heartbeat: a ping, or the close if the last one got no pong (simple-websocket
+        notes pongs in `pong_received`)."""
+        if not self.ws.pong_received:
+            self.end(POLICY_VIOLATION, "Ping/Pong timeout")
+        else:
+            self.ws.pong_received = False
+            self._push(PING_FRAME)
 
     def end(self, code: int, reason: str) -> None:
         self._push(_Close(code, reason))
@@ -286,6 +325,7 @@ def _serve(ws, room_id: str | None) -> None:
         db.session.remove()
     peer = SocketPeer(ws, identity, room)
     realtime.add(peer)
+    Heartbeat.of(current_app).ensure_started(realtime)
     try:
         while True:
             # After the peer has ended, frames still buffered are ignored and the
