@@ -24,6 +24,24 @@ SIGNIN = "/api/accounts/auth/signin/"
 SIGNUP = "/api/accounts/auth/signup/"
 REFRESH = "/api/accounts/auth/token/refresh/"
 
+# A user as the user endpoints show it, in order (the admin endpoints add `email`).
+USER_KEYS = [
+    "id",
+    "first_name",
+    "last_name",
+    "username",
+    "bio",
+    "profile_picture",
+    "phone",
+    "is_private",
+    "is_active",
+    "is_staff",
+    "date_joined",
+    "last_login",
+    "last_online",
+    "location",
+]
+
 
 def search_url(key: str) -> str:
     return f"{BASE}/search/{key}/"

@@ -2,25 +2,16 @@
 
 import pytest
 
-from tests.accounts.helpers import ADMIN_USERS, PROFILE, set_location, update_user, user_row
+from tests.accounts.helpers import (
+    ADMIN_USERS,
+    PROFILE,
+    USER_KEYS,
+    set_location,
+    update_user,
+    user_row,
+)
 
-ADMIN_KEYS = [
-    "id",
-    "first_name",
-    "last_name",
-    "username",
-    "bio",
-    "profile_picture",
-    "phone",
-    "is_private",
-    "is_active",
-    "is_staff",
-    "date_joined",
-    "last_login",
-    "last_online",
-    "location",
-    "email",
-]
+ADMIN_KEYS = [*USER_KEYS, "email"]
 
 
 def admin_user_url(pk) -> str:

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.accounts.helpers import (
+    USER_KEYS,
     field_errors,
     public_url,
     search_url,
@@ -12,22 +13,6 @@ from tests.accounts.helpers import (
 )
 from tests.support.factories import add_contact, block
 
-USER_KEYS = [
-    "id",
-    "first_name",
-    "last_name",
-    "username",
-    "bio",
-    "profile_picture",
-    "phone",
-    "is_private",
-    "is_active",
-    "is_staff",
-    "date_joined",
-    "last_login",
-    "last_online",
-    "location",
-]
 PUBLIC_KEYS = [
     "id",
     "first_name",
