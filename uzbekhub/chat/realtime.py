@@ -24,6 +24,7 @@ def socketio_options(config) -> dict:
 
 def register_realtime(app: Flask) -> None:
     app.config["SOCK_SERVER_OPTIONS"] = ws.socket_options(app.config)
+    ws.register_heartbeat(app)
     app.register_blueprint(ws.blp)
     sock.init_app(app)
     register_namespace()

@@ -2,7 +2,7 @@
 the caller (frames name `room_id`), `/ws/chat/<room_id>/` one room.
 
 flask-sock hands each connection to a simple-websocket server, which reads in a
-thread of its own (and pings: `SOCK_SERVER_OPTIONS`). Events and replies go out
+thread of its own; one `Heartbeat` per process pings them all. Events and replies go out
 straight to the socket while it takes them without waiting; only what it does not
 take queues, for a writer that runs while the queue has frames, so that a slow
 client never holds up delivery to the others. Data frames are framed here, not by
@@ -89,21 +89,19 @@ HEARTBEAT_KEY = "chat_ws_heartbeat"
 
 class Heartbeat:
     """Every CHAT_PING_SECONDS, one green thread pings every plain WebSocket of the process
-    and closes (1008) those that did not answer the previous ping with a pong."""
+    and closes (1008) those that did not answer the previous ping with a pong. It starts
+    with the process's first socket."""
 
     def __init__(self, interval: float):
         self.interval = interval
+        self._lock = threading.Lock()
         self._started = False
 
-    @classmethod
-    def of(cls, app) -> "Heartbeat":
-        if HEARTBEAT_KEY not in app.extensions:
-            app.extensions[HEARTBEAT_KEY] = cls(app.config["CHAT_PING_SECONDS"])
-        return app.extensions[HEARTBEAT_KEY]
-
     def ensure_started(self, realtime) -> None:
-        if self.interval and not self._started:
+        with self._lock:
+            start = bool(self.interval) and not self._started
             self._started = True
+        if start:
             socketio.start_background_task(self._run, realtime)
 
     def _run(self, realtime) -> None:
@@ -111,7 +109,14 @@ class Heartbeat:
             socketio.sleep(self.interval)
             for peer in realtime.all_peers():
                 if isinstance(peer, SocketPeer):
-                    peer.beat()
+                    try:
+                        peer.beat()
+                    except Exception:
+                        log.exception("heartbeat of a chat socket of user %s", peer.user_id)
+
+
+def register_heartbeat(app) -> None:
+    app.extensions[HEARTBEAT_KEY] = Heartbeat(app.config["CHAT_PING_SECONDS"])
 
 
 TEXT_FRAME = 0x81  # FIN and the text opcode
@@ -325,7 +330,7 @@ def _serve(ws, room_id: str | None) -> None:
         db.session.remove()
     peer = SocketPeer(ws, identity, room)
     realtime.add(peer)
-    Heartbeat.of(current_app).ensure_started(realtime)
+    current_app.extensions[HEARTBEAT_KEY].ensure_started(realtime)
     try:
         while True:
             # After the peer has ended, frames still buffered are ignored and the
