@@ -21,8 +21,9 @@ from tests.support.factories import make_account as create_account
 from tests.support.google import GoogleKeys
 from tests.support.smtp import MailCatcher
 from uzbekhub import create_app
+from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.common.redis import redis_client
-from uzbekhub.extensions import db, limiter
+from uzbekhub.extensions import db, limiter, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -224,6 +225,23 @@ def make_account(app):
         return create_account(app, email, **fields)
 
     return make
+
+
+@pytest.fixture
+def sio(app):
+    """Flask-SocketIO test clients on /chat: `sio(account)` or `sio(token=...)`."""
+    clients = []
+
+    def connect(account=None, token=None, **kwargs):
+        auth = {"token": token if token is not None else account.access}
+        client = socketio.test_client(app, namespace=NAMESPACE, auth=auth, **kwargs)
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        if client.is_connected(NAMESPACE):
+            client.disconnect(namespace=NAMESPACE)
 
 
 @pytest.fixture

@@ -7,26 +7,8 @@ import pytest
 
 from tests.chat.support import create_group
 from tests.conftest import run_wsgi
-from tests.realtime.support import NAMESPACE, SioClient, WsClient, ws_url
+from tests.realtime.support import SioClient, WsClient, ws_url
 from tests.support.factories import Account
-from uzbekhub.extensions import socketio
-
-
-@pytest.fixture
-def sio(app):
-    """Flask-SocketIO test clients on /chat: `sio(account)` or `sio(token=...)`."""
-    clients = []
-
-    def connect(account=None, token=None, **kwargs):
-        auth = {"token": token if token is not None else account.access}
-        client = socketio.test_client(app, namespace=NAMESPACE, auth=auth, **kwargs)
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        if client.is_connected(NAMESPACE):
-            client.disconnect(namespace=NAMESPACE)
 
 
 @pytest.fixture

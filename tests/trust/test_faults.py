@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tests.realtime.support import wait_until
 from tests.support.factories import PASSWORD
 from tests.trust.live import call, free_port, start_server, stop, wait_for_port
 from uzbekhub.accounts.services import new_user
@@ -40,15 +41,6 @@ def timed(method, url, body=None, headers=None):
     started = time.monotonic()
     status, answer = call(method, url, body, headers, timeout=15)
     return status, answer, time.monotonic() - started
-
-
-def eventually(check, timeout: float = 30, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
 
 
 # --- a slow query does not stall other requests ---------------------------------------------
@@ -172,7 +164,7 @@ def test_redis_going_away_gives_503s_then_recovers_by_itself(
         assert statuses == [400] * 5 + [429]
 
         own_redis.start()
-        assert eventually(lambda: call("GET", f"{url}{PROFILE}", headers=auth)[0] == 200)
+        assert wait_until(lambda: call("GET", f"{url}{PROFILE}", headers=auth)[0] == 200, 30, 0.5)
         status, pair = call(
             "POST", f"{url}/api/accounts/auth/token/refresh/", {"refresh": alice.refresh}
         )
@@ -274,7 +266,7 @@ def test_postgres_restarting_gives_503s_then_recovers_by_itself(app, own_postgre
         assert timed("GET", f"{url}/openapi.json")[0] == 200  # needs no database
 
         own_postgres.start()
-        assert eventually(lambda: call("GET", f"{url}{PROFILE}", headers=auth)[0] == 200)
+        assert wait_until(lambda: call("GET", f"{url}{PROFILE}", headers=auth)[0] == 200, 30, 0.5)
         assert call("GET", f"{url}{COMMENTS}")[0] == 200
     finally:
         stop(server)

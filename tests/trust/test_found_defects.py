@@ -13,7 +13,7 @@ from uzbekhub.chat import protocol
 from uzbekhub.chat.events import bus
 from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.chat.protocol import Peer
-from uzbekhub.extensions import db, socketio
+from uzbekhub.extensions import db
 
 
 def test_a_signed_in_user_previews_their_own_public_profile(client, alice):
@@ -177,31 +177,15 @@ def test_a_frame_error_in_a_list_item_is_a_list_of_sentences(app, client, alice)
     }
 
 
-@pytest.fixture
-def chat_socket(app):
-    """Flask-SocketIO test clients on /chat."""
-    opened = []
-
-    def connect(account):
-        client = socketio.test_client(app, namespace=NAMESPACE, auth={"token": account.access})
-        opened.append(client)
-        return client
-
-    yield connect
-    for client in opened:
-        if client.is_connected(NAMESPACE):
-            client.disconnect(namespace=NAMESPACE)
-
-
 def replies(client) -> list[dict]:
     return [packet["args"][0] for packet in client.get_received(NAMESPACE)]
 
 
-def test_a_socketio_event_with_more_than_one_argument_is_answered(app, client, alice, chat_socket):
+def test_a_socketio_event_with_more_than_one_argument_is_answered(app, client, alice, sio):
     """Found by fuzzing: a second argument made the handler raise TypeError: no answer, a
     traceback in the log. The frame is the first argument; the rest are ignored."""
     room = create_group(client, alice, name="Team")
-    alice_socket = chat_socket(alice)
+    alice_socket = sio(alice)
     alice_socket.emit("ping", {}, "extra", namespace=NAMESPACE)
     alice_socket.emit("read", {"message_id": "nope"}, 2, namespace=NAMESPACE)
     alice_socket.emit("chat_message", {"room_id": room, "message": "hi"}, [3], namespace=NAMESPACE)
@@ -213,13 +197,13 @@ def test_a_socketio_event_with_more_than_one_argument_is_answered(app, client, a
 
 @pytest.mark.parametrize("event", ["connect", "disconnect"])
 def test_a_client_event_named_like_the_connections_own_is_an_unknown_frame(
-    app, client, alice, chat_socket, event
+    app, client, alice, sio, event
 ):
     """Found by fuzzing: a client's event named "disconnect" ran the disconnect handler, so
     the connection stayed open but ignored every later frame; one named "connect" ran the
     connect handler again (a traceback, no answer)."""
     room = create_group(client, alice, name="Team")
-    alice_socket = chat_socket(alice)
+    alice_socket = sio(alice)
     alice_socket.emit(event, {"token": alice.access}, namespace=NAMESPACE)
     alice_socket.emit(event, namespace=NAMESPACE)
     alice_socket.emit(
