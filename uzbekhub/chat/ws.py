@@ -20,6 +20,7 @@ import threading
 import time
 from collections import deque
 from contextlib import suppress
+from functools import lru_cache
 
 from flask import Blueprint, current_app, request
 from simple_websocket import ConnectionClosed
@@ -122,6 +123,9 @@ def register_heartbeat(app) -> None:
 TEXT_FRAME = 0x81  # FIN and the text opcode
 
 
+# Fan-out frames one event for every member's connection: the same bytes object each
+# time, found again by identity (bytes keep their hash), so it is framed once.
+@lru_cache(maxsize=8)
 def text_frame(payload: bytes) -> bytes:
     """An unmasked, unfragmented text frame (RFC 6455 §5.2), as servers send them."""
     size = len(payload)
