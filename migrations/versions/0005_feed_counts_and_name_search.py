@@ -4,7 +4,9 @@
 `posts` (written here for PostgreSQL and SQLite) and filled from the existing
 posts, so that the feed's `count` sums over users instead of counting posts.
 A batch migration that recreates `posts` on SQLite drops its triggers: such a
-migration must create them again.
+migration must create them again. The trigger SQL is a copy of the one in
+`uzbekhub/posts/models.py` (which `create_all` uses in tests) on purpose: a
+migration must keep creating what it created then, whatever the model becomes.
 
 On PostgreSQL only, a pg_trgm GIN index on username, first and last name serves
 the user search's `ILIKE '%key%'` (SQLite scans the table).
