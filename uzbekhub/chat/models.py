@@ -34,7 +34,6 @@ ROOM_TYPES = (PRIVATE, GROUP)
 OWNER = "owner"
 ADMIN = "admin"
 MEMBER = "member"
-ROLES = (OWNER, ADMIN, MEMBER)
 
 FILE_TYPES = ("image", "video", "voice", "document", "other")
 MAX_TEXT = 4000

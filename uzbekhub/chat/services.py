@@ -96,11 +96,6 @@ def member_ids(room_id: uuid.UUID) -> list[int]:
     return list(db.session.scalars(select(RoomMember.user_id).where(RoomMember.room_id == room_id)))
 
 
-def room_ids_of(user_id: int) -> list[uuid.UUID]:
-    """Every room the user is in (the real-time layer joins them on connect)."""
-    return list(db.session.scalars(select(RoomMember.room_id).where(RoomMember.user_id == user_id)))
-
-
 def _require_group(member: RoomMember) -> None:
     if not member.room.is_group:
         raise Forbidden("Private rooms have no roles or membership changes.")
@@ -171,7 +166,7 @@ def _annotate(rooms: Sequence[Room], user_id: int) -> None:
     )
     last = {
         message.room_id: message
-        for message in _with_message_details(
+        for message in load_messages(
             select(Message).where(Message.id.in_(select(newest).where(Room.id.in_(ids))))
         )
     }
@@ -626,16 +621,12 @@ def _lock_room(room_id: uuid.UUID) -> None:
     db.session.execute(select(Room.id).where(Room.id == room_id).with_for_update())
 
 
-def _with_message_details(stmt: Select) -> list[Message]:
+def load_messages(stmt: Select) -> list[Message]:
     return list(
         db.session.scalars(
             stmt.options(selectinload(Message.sender), selectinload(Message.attachments))
         ).all()
     )
-
-
-def load_messages(stmt: Select) -> list[Message]:
-    return _with_message_details(stmt)
 
 
 def message_payload(message: Message) -> dict:
