@@ -349,8 +349,7 @@ def remove_room(room: Room) -> None:
     _lock_room(room.id)
     recipients = member_ids(room.id)
     delete_after_success(room.profile_pic)
-    _delete_messages(room.id)
-    db.session.execute(delete(RoomMember).where(RoomMember.room_id == room.id))
+    # ON DELETE CASCADE takes its members, messages and their attachments.
     db.session.execute(delete(Room).where(Room.id == room.id))
     events.publish(room.id, {"type": "room_deleted", "room": str(room.id)}, recipients)
 
@@ -361,7 +360,7 @@ def clear_messages(user: User, room_id: uuid.UUID) -> None:
     if member.room.is_group:
         _require_role(member, OWNER)
     _lock_room(room_id)
-    _delete_messages(room_id)
+    db.session.execute(delete(Message).where(Message.room_id == room_id))
     db.session.execute(
         update(Room)
         .where(Room.id == room_id)
@@ -370,17 +369,6 @@ def clear_messages(user: User, room_id: uuid.UUID) -> None:
     )
     events.publish(room_id, {"type": "room_cleared", "room": str(room_id)}, member_ids(room_id))
     db.session.commit()
-
-
-def _delete_messages(room_id: uuid.UUID) -> None:
-    in_room = select(Message.id).where(Message.room_id == room_id)
-    db.session.execute(delete(message_files).where(message_files.c.message_id.in_(in_room)))
-    db.session.execute(
-        update(Message)
-        .where(Message.room_id == room_id, Message.reply_to_id.is_not(None))
-        .values(reply_to_id=None)
-    )
-    db.session.execute(delete(Message).where(Message.room_id == room_id))
 
 
 # --- members ------------------------------------------------------------------------------------
@@ -779,10 +767,6 @@ def delete_message(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | No
     ):
         raise Forbidden("Only the sender or a group's owner or admin deletes a message.")
     room_id = message.room_id
-    db.session.execute(
-        update(Message).where(Message.reply_to_id == message_id).values(reply_to_id=None)
-    )
-    db.session.execute(delete(message_files).where(message_files.c.message_id == message_id))
     if db.session.execute(delete(Message).where(Message.id == message_id)).rowcount:
         _count_messages(room_id, -1)
         events.publish(
@@ -940,7 +924,6 @@ def delete_file(user: User, file_id: int) -> None:
     if record is None:
         raise NotFound()
     digest, path = record.unique_id, record.file
-    db.session.execute(delete(message_files).where(message_files.c.file_id == file_id))
     db.session.delete(record)
     db.session.commit()
     if not db.session.scalar(select(exists().where(ChatFile.unique_id == digest))):
