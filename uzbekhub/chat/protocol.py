@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
-from flask import current_app, g
+from flask import current_app
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
@@ -99,10 +99,7 @@ def authenticate(token: str | None) -> Identity:
         payload = decode_token(token)
     except (PyJWTError, JWTExtendedException):
         raise Refused(BAD_TOKEN, TOKEN_INVALID) from None
-    revoked = payload.get("type") != "access" or is_revoked(payload)
-    # A socket's request context lives as long as the socket: keep no user object in it.
-    g.pop("token_user", None)
-    if revoked:
+    if payload.get("type") != "access" or is_revoked(payload):
         raise Refused(BAD_TOKEN, TOKEN_INVALID)
     jtis = frozenset(j for j in (payload.get("jti"), payload.get("rfr")) if j)
     return Identity(int(payload["sub"]), payload.get("ver"), jtis)
