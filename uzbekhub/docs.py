@@ -9,6 +9,8 @@ import os
 import swagger_ui_bundle
 from flask import Blueprint, Flask, send_from_directory
 
+from uzbekhub.openapi_examples import DESCRIPTION, ExamplesPlugin
+
 STATIC_PREFIX = "/docs-static"
 REDOC_DIR = os.path.join(os.path.dirname(__file__), "static", "redoc")
 
@@ -30,6 +32,7 @@ def docs_config() -> dict:
         "API_TITLE": "UzbekHub API",
         "API_VERSION": "v1.0",
         "OPENAPI_VERSION": "3.0.3",
+        "API_SPEC_OPTIONS": {"info": {"description": DESCRIPTION}},
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "/swdoc/",
@@ -42,3 +45,8 @@ def docs_config() -> dict:
 
 def register_docs_assets(app: Flask) -> None:
     app.register_blueprint(docs_assets)
+
+
+def spec_plugins() -> dict:
+    """Plugins of the OpenAPI document beyond flask-smorest's own."""
+    return {"extra_plugins": [ExamplesPlugin()]}

@@ -69,6 +69,11 @@ def signin(data):
 @blp.arguments(GoogleSigninSchema)
 @blp.response(200, TokenPairSchema)
 @bad_token
+@blp.alt_response(
+    503,
+    response="SERVICE_UNAVAILABLE",
+    description="Google sign-in is not configured, or Google's keys cannot be fetched",
+)
 def google_signin(data):
     """Sign in with a Google ID token"""
     return auth_services.google_signin(data["token"])
