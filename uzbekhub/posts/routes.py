@@ -25,7 +25,7 @@ from uzbekhub.posts.schemas import (
 blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Posts")
 
 # Documented answers besides the schema's: objects hidden from the caller, and
-# objects the caller sees but may not change (DESIGN.md §6).
+# objects the caller sees but may not change (docs/rules.md).
 not_found = blp.alt_response(404, response="NOT_FOUND")
 forbidden = blp.alt_response(403, schema=AuthErrorSchema, description="Not the owner")
 
