@@ -392,7 +392,10 @@ class ExamplesPlugin(BasePlugin):
         for method, operation in (operations or {}).items():
             if not isinstance(operation, dict) or method == "parameters":
                 continue
-            for media in operation.get("requestBody", {}).get("content", {}).values():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media_type, media in content.items():
+                if media_type == "multipart/form-data" and "application/json" in content:
+                    continue  # JSON, or a form when files are sent: the JSON example shows both
                 example = body_example(media["schema"], self._schemas(), leave_out="readOnly")
                 media.setdefault("example", example)
             for code, response in operation.get("responses", {}).items():

@@ -80,7 +80,9 @@ def error_format(ctx, response, case):
     elif status == 404:
         ok = body == {"error": "Resource not found"}
     elif status == 429:
-        ok = set(body) == {"message", "wait_seconds"} and "Retry-After" in response.headers
+        # schemathesis gives header names in lower case.
+        headers = {name.lower() for name in response.headers}
+        ok = set(body) == {"message", "wait_seconds"} and "retry-after" in headers
     else:
         ok = set(body) == {"error"} and isinstance(body["error"], str) and body["error"]
     if not ok:
