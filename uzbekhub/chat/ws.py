@@ -66,12 +66,12 @@ def _without_compression():
     request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
 
-@sock.route("/ws/chat/", bp=blp, strict_slashes=False)
+@sock.route("/ws/chat/", bp=blp)
 def all_rooms(ws):
     serve(ws, None)
 
 
-@sock.route("/ws/chat/<room_id>/", bp=blp, strict_slashes=False)
+@sock.route("/ws/chat/<room_id>/", bp=blp)
 def one_room(ws, room_id):
     serve(ws, room_id)
 
