@@ -62,11 +62,14 @@ class PayloadTooLarge(HTTPException):
 
 
 class Throttled(HTTPException):
+    """429: `wait_seconds` is whole seconds, at least 1, and never more than the throttle's
+    `window` (its storage may round the reset time up by a second)."""
+
     code = 429
 
-    def __init__(self, wait_seconds: float):
+    def __init__(self, wait_seconds: float, window: float):
         super().__init__()
-        self.wait_seconds = max(1, math.ceil(wait_seconds))
+        self.wait_seconds = max(1, min(math.ceil(wait_seconds), int(window)))
 
 
 class ServiceUnavailable(HTTPException):
@@ -149,10 +152,11 @@ def handle_http_exception(exc: HTTPException):
 
 
 def handle_rate_limit(exc: RateLimitExceeded):
+    window = exc.limit.limit.get_expiry()
     limits = [lim.current_limit for lim in current_app.extensions.get("limiter", ())]
     resets = [limit.reset_at for limit in limits if limit is not None]
-    wait = (max(resets) - time.time()) if resets else 60
-    return handle_http_exception(Throttled(wait))
+    wait = (max(resets) - time.time()) if resets else window
+    return handle_http_exception(Throttled(wait, window))
 
 
 def _rollback() -> None:

@@ -34,6 +34,10 @@ CONTENT_TYPES = {
     "mov": "video/quicktime",
 }
 
+# A stored name never gets other bytes (a random name per upload, or the SHA-256 of the
+# content), so a copy may be kept for a year and never revalidated.
+MEDIA_MAX_AGE = 365 * 24 * 3600
+
 # A guard decides whether the current request may read a file under a folder.
 MediaGuard = Callable[[str], bool]
 _guards: dict[str, MediaGuard] = {}
@@ -194,13 +198,18 @@ def serve_media(path: str):
     if not full or not os.path.isfile(full):
         raise NotFound()
     response = send_from_directory(
-        media_root(), path, mimetype=CONTENT_TYPES.get(ext, "application/octet-stream")
+        media_root(),
+        path,
+        mimetype=CONTENT_TYPES.get(ext, "application/octet-stream"),
+        max_age=MEDIA_MAX_AGE,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.immutable = True
     if guard is not None:
         # Fetched with a token (often in the URL): no shared cache may keep a copy.
-        response.headers["Cache-Control"] = "private, no-cache"
+        response.cache_control.public = False
+        response.cache_control.private = True
     if ext not in CONTENT_TYPES:
         response.headers["Content-Disposition"] = "attachment"
     return response
