@@ -23,7 +23,7 @@ from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.chat import routes as chat_routes
 from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
-from uzbekhub.cli import create_admin
+from uzbekhub.cli import create_admin, seed_demo
 from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import (
     enforce_sqlite_foreign_keys,
@@ -207,3 +207,4 @@ def register_request_limits(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
