@@ -37,6 +37,8 @@ def routes(app):
 
 
 def both_forms(path: str) -> list[str]:
+    if path == "/":
+        return [path]
     return [path, path.rstrip("/") if path.endswith("/") else path + "/"]
 
 
@@ -96,7 +98,7 @@ def test_requests_get_the_same_answer_with_and_without_the_slash(app, live_serve
                 assert "Location" not in headers, where
                 assert headers["Access-Control-Allow-Origin"] == ORIGIN, where
                 answers.append((status, content))
-            assert answers[0] == answers[1], f"{method} {path}"
+            assert all(answer == answers[0] for answer in answers), f"{method} {path}"
             if path in unparametrised:
                 # Without path arguments, a 404 could only mean that no route matched.
                 assert answers[0][0] != 404, f"{method} {path}"
@@ -111,7 +113,8 @@ def test_a_method_the_route_lacks_is_405_with_and_without_the_slash(live_server,
             assert status == 405, f"{missing} {form}"
             assert set(json.loads(content)) == {"error"}
             allows.append(set(headers["Allow"].replace(" ", "").split(",")))
-        assert allows[0] == allows[1] >= set(methods), path
+        assert all(allowed == allows[0] for allowed in allows), path
+        assert allows[0] >= set(methods), path
 
 
 def test_nothing_redirects_doubled_slashes_or_echoes_the_host(live_server):
