@@ -1,7 +1,8 @@
 """The one error format of DESIGN.md §3, whatever raised the error.
 
 Views and services raise the exceptions below (or werkzeug's); they never build
-error dictionaries themselves.
+error dictionaries themselves. "404 if missing" is Flask-SQLAlchemy's `db.get_or_404`
+and `db.first_or_404` (werkzeug's NotFound, answered here like every 404).
 """
 
 import contextlib
@@ -51,11 +52,6 @@ class Forbidden(HTTPException):
 
     def __init__(self, detail: str = FORBIDDEN_DETAIL):
         super().__init__(detail)
-
-
-class NotFound(HTTPException):
-    code = 404
-    description = "Resource not found"
 
 
 class PayloadTooLarge(HTTPException):

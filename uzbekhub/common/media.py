@@ -16,9 +16,10 @@ import filetype
 from flask import Blueprint, Flask, current_app, g, request, send_from_directory
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
-from uzbekhub.errors import NotFound, PayloadTooLarge, invalid
+from uzbekhub.errors import PayloadTooLarge, invalid
 
 MIB = 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
