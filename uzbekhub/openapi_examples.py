@@ -57,12 +57,12 @@ ROOM_ID = "8d6e2f4a-1b3c-4d5e-8f70-9a1b2c3d4e5f"
 MESSAGE_ID = "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e"
 PLACE = {
     "id": 1,
-    "lat": "41.299500",
-    "long": "69.240100",
+    "lat": "39.654722",
+    "long": "66.975833",
     "country": "Uzbekistan",
-    "city": "Tashkent",
-    "county": "Yunusobod",
-    "neighbourhood": "Minor",
+    "city": "Samarkand",
+    "county": "Samarkand",
+    "neighbourhood": "Registan",
     "created_at": WHEN,
     "update_at": WHEN,
 }
@@ -176,8 +176,8 @@ EXAMPLES = {
     "Code": {"code": "12345"},
     "CurrentPassword": {"password": "securePassword123"},
     "Status": {"id": 1, "user": 1, "content": "Available", "created_at": WHEN, "updated_at": WHEN},
-    "Place": {"country": "Uzbekistan", "city": "Tashkent"},
-    "User": {**ACCOUNT_FIELDS, "location": {"country": "Uzbekistan", "city": "Tashkent"}},
+    "Place": {"country": "Uzbekistan", "city": "Samarkand"},
+    "User": {**ACCOUNT_FIELDS, "location": {"country": "Uzbekistan", "city": "Samarkand"}},
     "PublicProfile": PROFILE_FIELDS,
     "Location": {**PLACE, "owner": 1},
     "LocationPatch": {**PLACE, "owner": 1},
@@ -208,7 +208,7 @@ EXAMPLES = {
     "AdminUser": {
         **ACCOUNT_FIELDS,
         "email": "user@example.com",
-        "location": {"country": "Uzbekistan", "city": "Tashkent"},
+        "location": {"country": "Uzbekistan", "city": "Samarkand"},
     },
     "PostImage": POST_IMAGE,
     "Post": POST,
