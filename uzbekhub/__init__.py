@@ -31,7 +31,7 @@ from uzbekhub.common.db import (
     render_migration_type,
 )
 from uzbekhub.common.http_headers import register_security_headers
-from uzbekhub.common.json import OrjsonProvider
+from uzbekhub.common.json import OrjsonProvider, StrictJSONRequest
 from uzbekhub.common.media import register_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
@@ -63,6 +63,7 @@ BLUEPRINTS = (
 def create_app(overrides: Mapping | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.json = OrjsonProvider(app)
+    app.request_class = StrictJSONRequest
     configure(app, overrides)
     register_logging(app)
     register_extensions(app)

@@ -61,6 +61,14 @@ class PayloadTooLarge(HTTPException):
     description = "The uploaded file is too large."
 
 
+class UnsupportedMediaType(HTTPException):
+    code = 415
+
+    def __init__(self, sent: str, accepted: tuple[str, ...]):
+        what = f"'{sent}'" if sent else "without a Content-Type"
+        super().__init__(f"A body {what} is not read here: send {' or '.join(accepted)}.")
+
+
 class Throttled(HTTPException):
     code = 429
 
@@ -143,7 +151,7 @@ def handle_http_exception(exc: HTTPException):
         exc.description = "Method not allowed."
     if status == 413 and not isinstance(exc, PayloadTooLarge):
         exc.description = PayloadTooLarge.description
-    if status == 415:
+    if status == 415 and not isinstance(exc, UnsupportedMediaType):
         exc.description = "Unsupported media type."
     return respond(status, exc, headers)
 
