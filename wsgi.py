@@ -24,6 +24,7 @@ if EVENTLET:
 from uzbekhub import create_app  # noqa: E402
 from uzbekhub.chat.realtime import shutdown  # noqa: E402
 from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS  # noqa: E402
+from uzbekhub.common import offload  # noqa: E402
 from uzbekhub.common.http_headers import access_logger  # noqa: E402
 from uzbekhub.extensions import socketio  # noqa: E402
 
@@ -105,6 +106,10 @@ def http_protocol():
 if __name__ == "__main__":
     options = {}
     if EVENTLET:
+        from eventlet import tpool
+
+        # Images and password hashes are computed on real threads, not on the hub's.
+        offload.use(tpool.execute)
         stop_gracefully_on_signals()
         options["max_size"] = app.config["MAX_CONNECTIONS"]
         options["protocol"] = http_protocol()
