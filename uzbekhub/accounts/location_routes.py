@@ -7,6 +7,7 @@ from uzbekhub.accounts import discovery_services, location_services
 from uzbekhub.accounts.route_docs import NOT_FOUND
 from uzbekhub.accounts.schemas import LocationSchema, NearbyPathSchema, NearbyUserSchema
 from uzbekhub.common.pagination import ArrayArgsSchema
+from uzbekhub.common.ratelimit import per_user, throttle
 from uzbekhub.common.smorest import Blueprint
 
 blp = Blueprint("location", __name__, url_prefix="/api/accounts/account", description="Location")
@@ -15,6 +16,7 @@ blp = Blueprint("location", __name__, url_prefix="/api/accounts/account", descri
 @blp.route("/location/")
 class LocationViews(MethodView):
     @blp.login_required
+    @throttle("location", key_func=per_user)
     @blp.arguments(LocationSchema, location="body")
     @blp.response(201, LocationSchema)
     def post(self, data):
@@ -22,6 +24,7 @@ class LocationViews(MethodView):
         return location_services.create_location(current_user, data["lat"], data["long"])
 
     @blp.login_required
+    @throttle("location", key_func=per_user)
     @blp.arguments(LocationSchema, location="body")
     @blp.response(200, LocationSchema)
     @blp.doc(responses=NOT_FOUND)
@@ -39,6 +42,7 @@ class LocationViews(MethodView):
 
 @blp.route("/location/<string:distance>/", methods=["GET"])
 @blp.login_required
+@throttle("nearby", key_func=per_user)
 @blp.arguments(NearbyPathSchema, location="path")
 @blp.arguments(ArrayArgsSchema, location="query")
 @blp.response(200, NearbyUserSchema(many=True))
