@@ -5,13 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from tests.accounts.helpers import (
-    PROFILE,
-    field_errors,
-    media_files,
-    update_user,
-    upload,
-)
+from tests.accounts.helpers import PROFILE, media_files, update_user, upload
+from tests.support.answers import field_errors
 from tests.support.images import image_bytes, jpeg_with_exif
 
 HOST = "http://localhost"
