@@ -14,7 +14,9 @@ from uzbekhub.extensions import db
 SAME_CELL = [(41.2980, 69.2380), (41.3015, 69.2415)]
 NEXT_CELL = (41.3120, 69.2400)
 # Where the attacker measures from.
-VANTAGE_POINTS = [at_distance(TASHKENT, km, bearing) for km, bearing in [(3, 0), (7, 120), (11, 240)]]
+VANTAGE_POINTS = [
+    at_distance(TASHKENT, km, bearing) for km, bearing in [(3, 0), (7, 120), (11, 240)]
+]
 
 
 def move(app, account, lat, long) -> None:
