@@ -237,7 +237,10 @@ def test_signin_answers_like_the_spec(client, alice):
 def test_wrong_pair_is_400_non_field(client, alice, email):
     response = client.post(SIGNIN, json={"email": email, "password": "wrong-password"})
     assert response.status_code == 400
-    assert field_errors(response) == {"non_field_errors": ["Incorrect email or password"]}
+    assert response.get_json() == {
+        "error": "Invalid request data",
+        "details": {"non_field_errors": ["Incorrect email or password; you were not signed in."]},
+    }
 
 
 def test_unverified_signin_is_403_only_with_the_right_password(client, make_account):

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from sqlalchemy import select, text
+from werkzeug.exceptions import NotFound
 
 from tests.chat.support import (
     HISTORY,
@@ -19,7 +20,7 @@ from tests.chat.support import (
 from tests.support.factories import block
 from uzbekhub.chat import events, services
 from uzbekhub.chat.models import ChatFile, Message, RoomMember
-from uzbekhub.errors import Forbidden, NotFound, ValidationFailed
+from uzbekhub.errors import Forbidden, ValidationFailed
 from uzbekhub.extensions import db
 
 
