@@ -90,7 +90,7 @@ def test_location_changes_are_throttled_per_user(client, alice, bob, budgets):
     answers = [
         client.open(
             LOCATION,
-            method="POST" if i == 0 else "PUT",
+            method=["POST", "PUT", "PATCH", "POST"][i],
             json=point,
             headers=alice.headers,
             environ_base={"REMOTE_ADDR": f"10.1.0.{i + 1}"},

@@ -41,6 +41,7 @@ class LocationViews(MethodView):
         return location_services.update_location(current_user, data)
 
     @blp.login_required
+    @throttle("location", key_func=per_user)
     @blp.arguments(LocationPatchSchema, location="body")
     @blp.response(200, LocationSchema)
     @blp.doc(responses=NOT_FOUND)
