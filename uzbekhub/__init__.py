@@ -33,6 +33,7 @@ from uzbekhub.common.db import (
 from uzbekhub.common.http_headers import register_security_headers
 from uzbekhub.common.json import OrjsonProvider, StrictJSONRequest
 from uzbekhub.common.media import register_media
+from uzbekhub.common.quota import count_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
 from uzbekhub.common.routing import RouteMap
@@ -194,6 +195,8 @@ def register_blueprints(app: Flask) -> None:
         chat_services.leave_rooms_of_deleted_user,
     ):
         on_user_deleted(hook)
+    for usage in (post_services.media_bytes, story_services.media_bytes, chat_services.media_bytes):
+        count_media(usage)
 
 
 def register_request_limits(app: Flask) -> None:

@@ -57,7 +57,7 @@ ERRORS = {
         "content": _ERROR,
     },
     413: {
-        "description": "Over MAX_UPLOAD_MB, or the caller's chat quota is used up",
+        "description": "Over MAX_UPLOAD_MB, or the caller's media quota is used up",
         "content": _ERROR,
     },
 }
