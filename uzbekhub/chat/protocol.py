@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
-from flask import current_app
+from flask import current_app, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
@@ -89,6 +89,15 @@ def encode(frame: dict) -> bytes:
 
 
 # --- opening a connection -----------------------------------------------------------------------
+
+
+def request_token() -> str | None:
+    """The access token of a socket's opening request: `Authorization: Bearer <token>`, else
+    `?token=` (browsers cannot set headers on a WebSocket)."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.args.get("token") or None
 
 
 def authenticate(token: str | None) -> Identity:

@@ -38,6 +38,7 @@ from uzbekhub.chat.protocol import (
     encode,
     handle_frame,
     open_room,
+    request_token,
 )
 from uzbekhub.errors import NON_FIELD, invalid
 from uzbekhub.extensions import db, sock, socketio
@@ -298,13 +299,6 @@ class SocketPeer(Peer):
                 return
 
 
-def _token() -> str | None:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.args.get("token") or None
-
-
 def serve(ws, room_id: str | None) -> None:
     """One connection, from authentication to close; frames are handled in order."""
     # Before simple-websocket's reader first writes: it has not run yet (under eventlet
@@ -325,7 +319,7 @@ def _serve(ws, room_id: str | None) -> None:
         _close(ws, GOING_AWAY, "The server is shutting down.")
         return
     try:
-        identity = authenticate(_token())
+        identity = authenticate(request_token())
         room = open_room(identity, room_id) if room_id is not None else None
     except Refused as refused:
         _close(ws, refused.code, refused.reason)
