@@ -29,7 +29,7 @@ from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import record_last_online
 from uzbekhub.accounts.tokens import is_revoked
 from uzbekhub.chat import services
-from uzbekhub.chat.schemas import MAX_ID
+from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.schemas import Boolean
 from uzbekhub.errors import ValidationFailed, error_details
 from uzbekhub.extensions import db

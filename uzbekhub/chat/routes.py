@@ -29,9 +29,6 @@ from uzbekhub.common.pagination import (
 from uzbekhub.common.schemas import MessageSchema
 from uzbekhub.common.smorest import Blueprint
 
-# 32-bit ids: a larger number in a path names nothing (and must not reach the database).
-FILE_ID = "int(max=2147483647)"
-
 rooms = Blueprint("chat_rooms", __name__, url_prefix="/api/chat/rooms", description="Chat rooms")
 members = Blueprint(
     "chat_members", __name__, url_prefix="/api/chat/members", description="Chat room members"
@@ -240,7 +237,7 @@ class FileViews(MethodView):
         return record, 201 if created else 200
 
 
-@files.route(f"/<{FILE_ID}:pk>/")
+@files.route("/<int:pk>/")
 class FileByIdViews(MethodView):
     @files.login_required
     @files.response(204)

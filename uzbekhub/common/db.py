@@ -19,6 +19,11 @@ from uzbekhub.extensions import db
 log = logging.getLogger(__name__)
 
 
+# Ids are 32-bit integers on every backend: a larger number names nothing (and must not reach
+# the database driver, which overflows).
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
