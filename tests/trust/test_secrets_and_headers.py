@@ -177,7 +177,8 @@ def test_private_chat_files_are_not_kept_by_shared_caches(client, alice):
     ).get_json()["file"]
     served = client.get(url[url.index("/media/") :], headers=alice.headers)
     assert served.status_code == 200
-    assert "private" in served.headers["Cache-Control"]
+    cache = set(served.headers["Cache-Control"].split(", "))
+    assert cache == {"private", "max-age=31536000", "immutable"}
     assert served.headers["X-Content-Type-Options"] == "nosniff"
 
 
