@@ -26,6 +26,7 @@ from uzbekhub.chat.realtime import register_realtime, socketio_options
 from uzbekhub.cli import create_admin, seed_demo
 from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import (
+    MAX_ID,
     enforce_sqlite_foreign_keys,
     register_after_commit,
     render_migration_type,
@@ -49,7 +50,6 @@ from uzbekhub.stories import routes as story_routes
 from uzbekhub.stories import services as story_services
 
 MIB = 1024 * 1024
-MAX_ID = 2**31 - 1
 BLUEPRINTS = (
     auth_routes.blp,
     account_routes.blp,

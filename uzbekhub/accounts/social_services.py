@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 from uzbekhub.accounts.models import Block, Contact, User
 from uzbekhub.accounts.services import active_user_or_none
 from uzbekhub.accounts.visibility import blockable_user, blocked_between, is_blocked
-from uzbekhub.common.db import flush_or_refuse
+from uzbekhub.common.db import refuse_duplicate
 from uzbekhub.common.pagination import array_page
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
@@ -58,8 +58,8 @@ def create_block(caller: User, blocked_user_id: int) -> Block:
         select(User.id).where(User.id == blocked_user_id, blockable_user(caller.id))
     ):
         raise invalid("blocked_user", NO_SUCH_USER)
-    db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
-    flush_or_refuse("blocked_user", ALREADY_BLOCKED)
+    with refuse_duplicate("blocked_user", ALREADY_BLOCKED):
+        db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
     db.session.commit()
     return block_of(caller, blocked_user_id)
 
@@ -100,18 +100,14 @@ def _check_target(caller: User, contact_id: int) -> None:
         raise invalid("contact", NO_SUCH_USER)
 
 
-def _save(contact: Contact) -> Contact:
-    flush_or_refuse("contact", ALREADY_CONTACT)
-    db.session.commit()
-    return contact
-
-
 def add_contact(caller: User, data: dict) -> Contact:
     _check_target(caller, data["contact_id"])
     contact = Contact(owner_id=caller.id, contact_id=data["contact_id"])
     contact.nikname = data.get("nikname", "")
-    db.session.add(contact)
-    return _save(contact)
+    with refuse_duplicate("contact", ALREADY_CONTACT):
+        db.session.add(contact)
+    db.session.commit()
+    return contact
 
 
 def update_contact(caller: User, contact_pk: int, changes: dict) -> Contact:
@@ -119,10 +115,12 @@ def update_contact(caller: User, contact_pk: int, changes: dict) -> Contact:
     target = changes.get("contact_id", contact.contact_id)
     if target != contact.contact_id:
         _check_target(caller, target)
+    with refuse_duplicate("contact", ALREADY_CONTACT):
         contact.contact_id = target
-    if "nikname" in changes:
-        contact.nikname = changes["nikname"]
-    return _save(contact)
+        if "nikname" in changes:
+            contact.nikname = changes["nikname"]
+    db.session.commit()
+    return contact
 
 
 def delete_contact(caller: User, contact_pk: int) -> None:

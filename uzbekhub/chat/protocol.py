@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
-from flask import current_app
+from flask import current_app, request
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
@@ -30,7 +30,7 @@ from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import record_last_online
 from uzbekhub.accounts.tokens import is_revoked
 from uzbekhub.chat import services
-from uzbekhub.chat.schemas import MAX_ID
+from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.json import InvalidJSON, loads_strict
 from uzbekhub.common.schemas import Boolean
 from uzbekhub.errors import ValidationFailed, error_details
@@ -102,6 +102,15 @@ def encode(frame: dict) -> bytes:
 
 
 # --- opening a connection -----------------------------------------------------------------------
+
+
+def request_token() -> str | None:
+    """The access token of a socket's opening request: `Authorization: Bearer <token>`, else
+    `?token=` (browsers cannot set headers on a WebSocket)."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.args.get("token") or None
 
 
 def authenticate(token: str | None) -> Identity:
