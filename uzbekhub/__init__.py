@@ -23,6 +23,7 @@ from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.chat import routes as chat_routes
 from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
+from uzbekhub.chat.routes import register_chat
 from uzbekhub.cli import create_admin, seed_demo
 from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import (
@@ -75,7 +76,10 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     configure(app, overrides)
     register_logging(app)
     register_extensions(app)
+    # Creates the chat's event bus: register_realtime, below, subscribes the sockets to it.
+    register_chat(app)
     register_blueprints(app)
+    register_user_deletion_hooks()
     register_dev_mail(app)
     register_index(app)
     register_realtime(app)
@@ -188,6 +192,10 @@ def socketio_cors_origins(config: Mapping) -> list[str] | None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+
+
+def register_user_deletion_hooks() -> None:
+    """What each domain removes with a deleted user (beyond the rows the database cascades)."""
     for hook in (
         post_services.remove_files_of_user,
         story_services.remove_files_of_user,

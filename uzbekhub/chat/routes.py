@@ -255,9 +255,9 @@ def _may_fetch_chat_file(path: str) -> bool:
     return services.may_fetch_file(current_user.id, path)
 
 
-@rooms.record_once
-def register_chat(state) -> None:
-    app: Flask = state.app
+def register_chat(app: Flask) -> None:
+    """The chat's parts that live with the app: its event bus, the typing throttle, and the
+    guard on chat files under /media/."""
     register_events(app)
     services.register_typing_throttle(app)
     # Media links cannot carry headers everywhere (<img src>): `?token=` works too.
