@@ -86,7 +86,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or "media",
         "MEDIA_URL": "/" + (env.get("MEDIA_URL") or "/media/").strip("/") + "/",
         "MAX_UPLOAD_MB": _float(env, "MAX_UPLOAD_MB", 25),
-        "CHAT_QUOTA_MB": _float(env, "CHAT_QUOTA_MB", 200),
+        # One quota across post images, story media and chat files (CHAT_QUOTA_MB, its
+        # name before it covered posts and stories, is still read).
+        "MEDIA_QUOTA_MB": _float(env, "MEDIA_QUOTA_MB", _float(env, "CHAT_QUOTA_MB", 200)),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "THROTTLE_EMAIL_VERIFY": env.get("THROTTLE_EMAIL_VERIFY") or "6/minute",
         "THROTTLE_FORGET_PASSWORD": env.get("THROTTLE_FORGET_PASSWORD") or "6/minute",
@@ -98,6 +100,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "THROTTLE_SIGNUP": env.get("THROTTLE_SIGNUP") or "5/minute",
         "THROTTLE_COMMENTS": env.get("THROTTLE_COMMENTS") or "10/minute",
         "THROTTLE_CODE_CONFIRM": env.get("THROTTLE_CODE_CONFIRM") or "6/minute",
+        "THROTTLE_LOCATION": env.get("THROTTLE_LOCATION") or "20/hour",
+        "THROTTLE_NEARBY": env.get("THROTTLE_NEARBY") or "120/hour",
         # Wrong codes, counted whoever sends them: per user and purpose, and for the
         # sign-up verification that names no user, all together.
         "THROTTLE_CODE_GUESSES": env.get("THROTTLE_CODE_GUESSES") or "10/hour",
