@@ -64,6 +64,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "ASYNC_MODE": env.get("ASYNC_MODE") or "eventlet",
         "JWT_ACCESS_MINUTES": _float(env, "JWT_ACCESS_MINUTES", 15),
         "JWT_REFRESH_DAYS": _float(env, "JWT_REFRESH_DAYS", 7),
+        # A rotated refresh token sent again this soon is a client's retry, not a theft.
+        "REFRESH_RETRY_SECONDS": _float(env, "REFRESH_RETRY_SECONDS", 10),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),

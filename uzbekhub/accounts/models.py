@@ -185,9 +185,11 @@ class PasswordResetToken(db.Model):
 
 
 class RevokedToken(db.Model):
-    """Token blocklist when Redis is not configured; rows outlive the token by nothing."""
+    """Token blocklist when Redis is not configured: rotated refresh tokens (by jti) and
+    ended sessions (by session id); rows outlive the tokens by nothing."""
 
     __tablename__ = "revoked_tokens"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
