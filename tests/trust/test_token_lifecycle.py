@@ -154,7 +154,6 @@ def integer_keyed_tables() -> list[str]:
     ]
 
 
-
 # --- forged claims (trust issue, item 11) --------------------------------------------------------
 
 
@@ -322,4 +321,3 @@ def test_sockets_are_refused_with_the_same_sentences(app, client, alice):
             with pytest.raises(protocol.Refused) as refused:
                 protocol.authenticate(token)
             assert (refused.value.code, refused.value.reason) == (4401, sentence["detail"])
-

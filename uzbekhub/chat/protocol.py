@@ -22,9 +22,9 @@ import orjson
 from flask import current_app, g
 from werkzeug.exceptions import HTTPException
 
+from uzbekhub.accounts import tokens
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import record_last_online
-from uzbekhub.accounts import tokens
 from uzbekhub.chat import services
 from uzbekhub.chat.schemas import MAX_ID
 from uzbekhub.common.schemas import Boolean
