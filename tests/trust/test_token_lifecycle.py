@@ -321,3 +321,13 @@ def test_sockets_are_refused_with_the_same_sentences(app, client, alice):
             with pytest.raises(protocol.Refused) as refused:
                 protocol.authenticate(token)
             assert (refused.value.code, refused.value.reason) == (4401, sentence["detail"])
+
+
+def test_the_openapi_description_tells_the_token_lifecycle(client):
+    spec = client.get("/openapi.json").get_json()
+    description = spec["info"]["description"]
+    for sentence in (NO_CREDENTIALS, INVALID, EXPIRED, REVOKED):
+        assert sentence["detail"] in description
+    assert "stay valid until they expire" in description
+    refresh = spec["paths"][REFRESH]["post"]
+    assert "same session" in refresh["summary"] + refresh.get("description", "")

@@ -99,7 +99,12 @@ def reset_password(data, reset_link):
 @blp.response(200, TokenPairSchema)
 @bad_token
 def refresh(data):
-    """Exchange a refresh token for a new pair; the old refresh token is revoked"""
+    """Exchange a refresh token for a new pair in the same session
+
+    The refresh token given is revoked; access tokens issued before stay valid until they
+    expire. A refresh token sent again is a 401, and ends its whole session when it comes
+    more than a few seconds after its rotation (a stolen copy).
+    """
     return tokens.rotate(data["refresh"])
 
 
@@ -108,6 +113,6 @@ def refresh(data):
 @blp.response(200, MessageSchema)
 @bad_token
 def logout(data):
-    """Revoke a refresh token and the access tokens issued with it"""
+    """End the session of a refresh token: every access and refresh token of it"""
     tokens.logout(data["refresh"])
     return {"message": "Successfully logged out"}
