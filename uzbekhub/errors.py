@@ -30,7 +30,7 @@ class ValidationFailed(HTTPException):
 
     def __init__(self, details: Mapping[str, list[str] | str]):
         super().__init__()
-        self.details = {k: v if isinstance(v, list) else [v] for k, v in details.items()}
+        self.details = error_details(details)
 
 
 def invalid(field: str, message: str) -> ValidationFailed:
@@ -74,23 +74,39 @@ class ServiceUnavailable(HTTPException):
     description = "The service is temporarily unavailable. Try again shortly."
 
 
+def error_details(messages) -> dict[str, list[str]]:
+    """marshmallow's (or a service's) errors as the documented `details`: a list of sentences
+    per field. marshmallow nests the errors of list items under their positions
+    ({"members": {1: [...]}}); each becomes a sentence that names its item ("Item 1: ...").
+    REST, the WebSocket and Socket.IO all answer through this."""
+    if not isinstance(messages, Mapping):
+        return {NON_FIELD: _sentences(messages)}
+    details: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        field = NON_FIELD if key == "_schema" else str(key)
+        details.setdefault(field, []).extend(_sentences(value))
+    return details
+
+
+def _sentences(errors, prefix: str = "") -> list[str]:
+    if isinstance(errors, Mapping):
+        return [
+            sentence
+            for key, value in errors.items()
+            for sentence in _sentences(value, f"{prefix}Item {key}: ")
+        ]
+    if isinstance(errors, list | tuple):
+        return [sentence for error in errors for sentence in _sentences(error, prefix)]
+    return [f"{prefix}{errors}"]
+
+
 def _flatten_webargs(messages: Mapping) -> dict[str, list[str]]:
     """webargs nests errors by location ({"json": {"field": [...]}}); clients see fields."""
     details: dict[str, list[str]] = {}
     for location_errors in messages.values():
-        if isinstance(location_errors, Mapping):
-            for field, errs in location_errors.items():
-                name = NON_FIELD if field == "_schema" else str(field)
-                details.setdefault(name, []).extend(_as_sentences(errs))
-        else:
-            details.setdefault(NON_FIELD, []).extend(_as_sentences(location_errors))
+        for field, sentences in error_details(location_errors).items():
+            details.setdefault(field, []).extend(sentences)
     return details
-
-
-def _as_sentences(errs) -> list:
-    if isinstance(errs, list | tuple):
-        return list(errs)
-    return [errs]
 
 
 def error_body(status: int, exc: HTTPException | None = None) -> dict:

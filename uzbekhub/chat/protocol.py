@@ -28,7 +28,7 @@ from uzbekhub.accounts.services import record_last_online
 from uzbekhub.chat import services
 from uzbekhub.chat.schemas import MAX_ID
 from uzbekhub.common.schemas import Boolean
-from uzbekhub.errors import NON_FIELD, NotFound, Unauthorized, ValidationFailed
+from uzbekhub.errors import NotFound, Unauthorized, ValidationFailed, error_details
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
@@ -327,7 +327,7 @@ def _run(peer: Peer, data) -> dict | None:
     try:
         args = kind.schema.load(frame, partial=("room_id",) if peer.room is not None else ())
     except ma.ValidationError as exc:
-        raise _BadFrame(error_frame(INVALID, _field_errors(exc.messages))) from None
+        raise _BadFrame(error_frame(INVALID, error_details(exc.messages))) from None
     if peer.room is not None and "room_id" in kind.schema.fields:
         args["room_id"] = peer.room
     user = _current_user(peer)
@@ -360,29 +360,6 @@ def _decode(peer: Peer, data) -> dict:
     if not isinstance(data, dict):
         raise _BadFrame(error_frame(NOT_JSON))
     return data
-
-
-def _field_errors(messages) -> dict:
-    if not isinstance(messages, dict):
-        return {NON_FIELD: _sentences(messages)}
-    return {
-        NON_FIELD if key == "_schema" else str(key): _sentences(value)
-        for key, value in messages.items()
-    }
-
-
-def _sentences(errors, prefix: str = "") -> list[str]:
-    """marshmallow nests the errors of list items under their positions ({1: [...]}); the
-    documented shape is a list of sentences per field, so each names its item instead."""
-    if isinstance(errors, dict):
-        return [
-            sentence
-            for key, value in errors.items()
-            for sentence in _sentences(value, f"{prefix}Item {key}: ")
-        ]
-    if isinstance(errors, list | tuple):
-        return [sentence for error in errors for sentence in _sentences(error, prefix)]
-    return [f"{prefix}{errors}"]
 
 
 def _current_user(peer: Peer) -> User:
