@@ -14,8 +14,10 @@ from flask import Flask, current_app, jsonify
 from flask_limiter.errors import RateLimitExceeded
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from uzbekhub.common.schema_state import NOT_MIGRATED, schema_is_migrated
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,10 @@ class Throttled(HTTPException):
 class ServiceUnavailable(HTTPException):
     code = 503
     description = "The service is temporarily unavailable. Try again shortly."
+
+
+class SchemaNotMigrated(ServiceUnavailable):
+    description = NOT_MIGRATED[0].upper() + NOT_MIGRATED[1:] + "."
 
 
 def error_details(messages) -> dict[str, list[str]]:
@@ -182,11 +188,27 @@ def handle_integrity_error(exc: IntegrityError):
     return respond(400, invalid(NON_FIELD, "This conflicts with existing data."))
 
 
-def handle_database_unavailable(exc: OperationalError):
+def handle_database_error(exc: OperationalError | ProgrammingError):
+    """A database that is away is 503; so is one that was never migrated (its tables are
+    missing: "no such table" on SQLite, "relation does not exist" on PostgreSQL), with a log
+    line that says what to do. Any other programming error is a bug: 500."""
     with contextlib.suppress(OperationalError):
         _rollback()
+    if not _schema_is_migrated():
+        log.error(NOT_MIGRATED)
+        return respond(503, SchemaNotMigrated())
+    if isinstance(exc, ProgrammingError):
+        return handle_unexpected(exc)
     log.warning("database unavailable: %s", exc)
     return respond(503, ServiceUnavailable())
+
+
+def _schema_is_migrated() -> bool:
+    try:
+        database = current_app.extensions["sqlalchemy"]
+        return schema_is_migrated(database.engine, database.metadata)
+    except SQLAlchemyError:
+        return True  # unreachable: nothing is known about its tables
 
 
 def handle_redis_unavailable(exc: Exception):
@@ -203,6 +225,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(IntegrityError, handle_integrity_error)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(ProgrammingError, handle_database_error)
     app.register_error_handler(RedisConnectionError, handle_redis_unavailable)
     app.register_error_handler(RedisTimeoutError, handle_redis_unavailable)

@@ -191,9 +191,10 @@ def _current(user: User | None, claims: Claims) -> User | None:
     return user
 
 
-def _is_revoked(claims: Claims) -> bool:
-    """Revoked: its user is gone, inactive, newer than the token or has bumped
-    token_version, or its jti or session is listed.
+def token_user(claims: Claims) -> User | None:
+    """The user a token stands for; None when the token is revoked: its user is gone,
+    inactive, newer than the token or has bumped token_version, or its jti or session is
+    listed.
 
     Every authenticated request asks this, so without Redis the user and the blocklist
     are read in one statement.
@@ -209,32 +210,24 @@ def _is_revoked(claims: Claims) -> bool:
         ).first()
         user = _current(row[0], claims) if row else None
         listed = bool(row and row[1])
-    if user is None:
-        return True
-    g.token_user = user
-    return listed
+    return None if listed else user
 
 
-def is_revoked(payload: dict) -> bool:
-    """For the Authorization header; malformed claims raise InvalidTokenError (401 invalid)."""
-    return _is_revoked(claims_of(payload))
+def _request_user(payload: dict) -> User | None:
+    """`token_user` once per request: flask-jwt-extended's blocklist check and its
+    `current_user` share the one read. Malformed claims raise InvalidTokenError (a 401
+    "Token is invalid.")."""
+    if "token_user" not in g:
+        g.token_user = token_user(claims_of(payload))
+    return g.token_user
 
 
 def access_claims(token: str) -> Claims:
     """The claims of a live access token (a socket's); Unauthorized otherwise."""
     claims = verified_claims(token, "access")
-    if _is_revoked(claims):
+    if token_user(claims) is None:
         raise Unauthorized(REVOKED)
     return claims
-
-
-def user_of(payload: dict) -> User | None:
-    """The user a token that passed `is_revoked` belongs to."""
-    user = g.get("token_user")
-    if user is None:
-        claims = claims_of(payload)
-        user = _current(db.session.get(User, claims.user_id), claims)
-    return user
 
 
 def _live_refresh(token: str) -> tuple[Claims, User]:
@@ -294,8 +287,8 @@ def register_jwt(app: Flask) -> None:
     app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
     jwt.init_app(app)
 
-    jwt.token_in_blocklist_loader(lambda header, payload: is_revoked(payload))
-    jwt.user_lookup_loader(lambda header, payload: user_of(payload))
+    jwt.token_in_blocklist_loader(lambda header, payload: _request_user(payload) is None)
+    jwt.user_lookup_loader(lambda header, payload: _request_user(payload))
     jwt.unauthorized_loader(lambda reason: _unauthorized(NO_CREDENTIALS))
     jwt.invalid_token_loader(lambda reason: _unauthorized(INVALID))
     jwt.expired_token_loader(lambda header, payload: _unauthorized(EXPIRED))

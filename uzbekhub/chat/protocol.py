@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
-from flask import current_app, g
+from flask import current_app
 from werkzeug.exceptions import HTTPException
 
 from uzbekhub.accounts import tokens
@@ -95,9 +95,6 @@ def authenticate(token: str | None) -> Identity:
         claims = tokens.access_claims(token)
     except Unauthorized as refused:
         raise Refused(BAD_TOKEN, refused.description) from None
-    finally:
-        # A socket's request context lives as long as the socket: keep no user object in it.
-        g.pop("token_user", None)
     return Identity(claims.user_id, claims.version, claims.session)
 
 
