@@ -121,3 +121,14 @@ def test_a_pending_account_answers_403_to_the_password_of_any_of_its_sign_ups(
     assert sign_in(client, VICTIM_PASSWORD).status_code == 403
     assert sign_in(client, ATTACKER_PASSWORD).status_code == 403
     assert sign_in(client, "neither-of-them").status_code == 400
+
+
+def test_a_code_left_over_on_an_active_account_changes_nothing(app, client, mail_catcher):
+    sign_up(client, ATTACKER_PASSWORD)
+    code = mail_catcher.code_for(VICTIM)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == VICTIM))
+        user.is_active = True
+        db.session.commit()
+    assert client.post(VERIFY, json={"code": code}).status_code == 400
+    assert sign_in(client, ATTACKER_PASSWORD).status_code == 400

@@ -76,6 +76,8 @@ def verify_email(code: str, email: str | None) -> None:
             raise invalid("code", codes.INVALID_CODE)
     used = codes.consume(codes.SIGNUP, code, owner)
     user = db.session.get(User, used.user_id)
+    if user.is_active:  # activated meanwhile (Google, `flask create-admin`): nothing to confirm
+        raise invalid("code", codes.INVALID_CODE)
     user.password_hash = used.password_hash
     user.is_active = True
     codes.discard(user, codes.SIGNUP)
