@@ -36,6 +36,7 @@ from uzbekhub.common.json import OrjsonProvider
 from uzbekhub.common.media import register_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
+from uzbekhub.common.routing import RouteMap
 from uzbekhub.common.smorest import is_form_request
 from uzbekhub.dev_mail import register_dev_mail
 from uzbekhub.docs import docs_config, register_docs_assets
@@ -63,8 +64,12 @@ BLUEPRINTS = (
 )
 
 
+class UzbekHub(Flask):
+    url_map_class = RouteMap
+
+
 def create_app(overrides: Mapping | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app = UzbekHub(__name__, instance_relative_config=True, static_folder=None)
     app.json = OrjsonProvider(app)
     configure(app, overrides)
     register_logging(app)

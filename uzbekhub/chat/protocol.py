@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import marshmallow as ma
 import orjson
 from flask import current_app
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from uzbekhub.accounts import tokens
 from uzbekhub.accounts.models import User
@@ -28,7 +28,7 @@ from uzbekhub.accounts.services import record_last_online
 from uzbekhub.chat import services
 from uzbekhub.chat.schemas import MAX_ID
 from uzbekhub.common.schemas import Boolean
-from uzbekhub.errors import NotFound, Unauthorized, ValidationFailed, error_details
+from uzbekhub.errors import Unauthorized, ValidationFailed, error_details
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)

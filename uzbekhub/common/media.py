@@ -16,9 +16,10 @@ import filetype
 from flask import Blueprint, Flask, current_app, g, request, send_from_directory
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
-from uzbekhub.errors import NotFound, PayloadTooLarge, invalid
+from uzbekhub.errors import PayloadTooLarge, invalid
 
 MIB = 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -33,6 +34,10 @@ CONTENT_TYPES = {
     "webm": "video/webm",
     "mov": "video/quicktime",
 }
+
+# A stored name never gets other bytes (a random name per upload, or the SHA-256 of the
+# content), so a copy may be kept for a year and never revalidated.
+MEDIA_MAX_AGE = 365 * 24 * 3600
 
 # A guard decides whether the current request may read a file under a folder.
 MediaGuard = Callable[[str], bool]
@@ -194,13 +199,18 @@ def serve_media(path: str):
     if not full or not os.path.isfile(full):
         raise NotFound()
     response = send_from_directory(
-        media_root(), path, mimetype=CONTENT_TYPES.get(ext, "application/octet-stream")
+        media_root(),
+        path,
+        mimetype=CONTENT_TYPES.get(ext, "application/octet-stream"),
+        max_age=MEDIA_MAX_AGE,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.immutable = True
     if guard is not None:
         # Fetched with a token (often in the URL): no shared cache may keep a copy.
-        response.headers["Cache-Control"] = "private, no-cache"
+        response.cache_control.public = False
+        response.cache_control.private = True
     if ext not in CONTENT_TYPES:
         response.headers["Content-Disposition"] = "attachment"
     return response
