@@ -20,7 +20,7 @@ from uzbekhub.common.smorest import Blueprint
 blp = Blueprint(
     "auth", __name__, url_prefix="/api/accounts/auth", description="Sign-up, sign-in and tokens"
 )
-bad_token = blp.alt_response(401, response="UNAUTHORIZED", description="A bad or revoked token")
+bad_token = blp.answers(401, description="A bad or revoked token")
 
 
 @blp.route("/signup/", methods=["POST"])
@@ -47,7 +47,7 @@ def email_verify(data):
 @throttle("signin")
 @blp.arguments(SigninSchema)
 @blp.response(200, SigninResultSchema)
-@blp.alt_response(403, response="FORBIDDEN", description="The email is not verified yet")
+@blp.answers(403, description="The email is not verified yet")
 def signin(data):
     """Sign in with email and password
 

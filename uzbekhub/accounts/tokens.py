@@ -33,16 +33,14 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import ExpiredSignatureError, InvalidTokenError, PyJWTError
 from sqlalchemy import Select, bindparam, delete, exists, select
-from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts.models import RevokedToken, User
-from uzbekhub.common.db import after_commit, utcnow
+from uzbekhub.common.db import MAX_ID, after_commit, unique_savepoint, utcnow
 from uzbekhub.common.redis import redis_client
 from uzbekhub.errors import Unauthorized, respond
 from uzbekhub.extensions import db, jwt
 
 REDIS_PREFIX = "uzbekhub:revoked:"
-MAX_ID = 2**31 - 1
 TOKEN_ID = re.compile(r"[0-9a-f-]{1,64}")
 USER_ID = re.compile(r"[1-9][0-9]{0,9}")
 
@@ -159,12 +157,9 @@ def _revoke(token_id: str, expires_at: datetime) -> datetime | None:
             return None
         return _revoked_at(token_id) or now
     db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
-    try:
-        with db.session.begin_nested():
-            db.session.add(RevokedToken(jti=token_id, expires_at=expires_at, revoked_at=now))
-    except IntegrityError:
-        return _revoked_at(token_id) or now
-    return None
+    with unique_savepoint() as saved:
+        db.session.add(RevokedToken(jti=token_id, expires_at=expires_at, revoked_at=now))
+    return (_revoked_at(token_id) or now) if saved.refused else None
 
 
 def _revoked_at(token_id: str) -> datetime | None:

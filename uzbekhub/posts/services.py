@@ -22,14 +22,13 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import blocked_between, is_blocked, visible_user
-from uzbekhub.common.db import new_uuid, utcnow
+from uzbekhub.common.db import new_uuid, unique_savepoint, utcnow
 from uzbekhub.common.media import delete_after_success, keep_created_files, save_image
 from uzbekhub.common.pagination import Fetch
 from uzbekhub.errors import NON_FIELD, Forbidden, invalid
@@ -302,14 +301,13 @@ def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, 
     post = post_named_in_body(caller.id, post_id)
     entry_id = new_uuid()
     taken = select(model.id).where(model.post_id == post.id, model.owner_id == caller.id)
-    db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    with unique_savepoint() as saved:
+        db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
+    if saved.refused:
         if db.session.scalar(taken) is not None:
-            raise invalid(NON_FIELD, duplicate) from None
-        raise invalid("post", does_not_exist(post_id)) from None
+            raise invalid(NON_FIELD, duplicate)
+        raise invalid("post", does_not_exist(post_id))
+    db.session.commit()
     return _load_entry(model, entry_id)
 
 

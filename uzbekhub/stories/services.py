@@ -4,14 +4,13 @@ from collections.abc import Iterable, Sequence
 
 import filetype
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, not_, or_, select, true
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import blocked_between, has_added_contact, visible_user
-from uzbekhub.common.db import utcnow
+from uzbekhub.common.db import insert_once, utcnow
 from uzbekhub.common.media import (
     clean_image,
     delete_after_success,
@@ -221,17 +220,6 @@ def remove_story(story: Story) -> None:
 
 
 # --- views and reactions -------------------------------------------------------------------------
-
-
-def insert_once(model, **values):
-    """Insert a row unless a unique constraint already holds one: the new row, or None.
-
-    One statement, race-free on both backends (INSERT ... ON CONFLICT DO NOTHING).
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model)
-    return db.session.scalar(stmt)
 
 
 def record_view(caller_id: int, story_id: int) -> StoryView:
