@@ -8,11 +8,11 @@ activated). Wrong guesses are counted per user, purpose and client address
 instead of per code (`attempts`), so that others' guesses cannot kill the
 owner's code.
 
-The rebuild of the table on SQLite must ask for AUTOINCREMENT again (0006):
+The rebuild of the table on SQLite must ask for AUTOINCREMENT again (0007):
 batch mode does not carry it over.
 
-Revision ID: 0008_signup_attempts
-Revises: 0007_token_sessions
+Revision ID: 0009_signup_attempts
+Revises: 0008_token_sessions
 Create Date: 2026-12-03 12:45:00.000000
 
 """
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_signup_attempts'
-down_revision = '0007_token_sessions'
+revision = '0009_signup_attempts'
+down_revision = '0008_token_sessions'
 branch_labels = None
 depends_on = None
 

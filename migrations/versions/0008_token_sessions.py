@@ -6,8 +6,8 @@ was revoked. Existing entries name tokens of the previous format, which are
 refused as malformed anyway, so they are dropped rather than given a made-up
 time.
 
-Revision ID: 0007_token_sessions
-Revises: 0006_sqlite_autoincrement
+Revision ID: 0008_token_sessions
+Revises: 0007_sqlite_autoincrement
 Create Date: 2026-12-03 12:45:00.000000
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_token_sessions'
-down_revision = '0006_sqlite_autoincrement'
+revision = '0008_token_sessions'
+down_revision = '0007_sqlite_autoincrement'
 branch_labels = None
 depends_on = None
 

@@ -7,8 +7,8 @@ key, so each table is rebuilt (batch mode) with its rows; the expression index
 on usernames is not reflected by the rebuild and is made again. PostgreSQL's
 sequences never reuse ids: nothing to do there.
 
-Revision ID: 0006_sqlite_autoincrement
-Revises: 0005_feed_counts_search
+Revision ID: 0007_sqlite_autoincrement
+Revises: 0006_media_sizes
 Create Date: 2026-12-03 12:30:00.000000
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_sqlite_autoincrement'
-down_revision = '0005_feed_counts_search'
+revision = '0007_sqlite_autoincrement'
+down_revision = '0006_media_sizes'
 branch_labels = None
 depends_on = None
 
