@@ -16,9 +16,22 @@ The REST part of the UzbekHub backend. The full reference for clients is `docs/`
 repository: the error format, pagination, throttling, the token lifecycle and the real-time
 protocol (plain WebSocket at `/ws/chat/` and `/ws/chat/{room_id}/`, Socket.IO namespace `/chat`).
 
-**Authentication.** Sign in (`POST /api/accounts/auth/signin/`), then send the `access` token as
-`Authorization: Bearer <access>` (the **Authorize** button here). Access tokens live 15 minutes;
-`POST /api/accounts/auth/token/refresh/` trades the refresh token for a new pair.
+**Tokens and sessions.** Signing in (password or Google) starts a session and answers an access
+token (15 minutes by default), sent as `Authorization: Bearer <access>` (the **Authorize** button
+here), and a refresh token (7 days), sent only to the refresh and logout operations.
+
+- Refresh answers a new pair in the same session and revokes the refresh token it was given;
+  access tokens issued before stay valid until they expire.
+- A refresh token is used once. Sent again within a few seconds of its rotation (a retry, two
+  tabs at once) it is a 401 and nothing else happens; sent again later it is taken for a
+  stolen copy and the whole session ends (all its tokens and sockets).
+- Logout ends its session. A password change or reset and account deletion end every session.
+- A 401 is `{"detail": sentence}`, one sentence per cause:
+  "Authentication credentials were not provided." (no token),
+  "Token is invalid." (not ours, the wrong kind, malformed claims),
+  "Token has expired.",
+  "Token has been revoked." (logged out, session ended, refresh token already used,
+  password changed, account deleted).
 
 **Errors** always have one of four shapes: 400 `{"error": "Invalid request data", "details":
 {"field": ["sentence"]}}` (rules across fields under `non_field_errors`); 401 and 403
