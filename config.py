@@ -86,7 +86,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or "media",
         "MEDIA_URL": "/" + (env.get("MEDIA_URL") or "/media/").strip("/") + "/",
         "MAX_UPLOAD_MB": _float(env, "MAX_UPLOAD_MB", 25),
-        "CHAT_QUOTA_MB": _float(env, "CHAT_QUOTA_MB", 200),
+        # One quota across post images, story media and chat files (CHAT_QUOTA_MB, its
+        # name before it covered posts and stories, is still read).
+        "MEDIA_QUOTA_MB": _float(env, "MEDIA_QUOTA_MB", _float(env, "CHAT_QUOTA_MB", 200)),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "THROTTLE_EMAIL_VERIFY": env.get("THROTTLE_EMAIL_VERIFY") or "6/minute",
         "THROTTLE_FORGET_PASSWORD": env.get("THROTTLE_FORGET_PASSWORD") or "6/minute",

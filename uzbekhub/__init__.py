@@ -35,6 +35,7 @@ from uzbekhub.common.db import (
 from uzbekhub.common.http_headers import register_security_headers
 from uzbekhub.common.json import OrjsonProvider, StrictJSONRequest
 from uzbekhub.common.media import register_media
+from uzbekhub.common.quota import count_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
 from uzbekhub.common.routing import RouteMap
@@ -79,6 +80,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_chat(app)
     register_blueprints(app)
     register_user_deletion_hooks()
+    register_media_quota()
     register_dev_mail(app)
     register_index(app)
     register_realtime(app)
@@ -202,6 +204,12 @@ def register_user_deletion_hooks() -> None:
         chat_services.leave_rooms_of_deleted_user,
     ):
         on_user_deleted(hook)
+
+
+def register_media_quota() -> None:
+    """What counts against a user's MEDIA_QUOTA_MB: each domain's sum of their bytes."""
+    for usage in (post_services.media_bytes, story_services.media_bytes, chat_services.media_bytes):
+        count_media(usage)
 
 
 def register_request_limits(app: Flask) -> None:

@@ -230,7 +230,7 @@ class FileViews(MethodView):
     @files.arguments(FileUploadSchema, location="multipart")
     @files.response(201, ChatFileSchema)
     @files.alt_response(200, schema=ChatFileSchema, description="The caller had these bytes")
-    @files.answers(413, description="Over MAX_UPLOAD_MB, or the caller's chat quota is used up")
+    @files.answers(413, description="Over MAX_UPLOAD_MB, or the caller's media quota is used up")
     def post(self, data):
         """Upload a file to attach to messages (identical bytes are stored once)"""
         record, created = services.upload_file(current_user, data["file"], data["file_type"])

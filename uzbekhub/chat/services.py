@@ -43,15 +43,15 @@ from uzbekhub.chat.models import (
 from uzbekhub.chat.schemas import ChatMessageSchema, RoomMemberSchema
 from uzbekhub.common.db import refuse_duplicate, unique_savepoint, utcnow
 from uzbekhub.common.media import (
-    MIB,
     delete_after_success,
     delete_now,
     read_upload,
     save_image,
     store,
 )
+from uzbekhub.common.quota import require_room
 from uzbekhub.common.schemas import MediaUrl, UtcDateTime
-from uzbekhub.errors import NON_FIELD, Forbidden, PayloadTooLarge, invalid
+from uzbekhub.errors import NON_FIELD, Forbidden, invalid
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
@@ -850,13 +850,10 @@ def _own_record(user_id: int, digest: str) -> ChatFile | None:
     )
 
 
-def _used_bytes(user_id: int) -> int:
-    # Serialises a user's concurrent uploads on PostgreSQL, so the quota holds.
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    return db.session.scalar(
-        select(func.coalesce(func.sum(ChatFile.file_size), 0)).where(
-            ChatFile.uploader_id == user_id
-        )
+def media_bytes(user_id: int) -> Select:
+    """The bytes of the user's chat files (for the media quota)."""
+    return select(func.coalesce(func.sum(ChatFile.file_size), 0)).where(
+        ChatFile.uploader_id == user_id
     )
 
 
@@ -866,9 +863,7 @@ def upload_file(caller: User, upload: FileStorage, file_type: str) -> tuple[Chat
     digest = hashlib.sha256(data).hexdigest()
     existing = _own_record(caller.id, digest)
     if existing is None:
-        quota = current_app.config["CHAT_QUOTA_MB"]
-        if _used_bytes(caller.id) + len(data) > quota * MIB:
-            raise PayloadTooLarge(f"Your chat storage quota of {quota:g} MB is used up.")
+        require_room(caller.id, len(data))
     # Content-addressed: identical bytes share one file (rewritten only if it went missing).
     path = store(data, CHAT_FILES, _file_extension(data), name=digest)
     if existing is not None:
