@@ -10,6 +10,7 @@ from collections.abc import Mapping
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 GEOCODERS = ("offline", "nominatim")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(RuntimeError):
@@ -123,10 +124,22 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "PASSWORD_HASH_TIME_COST": _int(env, "PASSWORD_HASH_TIME_COST", 3),
         "PASSWORD_HASH_MEMORY_KIB": _int(env, "PASSWORD_HASH_MEMORY_KIB", 65536),
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
+        "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").lower(),
+        # Processes serving the app (platforms set it); more than one must meet through Redis.
+        "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 1),
+        "METRICS_ENABLED": _bool(env.get("METRICS_ENABLED"), False),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
     }
     if cfg["GEOCODER"] not in GEOCODERS:
         choices = ", ".join(GEOCODERS)
         raise ConfigError(f"GEOCODER must be one of {choices}, got {cfg['GEOCODER']!r}")
+    if cfg["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {cfg['LOG_FORMAT']!r}")
+    if cfg["WEB_CONCURRENCY"] > 1 and not cfg["REDIS_URL"]:
+        raise ConfigError(
+            "REDIS_URL is required when WEB_CONCURRENCY > 1: processes share throttles, "
+            "the token blocklist and chat events only through Redis"
+        )
     if production:
         check_production(cfg)
     return cfg

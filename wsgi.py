@@ -24,7 +24,7 @@ if EVENTLET:
 from uzbekhub import create_app  # noqa: E402
 from uzbekhub.chat.realtime import shutdown  # noqa: E402
 from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS  # noqa: E402
-from uzbekhub.common.http_headers import access_logger  # noqa: E402
+from uzbekhub.common.request_log import EVENTLET_ACCESS_LINE, server_logger  # noqa: E402
 from uzbekhub.extensions import socketio  # noqa: E402
 
 app = create_app()
@@ -113,7 +113,8 @@ if __name__ == "__main__":
         host=app.config["HOST"],
         port=app.config["PORT"],
         log_output=True,
-        log=access_logger(),
+        log=server_logger(),
+        log_format=EVENTLET_ACCESS_LINE,
         **options,
     )
     app.logger.info("stopped")

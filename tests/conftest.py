@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 
 from config import normalise_database_url
@@ -22,6 +24,7 @@ from tests.support.google import GoogleKeys
 from tests.support.smtp import MailCatcher
 from uzbekhub import create_app
 from uzbekhub.chat.namespace import NAMESPACE
+from uzbekhub.common.migration_state import MIGRATIONS
 from uzbekhub.common.redis import redis_client
 from uzbekhub.extensions import db, limiter, socketio
 
@@ -86,6 +89,10 @@ def app(app_overrides):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        # create_all built the head's schema: record it, as `flask db upgrade` would (not
+        # through migrations/env.py, whose logging setup would disable the loggers).
+        with db.engine.begin() as connection:
+            MigrationContext.configure(connection).stamp(ScriptDirectory(MIGRATIONS), "heads")
     yield app
     with app.app_context():
         db.session.remove()

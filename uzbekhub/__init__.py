@@ -1,6 +1,5 @@
 """UzbekHub backend: create_app() builds the Flask application."""
 
-import logging
 import os
 from collections.abc import Mapping
 
@@ -35,10 +34,13 @@ from uzbekhub.common.json import OrjsonProvider
 from uzbekhub.common.media import register_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
+from uzbekhub.common.request_log import register_logging
+from uzbekhub.common.request_log import wrap as log_requests
 from uzbekhub.common.smorest import is_form_request
 from uzbekhub.docs import docs_config, register_docs_assets
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
+from uzbekhub.operations import health
 from uzbekhub.posts import routes as post_routes
 from uzbekhub.posts import services as post_services
 from uzbekhub.stories import routes as story_routes
@@ -60,8 +62,13 @@ BLUEPRINTS = (
 )
 
 
+class UzbekHub(Flask):
+    def log_exception(self, exc_info) -> None:
+        """The 500 handler (uzbekhub.errors) logs the traceback, once, with the request id."""
+
+
 def create_app(overrides: Mapping | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app = UzbekHub(__name__, instance_relative_config=True, static_folder=None)
     app.json = OrjsonProvider(app)
     configure(app, overrides)
     register_logging(app)
@@ -72,6 +79,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_request_limits(app)
     register_security_headers(app)
     register_cli(app)
+    log_requests(app)
     return app
 
 
@@ -140,12 +148,6 @@ def engine_options(url: str, async_mode: str = "threading") -> dict:
     }
 
 
-def register_logging(app: Flask) -> None:
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
 def register_extensions(app: Flask) -> None:
     enforce_sqlite_foreign_keys()
     register_after_commit()
@@ -175,6 +177,7 @@ def socketio_cors_origins(config: Mapping) -> list[str] | None:
 
 
 def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(health.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     for hook in (

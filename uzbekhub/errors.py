@@ -17,6 +17,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from uzbekhub.common.request_log import request_id
+
 log = logging.getLogger(__name__)
 
 NON_FIELD = "non_field_errors"
@@ -107,7 +109,8 @@ def error_body(status: int, exc: HTTPException | None = None) -> dict:
             "wait_seconds": getattr(exc, "wait_seconds", 60),
         }
     if status >= 500 and status != 503:
-        return {"error": "Internal server error occurred"}
+        # The id finds the request's log lines, its traceback among them.
+        return {"error": "Internal server error occurred", "request_id": request_id()}
     return {"error": description or "Request failed"}
 
 

@@ -94,6 +94,7 @@ SELF = "self: the caller's own data, nobody else's"
 SEES_OWNER = "§4: the owner is public and not blocked either way, so the caller sees it"
 JOINABLE = "§4: group rooms are joinable by anyone not blocked by the owner"
 PUBLIC_ROUTE = "open to everyone by design (spec: no account needed)"
+PROBE = "README operations: load balancers probe health without an account"
 PUBLIC_MEDIA = "§6: media other than chat files are public at unguessable URLs"
 STAFF_POSTS = "posts README: staff delete any post (moderation)"
 STAFF_ADMIN = "§4: staff list, view and delete non-staff users"
@@ -751,6 +752,8 @@ MATRIX = [
         same(400),
         PLAIN_HTTP_TO_SOCKET,
     ),
+    Row("health.healthz", "GET", get(lambda w: "/healthz"), same(200), PROBE),
+    Row("health.readyz", "GET", get(lambda w: "/readyz"), same(200), PROBE),
     Row("api-docs.openapi_json", "GET", get(lambda w: "/openapi.json"), same(200), PUBLIC_ROUTE),
     Row("api-docs.openapi_redoc", "GET", get(lambda w: "/redoc/"), same(200), PUBLIC_ROUTE),
     Row("api-docs.openapi_swagger_ui", "GET", get(lambda w: "/swdoc/"), same(200), PUBLIC_ROUTE),
