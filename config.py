@@ -11,6 +11,7 @@ GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 GEOCODERS = ("offline", "nominatim")
 LOG_FORMATS = ("text", "json")
+MEDIA_STORAGES = ("local", "s3")
 
 
 class ConfigError(RuntimeError):
@@ -86,6 +87,14 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # Relative paths (the defaults included) resolve against the instance folder.
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or "media",
         "MEDIA_URL": "/" + (env.get("MEDIA_URL") or "/media/").strip("/") + "/",
+        # Where media bytes live (README, Operations): `local` (MEDIA_ROOT) or `s3`, a bucket
+        # reached with the standard AWS credentials; fetches redirect to URLs signed for
+        # S3_URL_SECONDS.
+        "MEDIA_STORAGE": (env.get("MEDIA_STORAGE") or "local").lower(),
+        "S3_BUCKET": env.get("S3_BUCKET") or None,
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": env.get("S3_REGION") or None,
+        "S3_URL_SECONDS": _int(env, "S3_URL_SECONDS", 300),
         "MAX_UPLOAD_MB": _float(env, "MAX_UPLOAD_MB", 25),
         "CHAT_QUOTA_MB": _float(env, "CHAT_QUOTA_MB", 200),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
@@ -133,6 +142,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
     if cfg["GEOCODER"] not in GEOCODERS:
         choices = ", ".join(GEOCODERS)
         raise ConfigError(f"GEOCODER must be one of {choices}, got {cfg['GEOCODER']!r}")
+    if cfg["MEDIA_STORAGE"] not in MEDIA_STORAGES:
+        raise ConfigError(f"MEDIA_STORAGE must be local or s3, got {cfg['MEDIA_STORAGE']!r}")
+    if cfg["MEDIA_STORAGE"] == "s3" and not cfg["S3_BUCKET"]:
+        raise ConfigError("MEDIA_STORAGE=s3 needs S3_BUCKET")
     if cfg["LOG_FORMAT"] not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT must be text or json, got {cfg['LOG_FORMAT']!r}")
     if cfg["WEB_CONCURRENCY"] > 1 and not cfg["REDIS_URL"]:

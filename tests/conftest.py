@@ -21,11 +21,14 @@ from sqlalchemy import event, text
 from config import normalise_database_url
 from tests.support.factories import make_account as create_account
 from tests.support.google import GoogleKeys
+from tests.support.s3 import moto_server
 from tests.support.smtp import MailCatcher
 from uzbekhub import create_app
 from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.common.migration_state import MIGRATIONS
 from uzbekhub.common.redis import redis_client
+from uzbekhub.common.storage import EXTENSION_KEY as STORAGE_KEY
+from uzbekhub.common.storage import create_storage
 from uzbekhub.extensions import db, limiter, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -259,6 +262,28 @@ def alice(make_account):
 @pytest.fixture
 def bob(make_account):
     return make_account("bob@example.com", first_name="Bob", last_name="Usmonov")
+
+
+@pytest.fixture(scope="session")
+def moto(test_paths):
+    """moto's standalone S3 server (moto[server]), for the whole session."""
+    with moto_server(free_port(), test_paths["base"] / "moto.log") as server:
+        yield server
+
+
+@pytest.fixture
+def s3_media(app, moto):
+    """The app's media storage is a fresh bucket on moto's server for one test
+    (MEDIA_STORAGE=s3); yields the bucket's name."""
+    bucket = moto.new_bucket()
+    settings = moto.settings(bucket)
+    saved_storage = app.extensions[STORAGE_KEY]
+    saved_config = {key: app.config[key] for key in settings}
+    app.config.update(settings)
+    app.extensions[STORAGE_KEY] = create_storage(app.config)
+    yield bucket
+    app.config.update(saved_config)
+    app.extensions[STORAGE_KEY] = saved_storage
 
 
 @pytest.fixture(scope="session")

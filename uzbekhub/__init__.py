@@ -40,7 +40,7 @@ from uzbekhub.common.smorest import is_form_request
 from uzbekhub.docs import docs_config, register_docs_assets
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
-from uzbekhub.operations import health
+from uzbekhub.operations import health, metrics
 from uzbekhub.posts import routes as post_routes
 from uzbekhub.posts import services as post_services
 from uzbekhub.stories import routes as story_routes
@@ -79,7 +79,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_request_limits(app)
     register_security_headers(app)
     register_cli(app)
-    log_requests(app)
+    log_requests(app, [metrics.observe_request])
     return app
 
 
@@ -178,6 +178,7 @@ def socketio_cors_origins(config: Mapping) -> list[str] | None:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.blp)
+    app.register_blueprint(metrics.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     for hook in (

@@ -754,6 +754,8 @@ MATRIX = [
     ),
     Row("health.healthz", "GET", get(lambda w: "/healthz"), same(200), PROBE),
     Row("health.readyz", "GET", get(lambda w: "/readyz"), same(200), PROBE),
+    # Off unless METRICS_ENABLED; on, it is tested in tests/operations/test_metrics.py.
+    Row("metrics.metrics", "GET", get(lambda w: "/metrics"), same(404)),
     Row("api-docs.openapi_json", "GET", get(lambda w: "/openapi.json"), same(200), PUBLIC_ROUTE),
     Row("api-docs.openapi_redoc", "GET", get(lambda w: "/redoc/"), same(200), PUBLIC_ROUTE),
     Row("api-docs.openapi_swagger_ui", "GET", get(lambda w: "/swdoc/"), same(200), PUBLIC_ROUTE),

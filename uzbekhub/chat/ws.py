@@ -41,6 +41,7 @@ from uzbekhub.chat.protocol import (
 )
 from uzbekhub.errors import NON_FIELD, invalid
 from uzbekhub.extensions import db, sock, socketio
+from uzbekhub.operations.metrics import FRAMES_DROPPED, SLOW_CONSUMERS
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +241,7 @@ class SocketPeer(Peer):
         start = drop = False
         with self._lock:
             if self._dropped:
+                FRAMES_DROPPED.inc()
                 return
             stalled = (
                 self._writing_since is not None
@@ -247,6 +249,8 @@ class SocketPeer(Peer):
             )
             if stalled or (not self.ended and len(self._outbox) >= self._queue_limit):
                 self.ended = self._dropped = drop = True
+                FRAMES_DROPPED.inc(len(self._outbox) + 1)
+                SLOW_CONSUMERS.inc()
                 self._outbox.clear()
             elif not self.ended:
                 self.ended = isinstance(item, _Close)

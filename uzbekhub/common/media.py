@@ -1,23 +1,21 @@
-"""Media storage: validated uploads under MEDIA_ROOT, served at MEDIA_URL.
+"""Media: validated uploads in the media storage (uzbekhub.common.storage), served at MEDIA_URL.
 
 Files written while a request runs are removed again if the request fails, and
 files scheduled for deletion are removed only when it succeeds, so a refused or
-crashed request leaves the disk as it found it.
+crashed request leaves the storage as it found it.
 """
 
 import io
-import os
 import secrets
-import tempfile
 import warnings
 from collections.abc import Callable
 
 import filetype
-from flask import Blueprint, Flask, current_app, g, request, send_from_directory
+from flask import Blueprint, Flask, current_app, g, request
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
-from werkzeug.security import safe_join
 
+from uzbekhub.common.storage import register_storage, storage
 from uzbekhub.errors import NotFound, PayloadTooLarge, invalid
 
 MIB = 1024 * 1024
@@ -37,10 +35,6 @@ CONTENT_TYPES = {
 # A guard decides whether the current request may read a file under a folder.
 MediaGuard = Callable[[str], bool]
 _guards: dict[str, MediaGuard] = {}
-
-
-def media_root() -> str:
-    return current_app.config["MEDIA_ROOT"]
 
 
 def media_url(path: str) -> str:
@@ -122,23 +116,23 @@ def save_image(upload: FileStorage, folder: str, field: str) -> str:
 
 
 def store(data: bytes, folder: str, ext: str, name: str | None = None) -> str:
-    """Write `data` under MEDIA_ROOT/folder; returns the relative path.
+    """Write `data` under `folder` in the media storage; returns the relative path.
 
     Without `name` the file gets a random, unguessable one. An existing file of
     the same name (content-addressed storage) is left as it is.
     """
     name = name or secrets.token_urlsafe(18)
     relative = f"{folder}/{name}.{ext}"
-    target = os.path.join(media_root(), folder, f"{name}.{ext}")
-    if os.path.exists(target):
+    if storage().exists(relative):
         return relative
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".upload-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, target)
+    storage().write(relative, data, content_type_of(relative))
     _request_list("media_created").append(relative)
     return relative
+
+
+def content_type_of(path: str) -> str:
+    ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return CONTENT_TYPES.get(ext, "application/octet-stream")
 
 
 def delete_after_success(path: str | None) -> None:
@@ -148,9 +142,7 @@ def delete_after_success(path: str | None) -> None:
 
 
 def delete_now(path: str) -> None:
-    full = safe_join(media_root(), path)
-    if full and os.path.isfile(full):
-        os.remove(full)
+    storage().delete(path)
 
 
 def keep_created_files() -> None:
@@ -189,25 +181,22 @@ def serve_media(path: str):
     guard = _guards.get(parts[0])
     if guard is not None and not guard(path):
         raise NotFound()
-    ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    full = safe_join(media_root(), path)
-    if not full or not os.path.isfile(full):
+    if not storage().exists(path):
         raise NotFound()
-    response = send_from_directory(
-        media_root(), path, mimetype=CONTENT_TYPES.get(ext, "application/octet-stream")
+    content_type = content_type_of(path)
+    response = storage().answer(
+        path,
+        content_type,
+        attachment=content_type == "application/octet-stream",
+        private=guard is not None,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if guard is not None:
-        # Fetched with a token (often in the URL): no shared cache may keep a copy.
-        response.headers["Cache-Control"] = "private, no-cache"
-    if ext not in CONTENT_TYPES:
-        response.headers["Content-Disposition"] = "attachment"
     return response
 
 
 def register_media(app: Flask) -> None:
-    os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
+    register_storage(app)
     app.register_blueprint(media_blueprint, url_prefix=app.config["MEDIA_URL"].rstrip("/"))
 
     @app.after_request

@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import Flask, g, has_request_context, request
 from werkzeug.wsgi import ClosingIterator
@@ -54,11 +54,16 @@ def request_id() -> str:
     return NO_REQUEST
 
 
-class RequestLog:
-    """WSGI middleware: the request id and the access line."""
+# Called with (route template, method, status, seconds) when a request has been answered.
+AnswerListener = Callable[[str, str, int, float], None]
 
-    def __init__(self, app):
+
+class RequestLog:
+    """WSGI middleware: the request id, the access line, and the listeners (metrics)."""
+
+    def __init__(self, app, listeners: Iterable[AnswerListener] = ()):
         self.app = app
+        self.listeners = tuple(listeners)
 
     def __call__(self, environ, start_response):
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
@@ -76,7 +81,11 @@ class RequestLog:
 
         def log_line():
             status = int(answered[-1].split(" ", 1)[0]) if answered else 500
-            _log_access(environ, status, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            _log_access(environ, status, seconds)
+            route = _route(environ)
+            for listener in self.listeners:
+                listener(route, environ.get("REQUEST_METHOD", ""), status, seconds)
 
         try:
             result: Iterable[bytes] = self.app(environ, start)
@@ -85,6 +94,16 @@ class RequestLog:
             log_line()
             raise
         return ClosingIterator(result, [log_line])
+
+
+def _route(environ: dict) -> str:
+    """The route template that answered (bounded, unlike paths), for metrics."""
+    route = environ[ENVIRON_NOTES].get("route")
+    if route:
+        return route
+    if environ.get("PATH_INFO", "").startswith("/socket.io/"):
+        return "/socket.io/"
+    return "<unmatched>"
 
 
 def _log_access(environ: dict, status: int, seconds: float) -> None:
@@ -184,10 +203,14 @@ def register_logging(app: Flask) -> None:
         # The client as the trusted proxies (PROXY_FIX_HOPS) name it, and the verified user.
         verified = g.get("_jwt_extended_jwt_user") or {}
         user = verified.get("loaded_user")
-        _note(client=request.remote_addr, user_id=user.id if user is not None else None)
+        _note(
+            client=request.remote_addr,
+            user_id=user.id if user is not None else None,
+            route=request.url_rule.rule if request.url_rule is not None else None,
+        )
         return response
 
 
-def wrap(app: Flask) -> None:
+def wrap(app: Flask, listeners: Iterable[AnswerListener] = ()) -> None:
     """Outermost, so that Socket.IO and the WebSockets get ids and access lines too."""
-    app.wsgi_app = RequestLog(app.wsgi_app)
+    app.wsgi_app = RequestLog(app.wsgi_app, listeners)
