@@ -97,6 +97,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "S3_URL_SECONDS": _int(env, "S3_URL_SECONDS", 300),
         "MAX_UPLOAD_MB": _float(env, "MAX_UPLOAD_MB", 25),
         "CHAT_QUOTA_MB": _float(env, "CHAT_QUOTA_MB", 200),
+        # A chat file uploaded and never sent is removed by `flask purge` after this long.
+        "CHAT_TEMP_FILE_HOURS": _float(env, "CHAT_TEMP_FILE_HOURS", 24),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "THROTTLE_EMAIL_VERIFY": env.get("THROTTLE_EMAIL_VERIFY") or "6/minute",
         "THROTTLE_FORGET_PASSWORD": env.get("THROTTLE_FORGET_PASSWORD") or "6/minute",

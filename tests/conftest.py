@@ -176,8 +176,9 @@ class Server:
 
 @contextmanager
 def run_wsgi(app_overrides, test_paths, mail_catcher, **extra_env):
-    """`python wsgi.py` under eventlet on a free port, on the test database and Redis."""
-    port = free_port()
+    """`python wsgi.py` under eventlet on the test database and Redis, on a free port unless
+    PORT is given."""
+    port = int(extra_env.pop("PORT", 0)) or free_port()
     env = {
         **os.environ,
         "DATABASE_URL": app_overrides["SQLALCHEMY_DATABASE_URI"],

@@ -41,6 +41,8 @@ from uzbekhub.docs import docs_config, register_docs_assets
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 from uzbekhub.operations import health, metrics
+from uzbekhub.operations.media_migrate import media_cli
+from uzbekhub.operations.purge import purge_command
 from uzbekhub.posts import routes as post_routes
 from uzbekhub.posts import services as post_services
 from uzbekhub.stories import routes as story_routes
@@ -207,3 +209,5 @@ def register_request_limits(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(media_cli)

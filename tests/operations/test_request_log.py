@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import run_wsgi
+from tests.realtime.support import WsClient, ws_url
 
 PROFILE = "/api/accounts/account/profile/"
 
@@ -87,11 +88,18 @@ def test_the_access_line_names_the_request_and_the_user(
         )
         assert fetch(f"{server.url}{PROFILE}", {"X-Request-ID": "req-anonymous-1"}) == 401
         assert fetch(f"{server.url}/healthz", {"X-Request-ID": "req-probe-1"}) == 200
+        socket_ = WsClient(ws_url(server.url), alice.access, headers=("X-Request-ID: req-ws-1",))
+        socket_.quiet()
+        socket_.close()
+        wait_for_line(server, "req-ws-1")
         text = wait_for_line(server, "req-anonymous-1")
     alice_line = next(line for line in text.splitlines() if "req-alice-1" in line)
     assert f'"GET {PROFILE}" 200' in alice_line and f"user={alice.id}" in alice_line
     anonymous_line = next(line for line in text.splitlines() if "req-anonymous-1" in line)
     assert "user=-" in anonymous_line
+    # A plain WebSocket authenticates with its own token check; its line comes at its end.
+    socket_line = next(line for line in text.splitlines() if "req-ws-1" in line)
+    assert '"GET /ws/chat/"' in socket_line and f"user={alice.id}" in socket_line
     # Probes are not logged at INFO, and eventlet's own access line is replaced by ours.
     assert "req-probe-1" not in text
     assert text.count(f"GET {PROFILE}") == 2

@@ -39,6 +39,7 @@ from uzbekhub.chat.protocol import (
     handle_frame,
     open_room,
 )
+from uzbekhub.common.request_log import note_user
 from uzbekhub.errors import NON_FIELD, invalid
 from uzbekhub.extensions import db, sock, socketio
 from uzbekhub.operations.metrics import FRAMES_DROPPED, SLOW_CONSUMERS
@@ -336,6 +337,7 @@ def _serve(ws, room_id: str | None) -> None:
         return
     finally:
         db.session.remove()
+    note_user(identity.user_id)
     peer = SocketPeer(ws, identity, room)
     realtime.add(peer)
     current_app.extensions[HEARTBEAT_KEY].ensure_started(realtime)

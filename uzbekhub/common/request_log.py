@@ -141,6 +141,12 @@ def _note(**facts) -> None:
         notes.update(facts)
 
 
+def note_user(user_id: int) -> None:
+    """Name the user in the access line of a request authenticated outside Flask-JWT-Extended
+    (a plain WebSocket's token)."""
+    _note(user_id=user_id)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; an access line carries its fields, an error its traceback."""
 
@@ -205,9 +211,10 @@ def register_logging(app: Flask) -> None:
         user = verified.get("loaded_user")
         _note(
             client=request.remote_addr,
-            user_id=user.id if user is not None else None,
             route=request.url_rule.rule if request.url_rule is not None else None,
         )
+        if user is not None:
+            note_user(user.id)
         return response
 
 

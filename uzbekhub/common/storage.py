@@ -8,6 +8,7 @@ Paths are the stored relative paths (`folder/name.ext`), the same on either stor
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Protocol
 
 import boto3
@@ -28,8 +29,8 @@ class Storage(Protocol):
 
     def delete(self, path: str) -> None: ...
 
-    def paths(self) -> Iterator[str]:
-        """Every stored path."""
+    def listing(self) -> Iterator[tuple[str, datetime]]:
+        """Every stored path, with the time it was written (UTC)."""
         ...
 
     def answer(self, path: str, content_type: str, attachment: bool, private: bool) -> Response:
@@ -66,13 +67,14 @@ class LocalStorage:
         if self.exists(path):
             os.remove(self._full(path))
 
-    def paths(self) -> Iterator[str]:
+    def listing(self) -> Iterator[tuple[str, datetime]]:
         for folder, _dirs, files in os.walk(self.root):
             for name in files:
-                if not name.startswith("."):  # half-written `.upload-*` files
-                    yield os.path.relpath(os.path.join(folder, name), self.root).replace(
-                        os.sep, "/"
-                    )
+                if name.startswith("."):  # `.upload-*`: being written
+                    continue
+                full = os.path.join(folder, name)
+                written = datetime.fromtimestamp(os.path.getmtime(full), UTC)
+                yield os.path.relpath(full, self.root).replace(os.sep, "/"), written
 
     def answer(self, path: str, content_type: str, attachment: bool, private: bool) -> Response:
         response = send_from_directory(self.root, path, mimetype=content_type)
@@ -121,10 +123,10 @@ class S3Storage:
     def delete(self, path: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=path)
 
-    def paths(self) -> Iterator[str]:
+    def listing(self) -> Iterator[tuple[str, datetime]]:
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
             for item in page.get("Contents", ()):
-                yield item["Key"]
+                yield item["Key"], item["LastModified"].astimezone(UTC)
 
     def answer(self, path: str, content_type: str, attachment: bool, private: bool) -> Response:
         params = {"Bucket": self.bucket, "Key": path, "ResponseContentType": content_type}
