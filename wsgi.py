@@ -6,14 +6,32 @@ anything else is imported, so the rest of the code stays async-mode-neutral.
 
 import os
 import signal
+import sys
 import warnings
+
+
+def outside_the_environment(missing: ModuleNotFoundError) -> SystemExit:
+    """`flask` or `python` from outside the virtual environment lacks the project's packages:
+    say how to run it instead of a traceback (or flask's "No such command")."""
+    return SystemExit(
+        f"UzbekHub's packages are not installed for {sys.executable}"
+        f" (no module {missing.name!r}).\n"
+        "Run it from its virtual environment: `make run` creates .venv and starts the server;\n"
+        "other commands are `.venv/bin/flask --app wsgi <command>`"
+        " (or `. .venv/bin/activate` first)."
+    )
+
 
 EVENTLET = __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "eventlet"
 
+# Known and accepted (README, "Deployment"): only this module depends on eventlet.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
 if EVENTLET:
-    # Known and accepted (DESIGN.md §7): the rest of the code is async-mode-neutral.
-    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-    import eventlet
+    try:
+        import eventlet
+    except ModuleNotFoundError as missing:
+        raise outside_the_environment(missing) from None
 
     eventlet.monkey_patch()
     # psycopg2 talks to PostgreSQL through C code; psycogreen makes it yield to the hub.
@@ -21,11 +39,15 @@ if EVENTLET:
 
     patch_psycopg()
 
-from uzbekhub import create_app  # noqa: E402
-from uzbekhub.chat.realtime import shutdown  # noqa: E402
-from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS  # noqa: E402
-from uzbekhub.common.request_log import EVENTLET_ACCESS_LINE, server_logger  # noqa: E402
-from uzbekhub.extensions import socketio  # noqa: E402
+try:
+    from uzbekhub import create_app
+    from uzbekhub.chat.realtime import shutdown
+    from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS
+    from uzbekhub.common.request_log import EVENTLET_ACCESS_LINE, server_logger
+    from uzbekhub.extensions import socketio
+    from uzbekhub.index import announce
+except ModuleNotFoundError as missing:
+    raise outside_the_environment(missing) from None
 
 app = create_app()
 
@@ -108,6 +130,7 @@ if __name__ == "__main__":
         stop_gracefully_on_signals()
         options["max_size"] = app.config["MAX_CONNECTIONS"]
         options["protocol"] = http_protocol()
+    announce(app)
     socketio.run(
         app,
         host=app.config["HOST"],

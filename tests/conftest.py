@@ -9,14 +9,17 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg2
 import pytest
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
 from tests.support.factories import make_account as create_account
@@ -25,10 +28,11 @@ from tests.support.s3 import moto_server
 from tests.support.smtp import MailCatcher
 from uzbekhub import create_app
 from uzbekhub.chat.namespace import NAMESPACE
-from uzbekhub.common.migration_state import MIGRATIONS
 from uzbekhub.common.redis import redis_client
+from uzbekhub.common.schema_state import MIGRATIONS
 from uzbekhub.common.storage import EXTENSION_KEY as STORAGE_KEY
 from uzbekhub.common.storage import create_storage
+from uzbekhub.dev_mail import forget_all
 from uzbekhub.extensions import db, limiter, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +126,7 @@ def _empty_tables(app) -> None:
 def _isolation(app, mail_catcher):
     """Every test starts with empty tables, an empty mailbox and fresh throttles."""
     mail_catcher.clear()
+    forget_all(app)
     limiter.reset()
     yield
     _empty_tables(app)
@@ -228,6 +233,28 @@ def wait_for_port(port: int, proc: subprocess.Popen, log_path: Path, timeout: fl
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"server did not listen on {port}:\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A brand-new database of the suite's kind, for running migrations from nothing."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    url = make_url(database_url)
+    name = f"uzbekhub_migrations_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(
+        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 @pytest.fixture

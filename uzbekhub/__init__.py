@@ -22,7 +22,7 @@ from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.chat import routes as chat_routes
 from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
-from uzbekhub.cli import create_admin
+from uzbekhub.cli import create_admin, seed_demo
 from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import (
     enforce_sqlite_foreign_keys,
@@ -37,9 +37,11 @@ from uzbekhub.common.redis import register_redis
 from uzbekhub.common.request_log import register_logging
 from uzbekhub.common.request_log import wrap as log_requests
 from uzbekhub.common.smorest import is_form_request
+from uzbekhub.dev_mail import register_dev_mail
 from uzbekhub.docs import docs_config, register_docs_assets
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
+from uzbekhub.index import register_index
 from uzbekhub.operations import health, metrics
 from uzbekhub.operations.media_migrate import media_cli
 from uzbekhub.operations.purge import purge_command
@@ -76,6 +78,8 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_dev_mail(app)
+    register_index(app)
     register_realtime(app)
     register_error_handlers(app)
     register_request_limits(app)
@@ -209,5 +213,6 @@ def register_request_limits(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
     app.cli.add_command(purge_command)
     app.cli.add_command(media_cli)

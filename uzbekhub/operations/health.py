@@ -9,8 +9,8 @@ import logging
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from uzbekhub.common.migration_state import schema_is_at_head
 from uzbekhub.common.redis import redis_client
+from uzbekhub.common.schema_state import schema_is_at_head
 from uzbekhub.extensions import db, limiter
 
 log = logging.getLogger(__name__)
