@@ -86,7 +86,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "GEOCODER_MIN_DELAY": _float(env, "GEOCODER_MIN_DELAY", 1),
         # Relative paths (the defaults included) resolve against the instance folder.
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or "media",
-        "MEDIA_URL": "/" + (env.get("MEDIA_URL") or "/media/").strip("/") + "/",
+        "MEDIA_URL": _media_url(env.get("MEDIA_URL") or "/media/"),
         # Where media bytes live (README, Operations): `local` (MEDIA_ROOT) or `s3`, a bucket
         # reached with the standard AWS credentials; fetches redirect to URLs signed for
         # S3_URL_SECONDS.
@@ -158,6 +158,14 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
     if production:
         check_production(cfg)
     return cfg
+
+
+def _media_url(raw: str) -> str:
+    """A path prefix the app serves (`/media/`), or the absolute URL of a CDN in front of
+    the public media (README, Operations)."""
+    if raw.startswith(("http://", "https://")):
+        return raw.rstrip("/") + "/"
+    return "/" + raw.strip("/") + "/"
 
 
 def _list(raw: str | None) -> list[str]:

@@ -9,6 +9,7 @@ import urllib.request
 
 from PIL import Image
 
+from config import load_config
 from tests.accounts.helpers import PROFILE
 from tests.chat.support import create_private, send, upload
 from tests.posts.conftest import create, post_url
@@ -128,3 +129,20 @@ def test_chat_files_are_stored_once_and_fetched_only_with_a_token_by_whom_may(
 def test_media_paths_that_name_nothing_are_404(client, s3_media):
     assert client.get("/media/profile_pictures/none.png").status_code == 404
     assert client.get("/media/profile_pictures/../chat_files/x.bin").status_code == 404
+
+
+def test_public_media_may_come_from_a_cdn_chat_files_never(app, client, alice, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_URL", "https://cdn.example.com/uzbekhub/")
+    picture = set_picture(client, alice, png()).get_json()["profile_picture"]
+    assert picture.startswith("https://cdn.example.com/uzbekhub/profile_pictures/")
+    record = upload(client, alice, b"%PDF-1.4 private", name="p.pdf").get_json()
+    assert record["file"].startswith(f"{HOST}/media/chat_files/")
+    # The app still answers at /media/ (the CDN's origin).
+    path = picture.removeprefix("https://cdn.example.com/uzbekhub/")
+    assert client.get(f"/media/{path}").status_code == 200
+
+
+def test_media_url_is_a_path_prefix_or_a_cdn_url():
+    assert load_config({"MEDIA_URL": "files"})["MEDIA_URL"] == "/files/"
+    cdn = load_config({"MEDIA_URL": "https://cdn.example.com/m"})["MEDIA_URL"]
+    assert cdn == "https://cdn.example.com/m/"

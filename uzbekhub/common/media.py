@@ -37,9 +37,20 @@ MediaGuard = Callable[[str], bool]
 _guards: dict[str, MediaGuard] = {}
 
 
+def media_route(config) -> str:
+    """Where the app serves media: MEDIA_URL, or `/media/` when MEDIA_URL is a CDN's."""
+    url = config["MEDIA_URL"]
+    return "/media/" if url.startswith(("http://", "https://")) else url
+
+
 def media_url(path: str) -> str:
+    """The URL clients fetch `path` at. Public media may come from a CDN (an absolute
+    MEDIA_URL); guarded folders (chat files) always from the app, which checks the token."""
+    config = current_app.config
+    if config["MEDIA_URL"] != media_route(config) and path.split("/", 1)[0] not in _guards:
+        return f"{config['MEDIA_URL']}{path}"
     base = request.host_url.rstrip("/") if request else ""
-    return f"{base}{current_app.config['MEDIA_URL']}{path}"
+    return f"{base}{media_route(config)}{path}"
 
 
 def max_upload_bytes() -> int:
@@ -197,7 +208,7 @@ def serve_media(path: str):
 
 def register_media(app: Flask) -> None:
     register_storage(app)
-    app.register_blueprint(media_blueprint, url_prefix=app.config["MEDIA_URL"].rstrip("/"))
+    app.register_blueprint(media_blueprint, url_prefix=media_route(app.config).rstrip("/"))
 
     @app.after_request
     def _note_status(response):
