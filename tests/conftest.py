@@ -314,6 +314,15 @@ def s3_media(app, moto):
     app.extensions[STORAGE_KEY] = saved_storage
 
 
+@pytest.fixture(params=["local", "s3"])
+def each_storage(request):
+    """Runs a test once on the local disk and once on moto's S3 server: modules whose media
+    tests must hold on both use it (`pytestmark = pytest.mark.usefixtures("each_storage")`)."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_media")
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def google_keys():
     keys = GoogleKeys()
