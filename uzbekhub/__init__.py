@@ -36,6 +36,7 @@ from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
 from uzbekhub.common.request_log import register_logging
 from uzbekhub.common.request_log import wrap as log_requests
+from uzbekhub.common.routing import RouteMap
 from uzbekhub.common.smorest import is_form_request
 from uzbekhub.dev_mail import register_dev_mail
 from uzbekhub.docs import docs_config, register_docs_assets
@@ -67,6 +68,8 @@ BLUEPRINTS = (
 
 
 class UzbekHub(Flask):
+    url_map_class = RouteMap
+
     def log_exception(self, exc_info) -> None:
         """The 500 handler (uzbekhub.errors) logs the traceback, once, with the request id."""
 

@@ -1,7 +1,8 @@
 """The one error format of DESIGN.md §3, whatever raised the error.
 
 Views and services raise the exceptions below (or werkzeug's); they never build
-error dictionaries themselves.
+error dictionaries themselves. "404 if missing" is Flask-SQLAlchemy's `db.get_or_404`
+and `db.first_or_404` (werkzeug's NotFound, answered here like every 404).
 """
 
 import contextlib
@@ -54,22 +55,20 @@ class Forbidden(HTTPException):
         super().__init__(detail)
 
 
-class NotFound(HTTPException):
-    code = 404
-    description = "Resource not found"
-
-
 class PayloadTooLarge(HTTPException):
     code = 413
     description = "The uploaded file is too large."
 
 
 class Throttled(HTTPException):
+    """429: `wait_seconds` is whole seconds, at least 1, and never more than the throttle's
+    `window` (its storage may round the reset time up by a second)."""
+
     code = 429
 
-    def __init__(self, wait_seconds: float):
+    def __init__(self, wait_seconds: float, window: float):
         super().__init__()
-        self.wait_seconds = max(1, math.ceil(wait_seconds))
+        self.wait_seconds = max(1, min(math.ceil(wait_seconds), int(window)))
 
 
 class ServiceUnavailable(HTTPException):
@@ -173,10 +172,11 @@ def handle_http_exception(exc: HTTPException):
 
 
 def handle_rate_limit(exc: RateLimitExceeded):
+    window = exc.limit.limit.get_expiry()
     limits = [lim.current_limit for lim in current_app.extensions.get("limiter", ())]
     resets = [limit.reset_at for limit in limits if limit is not None]
-    wait = (max(resets) - time.time()) if resets else 60
-    return handle_http_exception(Throttled(wait))
+    wait = (max(resets) - time.time()) if resets else window
+    return handle_http_exception(Throttled(wait, window))
 
 
 def _rollback() -> None:

@@ -5,7 +5,6 @@ import pytest
 from tests.accounts.helpers import (
     BLOCKS,
     CONTACTS,
-    field_errors,
     nearby_url,
     public_url,
     search_url,
@@ -14,6 +13,7 @@ from tests.accounts.helpers import (
     upload,
     user_url,
 )
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 from tests.support.images import image_bytes
 

@@ -6,13 +6,8 @@ import io
 import pytest
 from PIL import Image
 
-from tests.accounts.helpers import (
-    PROFILE,
-    field_errors,
-    media_files,
-    update_user,
-    upload,
-)
+from tests.accounts.helpers import PROFILE, media_files, update_user, upload
+from tests.support.answers import field_errors
 from tests.support.images import image_bytes, jpeg_with_exif
 from tests.support.media import fetch_media
 
@@ -41,7 +36,7 @@ def test_real_images_are_stored_and_served_under_an_absolute_url(client, alice, 
     assert response.status_code == 200
     url = response.get_json()["profile_picture"]
     assert url.startswith(f"{HOST}/media/profile_pictures/") and url.endswith(f".{ext}")
-    status, served = fetch_media(client, url.removeprefix(HOST))
+    status, served, _ = fetch_media(client, url.removeprefix(HOST))
     assert status == 200
     assert Image.open(io.BytesIO(served)).format == fmt
 
@@ -159,6 +154,18 @@ def test_an_empty_multipart_field_removes_the_picture(client, alice):
     )
     assert response.status_code == 200
     assert response.get_json()["profile_picture"] is None
+
+
+def test_served_media_are_cached_for_a_year_without_revalidation(client, alice):
+    """A stored name never gets other bytes: a new picture is a new name."""
+    first = picture_path(send_picture(client, alice, image_bytes()))
+    _, _, headers = fetch_media(client, first)
+    assert set(headers["cache-control"].split(", ")) == {
+        "public",
+        "max-age=31536000",
+        "immutable",
+    }
+    assert picture_path(send_picture(client, alice, image_bytes("JPEG"))) != first
 
 
 def test_served_media_cannot_be_sniffed_into_html(client, alice):

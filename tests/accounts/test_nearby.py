@@ -5,7 +5,8 @@ import random
 import pytest
 from geopy.distance import great_circle
 
-from tests.accounts.helpers import field_errors, nearby_url, set_location, update_user
+from tests.accounts.helpers import nearby_url, set_location, update_user
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 from uzbekhub.accounts.nearby import bounding_box
 

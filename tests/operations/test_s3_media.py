@@ -113,7 +113,7 @@ def test_chat_files_are_stored_once_and_fetched_only_with_a_token_by_whom_may(
     assert client.get(path, headers=eve.headers).status_code == 404
     body, headers = follow(client.get(f"{path}?token={alice.access}"))
     assert body == data
-    assert headers["cache-control"] == "private, no-cache"
+    assert headers["cache-control"] == "private, max-age=31536000, immutable"
     assert headers["content-disposition"] == "attachment"
 
     # Sent in a room, the file reaches its members; its bytes go with the last record.

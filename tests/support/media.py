@@ -5,13 +5,16 @@ import urllib.request
 from uzbekhub.common.storage import storage
 
 
-def fetch_media(client, path: str) -> tuple[int, bytes]:
-    """A media URL fetched as a browser would: a redirect to the bucket (S3) is followed."""
-    response = client.get(path)
+def fetch_media(client, path: str, **kwargs) -> tuple[int, bytes, dict[str, str]]:
+    """A media URL fetched as a browser would: a redirect to the bucket (S3) is followed.
+    The headers are those of the download, their names in lower case."""
+    response = client.get(path, **kwargs)
     if response.status_code != 302:
-        return response.status_code, response.data
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return response.status_code, response.data, headers
     with urllib.request.urlopen(response.headers["Location"], timeout=10) as fetched:
-        return fetched.status, fetched.read()
+        headers = {name.lower(): value for name, value in fetched.headers.items()}
+        return fetched.status, fetched.read(), headers
 
 
 def stored_names(app, folder: str) -> set[str]:

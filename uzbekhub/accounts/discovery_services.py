@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import Location, User
 from uzbekhub.accounts.nearby import bounding_box, distance_km, rough_distance_order
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
 from uzbekhub.common.pagination import array_headers, count_of
-from uzbekhub.errors import NotFound, invalid
+from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 
 # Nearby search weighs at most this many candidates, the nearest by a rough measure.
@@ -99,11 +100,7 @@ def public_profile(username: str, caller: User | None) -> User:
     if caller:
         # Signed in, one previews one's own public profile as anyone else sees it.
         shown = or_(shown, and_(User.id == caller.id, discoverable_user(None)))
-    user = db.session.scalar(
-        select(User).where(func.lower(User.username) == username.lower(), shown)
-    )
-    if user is None:
-        raise NotFound()
+    user = db.first_or_404(select(User).where(func.lower(User.username) == username.lower(), shown))
     return user
 
 

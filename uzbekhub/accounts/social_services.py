@@ -7,13 +7,14 @@ is lifted, and no new one can be made.
 
 from sqlalchemy import delete, not_, select
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import Block, Contact, User
 from uzbekhub.accounts.services import active_user_or_none
 from uzbekhub.accounts.visibility import blocked_between, is_blocked
 from uzbekhub.common.db import flush_or_refuse
 from uzbekhub.common.pagination import array_page
-from uzbekhub.errors import NotFound, invalid
+from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 
 NO_SUCH_USER = "No such user."
@@ -81,9 +82,7 @@ def contacts(caller: User, args: dict):
 
 
 def contact_of(caller: User, contact_pk: int) -> Contact:
-    contact = db.session.scalar(_own_contacts(caller).where(Contact.id == contact_pk))
-    if contact is None:
-        raise NotFound()
+    contact = db.first_or_404(_own_contacts(caller).where(Contact.id == contact_pk))
     return contact
 
 

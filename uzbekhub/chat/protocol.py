@@ -23,7 +23,7 @@ from flask import current_app
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import record_last_online
@@ -31,7 +31,7 @@ from uzbekhub.accounts.tokens import is_revoked
 from uzbekhub.chat import services
 from uzbekhub.chat.schemas import MAX_ID
 from uzbekhub.common.schemas import Boolean
-from uzbekhub.errors import NotFound, ValidationFailed, error_details
+from uzbekhub.errors import ValidationFailed, error_details
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,10 @@ import filetype
 from flask import Blueprint, Flask, current_app, g, request
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.common.storage import register_storage, storage
-from uzbekhub.errors import NotFound, PayloadTooLarge, invalid
+from uzbekhub.errors import PayloadTooLarge, invalid
 
 MIB = 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -31,6 +32,10 @@ CONTENT_TYPES = {
     "webm": "video/webm",
     "mov": "video/quicktime",
 }
+
+# A stored name never gets other bytes (a random name per upload, or the SHA-256 of the
+# content), so a copy may be kept for a year and never revalidated.
+MEDIA_MAX_AGE = 365 * 24 * 3600
 
 # A guard decides whether the current request may read a file under a folder.
 MediaGuard = Callable[[str], bool]
@@ -199,7 +204,8 @@ def serve_media(path: str):
         path,
         content_type,
         attachment=content_type == "application/octet-stream",
-        private=guard is not None,
+        # Fetched with a token (often in the URL): no shared cache may keep a copy.
+        cache_control=f"{'private' if guard else 'public'}, max-age={MEDIA_MAX_AGE}, immutable",
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

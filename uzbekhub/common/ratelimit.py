@@ -56,7 +56,7 @@ def check_budget(scope: str, key: str) -> None:
     except Exception:  # the storage is down: like the throttles, do not fail the request
         log.warning("failure budget %s unavailable", scope, exc_info=True)
         return
-    raise Throttled(reset_at - time.time())
+    raise Throttled(reset_at - time.time(), item.get_expiry())
 
 
 def spend_budget(scope: str, key: str) -> None:

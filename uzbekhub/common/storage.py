@@ -33,8 +33,11 @@ class Storage(Protocol):
         """Every stored path, with the time it was written (UTC)."""
         ...
 
-    def answer(self, path: str, content_type: str, attachment: bool, private: bool) -> Response:
-        """The answer to a fetch that the rules allowed; 404 handling is the caller's."""
+    def answer(
+        self, path: str, content_type: str, attachment: bool, cache_control: str
+    ) -> Response:
+        """The answer to a fetch that the rules allowed, the download carrying `cache_control`;
+        404 handling is the caller's."""
         ...
 
 
@@ -76,13 +79,13 @@ class LocalStorage:
                 written = datetime.fromtimestamp(os.path.getmtime(full), UTC)
                 yield os.path.relpath(full, self.root).replace(os.sep, "/"), written
 
-    def answer(self, path: str, content_type: str, attachment: bool, private: bool) -> Response:
+    def answer(
+        self, path: str, content_type: str, attachment: bool, cache_control: str
+    ) -> Response:
         response = send_from_directory(self.root, path, mimetype=content_type)
         if attachment:
             response.headers["Content-Disposition"] = "attachment"
-        if private:
-            # Fetched with a token (often in the URL): no shared cache may keep a copy.
-            response.headers["Cache-Control"] = "private, no-cache"
+        response.headers["Cache-Control"] = cache_control
         return response
 
 
@@ -128,12 +131,17 @@ class S3Storage:
             for item in page.get("Contents", ()):
                 yield item["Key"], item["LastModified"].astimezone(UTC)
 
-    def answer(self, path: str, content_type: str, attachment: bool, private: bool) -> Response:
-        params = {"Bucket": self.bucket, "Key": path, "ResponseContentType": content_type}
+    def answer(
+        self, path: str, content_type: str, attachment: bool, cache_control: str
+    ) -> Response:
+        params = {
+            "Bucket": self.bucket,
+            "Key": path,
+            "ResponseContentType": content_type,
+            "ResponseCacheControl": cache_control,
+        }
         if attachment:
             params["ResponseContentDisposition"] = "attachment"
-        if private:
-            params["ResponseCacheControl"] = "private, no-cache"
         url = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.expiry)
         response = redirect(url, code=302)
         # The location is a short-lived credential: nobody keeps the redirect.
