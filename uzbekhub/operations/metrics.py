@@ -12,8 +12,9 @@ from flask import Blueprint, Response, current_app, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from werkzeug.exceptions import NotFound
 
-from uzbekhub.errors import NotFound, Unauthorized
+from uzbekhub.errors import Unauthorized
 from uzbekhub.extensions import limiter
 
 # One registry per process: counters live as long as the process, whichever app counts.
