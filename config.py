@@ -96,7 +96,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "S3_REGION": env.get("S3_REGION") or None,
         "S3_URL_SECONDS": _int(env, "S3_URL_SECONDS", 300),
         "MAX_UPLOAD_MB": _float(env, "MAX_UPLOAD_MB", 25),
-        "CHAT_QUOTA_MB": _float(env, "CHAT_QUOTA_MB", 200),
+        # One quota across post images, story media and chat files (CHAT_QUOTA_MB, its
+        # name before it covered posts and stories, is still read).
+        "MEDIA_QUOTA_MB": _float(env, "MEDIA_QUOTA_MB", _float(env, "CHAT_QUOTA_MB", 200)),
         # A chat file uploaded and never sent is removed by `flask purge` after this long.
         "CHAT_TEMP_FILE_HOURS": _float(env, "CHAT_TEMP_FILE_HOURS", 24),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
@@ -110,6 +112,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "THROTTLE_SIGNUP": env.get("THROTTLE_SIGNUP") or "5/minute",
         "THROTTLE_COMMENTS": env.get("THROTTLE_COMMENTS") or "10/minute",
         "THROTTLE_CODE_CONFIRM": env.get("THROTTLE_CODE_CONFIRM") or "6/minute",
+        "THROTTLE_LOCATION": env.get("THROTTLE_LOCATION") or "20/hour",
+        "THROTTLE_NEARBY": env.get("THROTTLE_NEARBY") or "120/hour",
         # Wrong codes, counted whoever sends them: per user and purpose, and for the
         # sign-up verification that names no user, all together.
         "THROTTLE_CODE_GUESSES": env.get("THROTTLE_CODE_GUESSES") or "10/hour",

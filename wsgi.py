@@ -43,6 +43,7 @@ try:
     from uzbekhub import create_app
     from uzbekhub.chat.realtime import shutdown
     from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS
+    from uzbekhub.common import offload
     from uzbekhub.common.request_log import EVENTLET_ACCESS_LINE, server_logger
     from uzbekhub.extensions import socketio
     from uzbekhub.index import announce
@@ -127,6 +128,10 @@ def http_protocol():
 if __name__ == "__main__":
     options = {}
     if EVENTLET:
+        from eventlet import tpool
+
+        # Images and password hashes are computed on real threads, not on the hub's.
+        offload.use(tpool.execute)
         stop_gracefully_on_signals()
         options["max_size"] = app.config["MAX_CONNECTIONS"]
         options["protocol"] = http_protocol()

@@ -205,7 +205,6 @@ def test_bad_signup_bodies_are_400_on_the_field(client, body, field):
         {"data": "not json", "content_type": "application/json"},
         {"data": "[1, 2]", "content_type": "application/json"},
         {"data": '"text"', "content_type": "application/json"},
-        {"data": "email=a@b.c", "content_type": "application/x-www-form-urlencoded"},
         {"data": b"\xff\xfe", "content_type": "application/json"},
     ],
 )
@@ -213,6 +212,14 @@ def test_non_json_bodies_are_400(client, kwargs):
     response = client.post(SIGNUP, **kwargs)
     assert response.status_code == 400
     assert response.get_json()["error"] == "Invalid request data"
+
+
+def test_a_form_body_is_415_naming_json(client):
+    response = client.post(
+        SIGNUP, data="email=a@b.c", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert "application/json" in response.get_json()["error"]
 
 
 # --- sign-in ----------------------------------------------------------------------------------

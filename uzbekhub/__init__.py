@@ -22,16 +22,19 @@ from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.chat import routes as chat_routes
 from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
+from uzbekhub.chat.routes import register_chat
 from uzbekhub.cli import create_admin, seed_demo
 from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import (
+    MAX_ID,
     enforce_sqlite_foreign_keys,
     register_after_commit,
     render_migration_type,
 )
 from uzbekhub.common.http_headers import register_security_headers
-from uzbekhub.common.json import OrjsonProvider
+from uzbekhub.common.json import OrjsonProvider, StrictJSONRequest
 from uzbekhub.common.media import register_media
+from uzbekhub.common.quota import count_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
 from uzbekhub.common.request_log import register_logging
@@ -52,7 +55,6 @@ from uzbekhub.stories import routes as story_routes
 from uzbekhub.stories import services as story_services
 
 MIB = 1024 * 1024
-MAX_ID = 2**31 - 1
 BLUEPRINTS = (
     auth_routes.blp,
     account_routes.blp,
@@ -77,10 +79,15 @@ class UzbekHub(Flask):
 def create_app(overrides: Mapping | None = None) -> Flask:
     app = UzbekHub(__name__, instance_relative_config=True, static_folder=None)
     app.json = OrjsonProvider(app)
+    app.request_class = StrictJSONRequest
     configure(app, overrides)
     register_logging(app)
     register_extensions(app)
+    # Creates the chat's event bus: register_realtime, below, subscribes the sockets to it.
+    register_chat(app)
     register_blueprints(app)
+    register_user_deletion_hooks()
+    register_media_quota()
     register_dev_mail(app)
     register_index(app)
     register_realtime(app)
@@ -190,6 +197,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(metrics.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+
+
+def register_user_deletion_hooks() -> None:
+    """What each domain removes with a deleted user (beyond the rows the database cascades)."""
     for hook in (
         post_services.remove_files_of_user,
         story_services.remove_files_of_user,
@@ -197,6 +208,12 @@ def register_blueprints(app: Flask) -> None:
         chat_services.leave_rooms_of_deleted_user,
     ):
         on_user_deleted(hook)
+
+
+def register_media_quota() -> None:
+    """What counts against a user's MEDIA_QUOTA_MB: each domain's sum of their bytes."""
+    for usage in (post_services.media_bytes, story_services.media_bytes, chat_services.media_bytes):
+        count_media(usage)
 
 
 def register_request_limits(app: Flask) -> None:

@@ -60,6 +60,14 @@ class PayloadTooLarge(HTTPException):
     description = "The uploaded file is too large."
 
 
+class UnsupportedMediaType(HTTPException):
+    code = 415
+
+    def __init__(self, sent: str, accepted: tuple[str, ...]):
+        what = f"'{sent}'" if sent else "without a Content-Type"
+        super().__init__(f"A body {what} is not read here: send {' or '.join(accepted)}.")
+
+
 class Throttled(HTTPException):
     """429: `wait_seconds` is whole seconds, at least 1, and never more than the throttle's
     `window` (its storage may round the reset time up by a second)."""
@@ -166,7 +174,7 @@ def handle_http_exception(exc: HTTPException):
         exc.description = "Method not allowed."
     if status == 413 and not isinstance(exc, PayloadTooLarge):
         exc.description = PayloadTooLarge.description
-    if status == 415:
+    if status == 415 and not isinstance(exc, UnsupportedMediaType):
         exc.description = "Unsupported media type."
     return respond(status, exc, headers)
 

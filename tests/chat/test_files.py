@@ -26,10 +26,10 @@ def media_path(record: dict) -> str:
 
 @pytest.fixture
 def small_limits(app):
-    saved = app.config["MAX_UPLOAD_MB"], app.config["CHAT_QUOTA_MB"]
-    app.config["MAX_UPLOAD_MB"], app.config["CHAT_QUOTA_MB"] = 1, 2
+    saved = app.config["MAX_UPLOAD_MB"], app.config["MEDIA_QUOTA_MB"]
+    app.config["MAX_UPLOAD_MB"], app.config["MEDIA_QUOTA_MB"] = 1, 2
     yield
-    app.config["MAX_UPLOAD_MB"], app.config["CHAT_QUOTA_MB"] = saved
+    app.config["MAX_UPLOAD_MB"], app.config["MEDIA_QUOTA_MB"] = saved
 
 
 # --- upload -------------------------------------------------------------------------------------
@@ -108,8 +108,8 @@ def test_an_empty_file_is_400(app, client, alice):
 
 def test_json_is_not_an_upload(client, alice):
     response = client.post(FILES, json={"file_type": "document"}, headers=alice.headers)
-    assert response.status_code == 400
-    assert "file" in field_errors(response)
+    assert response.status_code == 415
+    assert "multipart/form-data" in response.get_json()["error"]
 
 
 def test_a_file_over_the_upload_limit_is_413(app, client, alice, small_limits):

@@ -22,7 +22,7 @@ from uzbekhub.common.smorest import Blueprint
 blp = Blueprint(
     "auth", __name__, url_prefix="/api/accounts/auth", description="Sign-up, sign-in and tokens"
 )
-bad_token = blp.alt_response(401, response="UNAUTHORIZED", description="A bad or revoked token")
+bad_token = blp.answers(401, description="A bad or revoked token")
 
 
 def _email_in_body() -> str:
@@ -57,7 +57,7 @@ def email_verify(data):
 @throttle("signin_account", key_func=_email_in_body)
 @blp.arguments(SigninSchema)
 @blp.response(200, SigninResultSchema)
-@blp.alt_response(403, response="FORBIDDEN", description="The email is not verified yet")
+@blp.answers(403, description="The email is not verified yet")
 def signin(data):
     """Sign in with email and password"""
     user, pair = auth_services.signin(data["email"], data["password"])

@@ -10,7 +10,7 @@ from uzbekhub.accounts.google import verify_id_token
 from uzbekhub.accounts.models import PasswordResetToken, User
 from uzbekhub.accounts.services import new_user, user_by_email
 from uzbekhub.accounts.tokens import issue_tokens, revoke_all
-from uzbekhub.common.db import flush_or_refuse, utcnow
+from uzbekhub.common.db import refuse_duplicate, utcnow
 from uzbekhub.common.mail import send_mail
 from uzbekhub.common.security import (
     burn_password_check,
@@ -44,8 +44,8 @@ def signup(email: str, password: str) -> User:
         raise invalid("email", "A user with this email already exists.")
     if user is None:
         user = new_user(email, password, is_active=False)
-        db.session.add(user)
-        flush_or_refuse("email", "A sign-up for this email is already in progress.")
+        with refuse_duplicate("email", "A sign-up for this email is already in progress."):
+            db.session.add(user)
     else:
         codes.refuse_early_resend(user, codes.SIGNUP)
         user.password_hash = hash_password(password)
@@ -86,20 +86,20 @@ def google_signin(id_token: str) -> dict:
     """Sign in with a Google ID token: link to the account with that email or create one."""
     claims = verify_id_token(id_token)
     user = user_by_email(claims["email"])
-    if user is None:
-        user = new_user(
-            claims["email"],
-            None,
-            is_active=True,
-            first_name=str(claims.get("given_name") or "")[:150],
-            last_name=str(claims.get("family_name") or "")[:150],
-        )
-        db.session.add(user)
-    else:
-        # Google has verified the address, so an unverified sign-up is verified now.
-        user.is_active = True
-    user.last_login = utcnow()
-    flush_or_refuse("token", "This account is being created; try again.")
+    with refuse_duplicate("token", "This account is being created; try again."):
+        if user is None:
+            user = new_user(
+                claims["email"],
+                None,
+                is_active=True,
+                first_name=str(claims.get("given_name") or "")[:150],
+                last_name=str(claims.get("family_name") or "")[:150],
+            )
+            db.session.add(user)
+        else:
+            # Google has verified the address, so an unverified sign-up is verified now.
+            user.is_active = True
+        user.last_login = utcnow()
     tokens = issue_tokens(user)
     db.session.commit()
     return tokens

@@ -4,7 +4,6 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import discovery_services, location_services
-from uzbekhub.accounts.route_docs import NOT_FOUND
 from uzbekhub.accounts.schemas import (
     LocationPatchSchema,
     LocationSchema,
@@ -12,6 +11,7 @@ from uzbekhub.accounts.schemas import (
     NearbyUserSchema,
 )
 from uzbekhub.common.pagination import ArrayArgsSchema
+from uzbekhub.common.ratelimit import per_user, throttle
 from uzbekhub.common.smorest import Blueprint
 
 blp = Blueprint("location", __name__, url_prefix="/api/accounts/account", description="Location")
@@ -20,6 +20,7 @@ blp = Blueprint("location", __name__, url_prefix="/api/accounts/account", descri
 @blp.route("/location/")
 class LocationViews(MethodView):
     @blp.login_required
+    @throttle("location", key_func=per_user)
     @blp.arguments(LocationSchema, location="body")
     @blp.response(201, LocationSchema, description="The location was created")
     @blp.alt_response(200, schema=LocationSchema, description="The location was moved")
@@ -30,24 +31,26 @@ class LocationViews(MethodView):
         return location, 201 if created else 200
 
     @blp.login_required
+    @throttle("location", key_func=per_user)
     @blp.arguments(LocationSchema, location="body")
     @blp.response(200, LocationSchema)
-    @blp.doc(responses=NOT_FOUND)
+    @blp.answers(404)
     def put(self, data):
         """Move the caller's location (it keeps its id)"""
         return location_services.update_location(current_user, data)
 
     @blp.login_required
+    @throttle("location", key_func=per_user)
     @blp.arguments(LocationPatchSchema, location="body")
     @blp.response(200, LocationSchema)
-    @blp.doc(responses=NOT_FOUND)
+    @blp.answers(404)
     def patch(self, changes):
         """Move the caller's location, changing `lat`, `long` or both (it keeps its id)"""
         return location_services.update_location(current_user, changes)
 
     @blp.login_required
     @blp.response(204)
-    @blp.doc(responses=NOT_FOUND)
+    @blp.answers(404)
     def delete(self):
         """Remove the caller's location"""
         location_services.delete_location(current_user)
@@ -55,6 +58,7 @@ class LocationViews(MethodView):
 
 @blp.route("/location/<string:distance>/", methods=["GET"])
 @blp.login_required
+@throttle("nearby", key_func=per_user)
 @blp.arguments(NearbyPathSchema, location="path")
 @blp.arguments(ArrayArgsSchema, location="query")
 @blp.response(200, NearbyUserSchema(many=True))

@@ -5,10 +5,10 @@ failure only leaves the names empty: the coordinates are always kept.
 """
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import Location, User
+from uzbekhub.common.db import unique_savepoint
 from uzbekhub.common.geocoding import reverse_geocode
 from uzbekhub.extensions import db
 
@@ -23,16 +23,14 @@ def set_location(user: User, lat: float, long: float) -> tuple[Location, bool]:
     place = reverse_geocode(lat, long).as_dict()
     location = own_location(user)
     if location is None:
-        try:
-            with db.session.begin_nested():
-                location = Location(owner_id=user.id, lat=lat, long=long, **place)
-                db.session.add(location)
-        except IntegrityError:
-            # A concurrent request created it meanwhile: this one moves it.
-            location = own_location(user)
-        else:
+        with unique_savepoint() as saved:
+            location = Location(owner_id=user.id, lat=lat, long=long, **place)
+            db.session.add(location)
+        if not saved.refused:
             db.session.commit()
             return location, True
+        # A concurrent request created it meanwhile: this one moves it.
+        location = own_location(user)
     _move(location, lat, long, place)
     return location, False
 

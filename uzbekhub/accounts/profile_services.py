@@ -9,7 +9,7 @@ from uzbekhub.accounts.fields import USERNAME_TAKEN
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import delete_user, user_by_email, username_taken
 from uzbekhub.accounts.tokens import revoke_all
-from uzbekhub.common.db import flush_or_refuse
+from uzbekhub.common.db import refuse_duplicate
 from uzbekhub.common.media import delete_after_success, save_image
 from uzbekhub.common.security import hash_password, verify_password
 from uzbekhub.errors import invalid
@@ -38,9 +38,9 @@ def update_profile(user: User, changes: dict) -> None:
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
         revoke_all(user)
-    for field, value in changes.items():
-        setattr(user, field, value)
-    flush_or_refuse("username", USERNAME_TAKEN)
+    with refuse_duplicate("username", USERNAME_TAKEN):
+        for field, value in changes.items():
+            setattr(user, field, value)
     db.session.commit()
 
 
@@ -79,8 +79,8 @@ def confirm_email_change(user: User, code: str) -> None:
     pending = codes.consume(codes.CHANGE_EMAIL, code, user)
     if user_by_email(pending.new_email) is not None:
         raise invalid("code", EMAIL_TAKEN)
-    user.email = pending.new_email
-    flush_or_refuse("code", EMAIL_TAKEN)
+    with refuse_duplicate("code", EMAIL_TAKEN):
+        user.email = pending.new_email
     db.session.commit()
 
 

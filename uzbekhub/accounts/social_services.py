@@ -11,8 +11,8 @@ from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import Block, Contact, User
 from uzbekhub.accounts.services import active_user_or_none
-from uzbekhub.accounts.visibility import blocked_between, is_blocked
-from uzbekhub.common.db import flush_or_refuse
+from uzbekhub.accounts.visibility import blockable_user, blocked_between, is_blocked
+from uzbekhub.common.db import refuse_duplicate
 from uzbekhub.common.pagination import array_page
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
@@ -29,19 +29,23 @@ def _blocks_with_users(stmt):
     return db.session.scalars(stmt.options(joinedload(Block.blocked_user))).all()
 
 
-def blocks(caller: User, args: dict):
-    stmt = (
+def _own_blocks(caller: User):
+    """The caller's blocks of users they would see but for the block (a user who went
+    private or blocked the caller back is left out, as a hidden contact is)."""
+    return (
         select(Block)
-        .where(Block.user_id == caller.id)
-        .order_by(Block.created_at.desc(), Block.id.desc())
+        .join(User, User.id == Block.blocked_user_id)
+        .where(Block.user_id == caller.id, blockable_user(caller.id))
     )
+
+
+def blocks(caller: User, args: dict):
+    stmt = _own_blocks(caller).order_by(Block.created_at.desc(), Block.id.desc())
     return array_page(stmt, args, fetch=_blocks_with_users)
 
 
 def block_of(caller: User, blocked_user_id: int) -> Block:
-    found = _blocks_with_users(
-        select(Block).where(Block.user_id == caller.id, Block.blocked_user_id == blocked_user_id)
-    )
+    found = _blocks_with_users(_own_blocks(caller).where(Block.blocked_user_id == blocked_user_id))
     if not found:
         raise NotFound()
     return found[0]
@@ -50,10 +54,12 @@ def block_of(caller: User, blocked_user_id: int) -> Block:
 def create_block(caller: User, blocked_user_id: int) -> Block:
     if blocked_user_id == caller.id:
         raise invalid("blocked_user", "You cannot block yourself.")
-    if active_user_or_none(blocked_user_id) is None:
+    if not db.session.scalar(
+        select(User.id).where(User.id == blocked_user_id, blockable_user(caller.id))
+    ):
         raise invalid("blocked_user", NO_SUCH_USER)
-    db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
-    flush_or_refuse("blocked_user", ALREADY_BLOCKED)
+    with refuse_duplicate("blocked_user", ALREADY_BLOCKED):
+        db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
     db.session.commit()
     return block_of(caller, blocked_user_id)
 
@@ -94,18 +100,14 @@ def _check_target(caller: User, contact_id: int) -> None:
         raise invalid("contact", NO_SUCH_USER)
 
 
-def _save(contact: Contact) -> Contact:
-    flush_or_refuse("contact", ALREADY_CONTACT)
-    db.session.commit()
-    return contact
-
-
 def add_contact(caller: User, data: dict) -> Contact:
     _check_target(caller, data["contact_id"])
     contact = Contact(owner_id=caller.id, contact_id=data["contact_id"])
     contact.nikname = data.get("nikname", "")
-    db.session.add(contact)
-    return _save(contact)
+    with refuse_duplicate("contact", ALREADY_CONTACT):
+        db.session.add(contact)
+    db.session.commit()
+    return contact
 
 
 def update_contact(caller: User, contact_pk: int, changes: dict) -> Contact:
@@ -113,10 +115,12 @@ def update_contact(caller: User, contact_pk: int, changes: dict) -> Contact:
     target = changes.get("contact_id", contact.contact_id)
     if target != contact.contact_id:
         _check_target(caller, target)
+    with refuse_duplicate("contact", ALREADY_CONTACT):
         contact.contact_id = target
-    if "nikname" in changes:
-        contact.nikname = changes["nikname"]
-    return _save(contact)
+        if "nikname" in changes:
+            contact.nikname = changes["nikname"]
+    db.session.commit()
+    return contact
 
 
 def delete_contact(caller: User, contact_pk: int) -> None:

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from uzbekhub.accounts.models import Status, User
-from uzbekhub.common.db import flush_or_refuse
+from uzbekhub.common.db import refuse_duplicate
 from uzbekhub.extensions import db
 
 ALREADY_SET = "You already have a status; update it with PUT."
@@ -17,8 +17,8 @@ def own_status(user: User) -> Status:
 def create_status(user: User, content: str) -> Status:
     """The unique user_id column refuses a second status, concurrent requests included."""
     status = Status(user_id=user.id, content=content)
-    db.session.add(status)
-    flush_or_refuse("non_field_errors", ALREADY_SET)
+    with refuse_duplicate("non_field_errors", ALREADY_SET):
+        db.session.add(status)
     db.session.commit()
     return status
 

@@ -19,10 +19,9 @@ from flask import Flask, g
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import PyJWTError
 from sqlalchemy import Select, bindparam, delete, exists, select
-from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts.models import RevokedToken, User
-from uzbekhub.common.db import after_commit, utcnow
+from uzbekhub.common.db import after_commit, unique_savepoint, utcnow
 from uzbekhub.common.redis import redis_client
 from uzbekhub.errors import Unauthorized, respond
 from uzbekhub.extensions import db, jwt
@@ -92,12 +91,9 @@ def revoke_jti(jti: str, expires_at: datetime) -> bool:
         ttl = max(1, int((expires_at - utcnow()).total_seconds()) + 1)
         return bool(client.set(REDIS_PREFIX + jti, 1, ex=ttl, nx=True))
     db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
-    try:
-        with db.session.begin_nested():
-            db.session.add(RevokedToken(jti=jti, expires_at=expires_at))
-    except IntegrityError:
-        return False
-    return True
+    with unique_savepoint() as saved:
+        db.session.add(RevokedToken(jti=jti, expires_at=expires_at))
+    return not saved.refused
 
 
 @cache

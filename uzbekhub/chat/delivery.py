@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from uzbekhub.accounts.tokens import Revocation
 from uzbekhub.chat.events import ChatEvent
-from uzbekhub.chat.protocol import BAD_TOKEN, GOING_AWAY, SESSION_ENDED, Peer
+from uzbekhub.chat.protocol import BAD_TOKEN, GOING_AWAY, SESSION_ENDED, Peer, TokenBucket
 from uzbekhub.extensions import socketio
 from uzbekhub.operations.metrics import EVENTS_FANNED_OUT
 
@@ -58,6 +58,7 @@ class Hub:
         self.channel = channel_name(self._url, "chat") if self._url else None
         self._lock = threading.Lock()
         self._peers: dict[int, set[Peer]] = {}
+        self._buckets: dict[int, TokenBucket] = {}
         self._listener_started = False
         self._subscribed = threading.Event()
         self._ever_subscribed = False
@@ -71,6 +72,8 @@ class Hub:
         self._ensure_listening()
         with self._lock:
             self._peers.setdefault(peer.user_id, set()).add(peer)
+            # One frame budget per user: more sockets do not multiply it.
+            peer.bucket = self._buckets.setdefault(peer.user_id, peer.bucket)
 
     def remove(self, peer: Peer) -> None:
         with self._lock:
@@ -79,6 +82,7 @@ class Hub:
                 peers.discard(peer)
                 if not peers:
                     del self._peers[peer.user_id]
+                    self._buckets.pop(peer.user_id, None)
 
     def peers_of(self, user_id: int) -> tuple[Peer, ...]:
         with self._lock:

@@ -19,7 +19,6 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 from sqlalchemy import Select, and_, case, delete, exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
@@ -42,17 +41,17 @@ from uzbekhub.chat.models import (
     message_files,
 )
 from uzbekhub.chat.schemas import ChatMessageSchema, RoomMemberSchema
-from uzbekhub.common.db import utcnow
+from uzbekhub.common.db import refuse_duplicate, unique_savepoint, utcnow
 from uzbekhub.common.media import (
-    MIB,
     delete_after_success,
     delete_now,
     read_upload,
     save_image,
     store,
 )
+from uzbekhub.common.quota import require_room
 from uzbekhub.common.schemas import MediaUrl, UtcDateTime
-from uzbekhub.errors import NON_FIELD, Forbidden, PayloadTooLarge, invalid
+from uzbekhub.errors import NON_FIELD, Forbidden, invalid
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
@@ -232,17 +231,15 @@ def _create_private(user: User, members: list[int]) -> tuple[uuid.UUID, bool]:
     if existing is not None:
         return existing, False
     room = Room(room_type=PRIVATE, private_low_id=low, private_high_id=high)
-    try:
-        with db.session.begin_nested():
-            db.session.add(room)
-            db.session.flush()
-            joined = [_add(room, user, MEMBER), _add(room, other, MEMBER)]
-            db.session.flush()
-    except IntegrityError:
+    with unique_savepoint() as saved:
+        db.session.add(room)
+        db.session.flush()
+        joined = [_add(room, user, MEMBER), _add(room, other, MEMBER)]
+    if saved.refused:
         # The other user (or a second tab) created it in the meantime.
         existing = _private_room_id(low, high)
         if existing is None:
-            raise
+            raise saved.error
         db.session.commit()
         return existing, False
     for member in joined:
@@ -262,8 +259,9 @@ def _create_group(user: User, data: dict) -> uuid.UUID:
     )
     if data.get("profile_pic") is not None:
         room.profile_pic = save_image(data["profile_pic"], ROOM_PICTURES, "profile_pic")
-    db.session.add(room)
-    _flush_room_username()
+    # Checked above; a race on the name is still a 400.
+    with refuse_duplicate("username", ROOM_USERNAME_TAKEN):
+        db.session.add(room)
     joined = [_add(room, user, OWNER)] + [_add(room, other, MEMBER) for other in others]
     db.session.flush()
     recipients = [member.user_id for member in joined]
@@ -280,6 +278,9 @@ def _add(room: Room, user: User, role: str) -> RoomMember:
     return member
 
 
+ROOM_USERNAME_TAKEN = "A room with this username already exists."
+
+
 def _check_room_username(username: str | None, except_room: uuid.UUID | None = None) -> None:
     if not username:
         return
@@ -287,16 +288,7 @@ def _check_room_username(username: str | None, except_room: uuid.UUID | None = N
     if except_room is not None:
         query = query.where(Room.id != except_room)
     if db.session.scalar(query) is not None:
-        raise invalid("username", "A room with this username already exists.")
-
-
-def _flush_room_username() -> None:
-    """Flush a room whose username was checked; a race on the name is still a 400."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise invalid("username", "A room with this username already exists.") from None
+        raise invalid("username", ROOM_USERNAME_TAKEN)
 
 
 def update_room(user: User, room_id: uuid.UUID, changes: dict) -> None:
@@ -309,16 +301,16 @@ def update_room(user: User, room_id: uuid.UUID, changes: dict) -> None:
     room = member.room
     if "username" in changes:
         _check_room_username(changes["username"], except_room=room.id)
-    for field in ("name", "username", "description"):
-        if field in changes:
-            setattr(room, field, changes[field])
     if "profile_pic" in changes:
         delete_after_success(room.profile_pic)
         upload = changes["profile_pic"]
         room.profile_pic = (
             None if upload is None else save_image(upload, ROOM_PICTURES, "profile_pic")
         )
-    _flush_room_username()
+    with refuse_duplicate("username", ROOM_USERNAME_TAKEN):
+        for field in ("name", "username", "description"):
+            if field in changes:
+                setattr(room, field, changes[field])
     events.publish(
         room.id,
         {
@@ -424,12 +416,8 @@ def join(user: User, room_id: uuid.UUID) -> None:
     owner_id = _owner_id(room_id)
     if not room.is_group or (owner_id is not None and is_blocked(owner_id, user.id)):
         raise NotFound()
-    member = _add(room, user, MEMBER)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise invalid(NON_FIELD, "You are already a member of this room.") from None
+    with refuse_duplicate(NON_FIELD, "You are already a member of this room."):
+        member = _add(room, user, MEMBER)
     _publish_member_added(member, member_ids(room_id))
     db.session.commit()
 
@@ -549,12 +537,8 @@ def add_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
         raise Forbidden("This user cannot be added to the room.")
     if membership(room_id, target.id) is not None:
         raise invalid("user_id", "This user is already a member of the room.")
-    added = _add(member.room, target, MEMBER)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise invalid("user_id", "This user is already a member of the room.") from None
+    with refuse_duplicate("user_id", "This user is already a member of the room."):
+        added = _add(member.room, target, MEMBER)
     _publish_member_added(added, member_ids(room_id))
     db.session.commit()
 
@@ -864,13 +848,10 @@ def _own_record(user_id: int, digest: str) -> ChatFile | None:
     )
 
 
-def _used_bytes(user_id: int) -> int:
-    # Serialises a user's concurrent uploads on PostgreSQL, so the quota holds.
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    return db.session.scalar(
-        select(func.coalesce(func.sum(ChatFile.file_size), 0)).where(
-            ChatFile.uploader_id == user_id
-        )
+def media_bytes(user_id: int) -> Select:
+    """The bytes of the user's chat files (for the media quota)."""
+    return select(func.coalesce(func.sum(ChatFile.file_size), 0)).where(
+        ChatFile.uploader_id == user_id
     )
 
 
@@ -880,9 +861,7 @@ def upload_file(user: User, upload: FileStorage, file_type: str) -> tuple[ChatFi
     digest = hashlib.sha256(data).hexdigest()
     existing = _own_record(user.id, digest)
     if existing is None:
-        quota = current_app.config["CHAT_QUOTA_MB"]
-        if _used_bytes(user.id) + len(data) > quota * MIB:
-            raise PayloadTooLarge(f"Your chat storage quota of {quota:g} MB is used up.")
+        require_room(user.id, len(data))
     # Content-addressed: identical bytes share one file (rewritten only if it went missing).
     path = store(data, CHAT_FILES, _file_extension(data), name=digest)
     if existing is not None:
@@ -897,14 +876,12 @@ def upload_file(user: User, upload: FileStorage, file_type: str) -> tuple[ChatFi
         is_temporary=True,
         uploaded_at=utcnow(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-            db.session.flush()
-    except IntegrityError:
+    with unique_savepoint() as saved:
+        db.session.add(record)
+    if saved.refused:
         existing = _own_record(user.id, digest)
         if existing is None:
-            raise
+            raise saved.error
         db.session.commit()
         return existing, False
     db.session.commit()

@@ -38,6 +38,7 @@ from uzbekhub.chat.protocol import (
     encode,
     handle_frame,
     open_room,
+    request_token,
 )
 from uzbekhub.common.request_log import note_user
 from uzbekhub.errors import NON_FIELD, invalid
@@ -78,7 +79,7 @@ def _subscribe():
     try:
         if realtime.draining:
             raise Refused(GOING_AWAY, "The server is shutting down.")
-        identity = authenticate(_token())
+        identity = authenticate(request_token())
         room_id = request.view_args.get("room_id")
         room = open_room(identity, room_id) if room_id is not None else None
     except Refused as refused:
@@ -350,13 +351,6 @@ class SocketPeer(Peer):
                     self._writing_since = None
                 _abort(self.ws)
                 return
-
-
-def _token() -> str | None:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.args.get("token") or None
 
 
 def serve(ws) -> None:

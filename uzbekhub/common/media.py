@@ -7,20 +7,23 @@ crashed request leaves the storage as it found it.
 
 import io
 import secrets
-import warnings
 from collections.abc import Callable
 
 import filetype
 from flask import Blueprint, Flask, current_app, g, request
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import GifImagePlugin, Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
+from uzbekhub.common.offload import offload
 from uzbekhub.common.storage import register_storage, storage
 from uzbekhub.errors import PayloadTooLarge, invalid
 
 MIB = 1024 * 1024
+# One frame; all frames of an animated image together (their total work); frames.
 MAX_IMAGE_PIXELS = 40_000_000
+MAX_IMAGE_WORK = 40_000_000
+MAX_IMAGE_FRAMES = 300
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 VIDEO_TYPES = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
 CONTENT_TYPES = {
@@ -78,27 +81,64 @@ def read_upload(upload: FileStorage, field: str) -> bytes:
 def clean_image(data: bytes, field: str) -> tuple[bytes, str]:
     """Verify that `data` is a real image and re-encode it without metadata.
 
-    Returns the new bytes and the file extension of the detected format.
+    Returns the new bytes and the file extension of the detected format. The work is
+    bounded before any pixel is decoded (MAX_IMAGE_PIXELS a frame, MAX_IMAGE_FRAMES,
+    MAX_IMAGE_WORK for all frames together) and done off the event loop.
     """
-    not_image = invalid(field, "Upload a valid image. The file is not an image or is corrupted.")
-    too_big = invalid(field, "The image has too many pixels.")
+    outcome = offload(_clean_image, data)
+    if isinstance(outcome, str):
+        raise invalid(field, outcome)
+    return outcome
+
+
+NOT_AN_IMAGE = "Upload a valid image. The file is not an image or is corrupted."
+TOO_MANY_PIXELS = "The image has too many pixels."
+TOO_MANY_FRAMES = f"An animated image may have at most {MAX_IMAGE_FRAMES} frames."
+
+
+def _clean_image(data: bytes) -> tuple[bytes, str] | str:
+    """The re-encoded image and its extension, or the sentence refusing it (offloaded:
+    no app, request or exception objects of ours in here)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-            if probe.format not in IMAGE_FORMATS:
-                raise not_image
-            if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise too_big
-            probe.verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise too_big from None
+        probe = Image.open(io.BytesIO(data))
+        if probe.format not in IMAGE_FORMATS:
+            return NOT_AN_IMAGE
+        pixels = probe.width * probe.height
+        if pixels > MAX_IMAGE_PIXELS:
+            return TOO_MANY_PIXELS
+        frames = _frame_count(probe, MAX_IMAGE_FRAMES)
+        if frames > MAX_IMAGE_FRAMES:
+            return TOO_MANY_FRAMES
+        if frames * pixels > MAX_IMAGE_WORK:
+            return TOO_MANY_PIXELS
+        probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        fmt = image.format
+        return _reencode(image, fmt), IMAGE_FORMATS[fmt]
+    except Image.DecompressionBombError:
+        return TOO_MANY_PIXELS
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise not_image from None
-    fmt = image.format
-    return _reencode(image, fmt), IMAGE_FORMATS[fmt]
+        return NOT_AN_IMAGE
+
+
+def _frame_count(image: Image.Image, cap: int) -> int:
+    """The image's frames, counting no further than cap + 1 and decoding none.
+
+    GIF declares no count: Pillow's `n_frames` walks every frame, and a file of a million
+    one-pixel frames makes that walk long. Its own walk (`_seek` without updating the
+    image) is taken here only as far as the cap.
+    """
+    if image.format != "GIF":
+        return getattr(image, "n_frames", 1)
+    count = 1
+    try:
+        while count <= cap:
+            image._seek(count, False)
+            count += 1
+    except EOFError:
+        pass
+    return count
 
 
 def _reencode(image: Image.Image, fmt: str) -> bytes:
@@ -213,6 +253,11 @@ def serve_media(path: str):
 
 
 def register_media(app: Flask) -> None:
+    # Pillow turns every GIF frame after the first into RGB, which saving quantises again:
+    # seconds of work that holds the GIL. Frames that share the palette stay as they are.
+    GifImagePlugin.LOADING_STRATEGY = (
+        GifImagePlugin.LoadingStrategy.RGB_AFTER_DIFFERENT_PALETTE_ONLY
+    )
     register_storage(app)
     app.register_blueprint(media_blueprint, url_prefix=media_route(app.config).rstrip("/"))
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from copy import deepcopy
 
 from flask import Flask, current_app
+from flask_jwt_extended import current_user
 from flask_smorest.utils import deepupdate
 from limits import parse
 
@@ -37,6 +38,11 @@ def throttle(scope: str, key_func: Callable[[], str] | None = None):
         return limited
 
     return decorator
+
+
+def per_user() -> str:
+    """Throttle key of views behind `login_required`: the signed-in user, wherever from."""
+    return f"user:{current_user.id}"
 
 
 def _budget(scope: str, key: str):

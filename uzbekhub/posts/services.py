@@ -22,16 +22,22 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import blocked_between, is_blocked, visible_user
-from uzbekhub.common.db import new_uuid, utcnow
-from uzbekhub.common.media import delete_after_success, keep_created_files, save_image
+from uzbekhub.common.db import new_uuid, unique_savepoint, utcnow
+from uzbekhub.common.media import (
+    clean_image,
+    delete_after_success,
+    keep_created_files,
+    read_upload,
+    store,
+)
 from uzbekhub.common.pagination import Fetch
+from uzbekhub.common.quota import require_room
 from uzbekhub.errors import NON_FIELD, Forbidden, invalid
 from uzbekhub.extensions import db
 from uzbekhub.posts.models import (
@@ -190,20 +196,27 @@ def _post_to_change(caller: User, post_id: uuid.UUID, *, staff_may: bool = False
     raise NotFound()
 
 
-def _stored_images(uploads: list[FileStorage], first_position: int) -> list[PostImage]:
+def _stored_images(
+    owner_id: int, uploads: list[FileStorage], first_position: int
+) -> list[PostImage]:
+    """The uploads cleaned, counted against the owner's media quota, then stored."""
+    cleaned = [clean_image(read_upload(upload, "images"), "images") for upload in uploads]
+    if cleaned:
+        require_room(owner_id, sum(len(data) for data, _ in cleaned))
     return [
         PostImage(
             id=new_uuid(),
-            image=save_image(upload, IMAGE_FOLDER, "images"),
+            image=store(data, IMAGE_FOLDER, ext),
+            file_size=len(data),
             position=first_position + offset,
         )
-        for offset, upload in enumerate(uploads)
+        for offset, (data, ext) in enumerate(cleaned)
     ]
 
 
 def create_post(caller: User, content: str, uploads: list[FileStorage]) -> Post:
     post = Post(id=new_uuid(), owner_id=caller.id, content=content)
-    post.images = _stored_images(uploads, 0)
+    post.images = _stored_images(caller.id, uploads, 0)
     db.session.add(post)
     db.session.commit()
     keep_created_files()
@@ -230,7 +243,7 @@ def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
     for image_id in removing:
         delete_after_success(current[image_id].image)
         post.images.remove(current[image_id])
-    post.images.extend(_stored_images(adding, next_position))
+    post.images.extend(_stored_images(caller.id, adding, next_position))
     post.content = content
     post.is_edited = True
     post.updated_at = utcnow()
@@ -302,14 +315,13 @@ def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, 
     post = post_named_in_body(caller.id, post_id)
     entry_id = new_uuid()
     taken = select(model.id).where(model.post_id == post.id, model.owner_id == caller.id)
-    db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    with unique_savepoint() as saved:
+        db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
+    if saved.refused:
         if db.session.scalar(taken) is not None:
-            raise invalid(NON_FIELD, duplicate) from None
-        raise invalid("post", does_not_exist(post_id)) from None
+            raise invalid(NON_FIELD, duplicate)
+        raise invalid("post", does_not_exist(post_id))
+    db.session.commit()
     return _load_entry(model, entry_id)
 
 
@@ -373,6 +385,15 @@ def delete_comment(caller: User, comment_id: uuid.UUID) -> None:
     )
     db.session.delete(comment)
     db.session.commit()
+
+
+def media_bytes(user_id: int) -> Select:
+    """The bytes of the user's post images (for the media quota)."""
+    return (
+        select(func.coalesce(func.sum(PostImage.file_size), 0))
+        .join(Post, Post.id == PostImage.post_id)
+        .where(Post.owner_id == user_id)
+    )
 
 
 def remove_files_of_user(user_id: int) -> None:

@@ -19,10 +19,9 @@ from uzbekhub.stories.schemas import (
 
 blp = Blueprint("stories", __name__, url_prefix="/api/stories", description="Stories")
 
-# 404 for ids in paths is documented by the Blueprint; these are the other error answers.
-not_owner = blp.alt_response(403, response="FORBIDDEN", description="Not the owner's to change")
-story_not_found = blp.alt_response(
-    404, response="NOT_FOUND", description="The story does not exist, expired or is not visible"
+not_owner = blp.answers(403, description="Not the owner's to change")
+story_not_found = blp.answers(
+    404, description="The story does not exist, expired or is not visible"
 )
 
 

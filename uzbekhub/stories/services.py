@@ -3,15 +3,25 @@
 from collections.abc import Iterable, Sequence
 
 import filetype
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, not_, or_, select, true
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import blocked_between, has_added_contact, visible_user
-from uzbekhub.common.db import utcnow
+from uzbekhub.common.db import insert_once, utcnow
 from uzbekhub.common.media import (
     clean_image,
     delete_after_success,
@@ -19,6 +29,7 @@ from uzbekhub.common.media import (
     read_upload,
     store,
 )
+from uzbekhub.common.quota import require_room
 from uzbekhub.errors import Forbidden, invalid
 from uzbekhub.extensions import db
 from uzbekhub.stories.models import Story, StoryMark, StoryReaction, StoryView
@@ -120,16 +131,17 @@ def load_story(story_id: int) -> Story:
 # --- creating and changing stories ---------------------------------------------------------------
 
 
-def save_story_media(upload: FileStorage) -> str:
-    """A video (mp4, webm, mov) or an image, recognised by content; returns the stored path."""
+def save_story_media(owner_id: int, upload: FileStorage) -> tuple[str, int]:
+    """A video (mp4, webm, mov) or an image, recognised by content, counted against the
+    owner's media quota; returns the stored path and its size."""
     data = read_upload(upload, "media")
-    video_ext = detect_video(data)
-    if video_ext is not None:
-        return store(data, MEDIA_FOLDER, video_ext)
-    if not filetype.is_image(data[:8192]):
-        raise invalid("media", NOT_MEDIA)
-    image, ext = clean_image(data, "media")
-    return store(image, MEDIA_FOLDER, ext)
+    ext = detect_video(data)
+    if ext is None:
+        if not filetype.is_image(data[:8192]):
+            raise invalid("media", NOT_MEDIA)
+        data, ext = clean_image(data, "media")
+    require_room(owner_id, len(data))
+    return store(data, MEDIA_FOLDER, ext), len(data)
 
 
 def markable_users(owner_id: int, user_ids: Iterable[int]) -> list[int]:
@@ -166,9 +178,11 @@ def create_story(
     marked = markable_users(owner_id, marked)
     require_marks_for_audience(audience, marked)
     now = utcnow()
+    path, size = save_story_media(owner_id, media)
     story = Story(
         owner_id=owner_id,
-        media=save_story_media(media),
+        media=path,
+        media_size=size,
         caption=caption,
         audience=audience,
         created_at=now,
@@ -221,17 +235,6 @@ def remove_story(story: Story) -> None:
 
 
 # --- views and reactions -------------------------------------------------------------------------
-
-
-def insert_once(model, **values):
-    """Insert a row unless a unique constraint already holds one: the new row, or None.
-
-    One statement, race-free on both backends (INSERT ... ON CONFLICT DO NOTHING).
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model)
-    return db.session.scalar(stmt)
 
 
 def record_view(caller_id: int, story_id: int) -> StoryView:
@@ -322,6 +325,11 @@ def fetch_viewers(stmt: Select) -> list[dict]:
         {"viewer": user, "viewed_at": viewed_at, "reaction": reaction}
         for user, viewed_at, reaction in db.session.execute(stmt)
     ]
+
+
+def media_bytes(user_id: int) -> Select:
+    """The bytes of the user's story media, archived ones included (for the media quota)."""
+    return select(func.coalesce(func.sum(Story.media_size), 0)).where(Story.owner_id == user_id)
 
 
 def remove_files_of_user(user_id: int) -> None:
