@@ -28,6 +28,7 @@ from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import (
     MAX_ID,
     enforce_sqlite_foreign_keys,
+    never_reuse_ids,
     register_after_commit,
     render_migration_type,
 )
@@ -168,6 +169,7 @@ def register_extensions(app: Flask) -> None:
     enforce_sqlite_foreign_keys()
     register_after_commit()
     db.init_app(app)
+    never_reuse_ids(db.metadata)
     migrate.init_app(
         app, db, compare_type=True, render_as_batch=True, render_item=render_migration_type
     )

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, Uuid, event
+from sqlalchemy import DateTime, Engine, Integer, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
@@ -73,6 +73,19 @@ def enforce_sqlite_foreign_keys() -> None:
     """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks."""
     if not event.contains(Engine, "connect", _sqlite_foreign_keys_on):
         event.listen(Engine, "connect", _sqlite_foreign_keys_on)
+
+
+def never_reuse_ids(metadata: MetaData) -> None:
+    """AUTOINCREMENT on every table keyed by a generated integer.
+
+    Without it SQLite hands the highest freed id out again, and whatever still names the
+    deleted row (a token, a link, a client's cache) would name the next one. PostgreSQL's
+    sequences never go back.
+    """
+    for table in metadata.tables.values():
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and isinstance(key[0].type, Integer) and not key[0].foreign_keys:
+            table.dialect_options["sqlite"]["autoincrement"] = True
 
 
 _AFTER_COMMIT = "after_commit_callbacks"
