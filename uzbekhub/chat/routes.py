@@ -65,7 +65,7 @@ class RoomViews(MethodView):
     def post(self, data):
         """Create a private room or a group (multipart when sending profile_pic)"""
         room_id, created = services.create_room(current_user, data)
-        return services.room_detail(room_id, current_user.id), 201 if created else 200
+        return services.room_detail(current_user, room_id), 201 if created else 200
 
 
 @rooms.route("/<uuid:room_id>/")
@@ -74,7 +74,7 @@ class RoomByIdViews(MethodView):
     @rooms.response(200, RoomSchema)
     def get(self, room_id):
         """A room the caller is a member of"""
-        return services.room_detail(room_id, current_user.id)
+        return services.room_detail(current_user, room_id)
 
     @rooms.login_required
     @rooms.arguments(RoomUpdateSchema, location="body")
@@ -83,7 +83,7 @@ class RoomByIdViews(MethodView):
     def patch(self, changes, room_id):
         """Change a group's name, username, description or picture (owner or admin)"""
         services.update_room(current_user, room_id, changes)
-        return services.room_detail(room_id, current_user.id)
+        return services.room_detail(current_user, room_id)
 
     @rooms.login_required
     @rooms.response(204)
@@ -113,7 +113,7 @@ def clear_messages(pk):
 def list_members(args, room_id):
     """The room's members with their roles"""
     return array_page(
-        services.members_query(current_user.id, room_id), args, fetch=services.load_members
+        services.members_query(current_user, room_id), args, fetch=services.load_members
     )
 
 
@@ -201,7 +201,7 @@ def remove_member(data, room_id):
 @messages.response(200, MessagePageSchema)
 def list_by_room(args, room_id):
     """The room's history, newest first (messages are sent over the sockets)"""
-    stmt, total = services.history(current_user.id, room_id)
+    stmt, total = services.history(current_user, room_id)
     return limit_offset_envelope(stmt, args, fetch=services.load_messages, total=total)
 
 
@@ -224,7 +224,7 @@ class FileViews(MethodView):
     @files.response(200, ChatFileSchema(many=True))
     def get(self, args):
         """The caller's uploaded files, newest first"""
-        return array_page(services.files_query(current_user.id), args)
+        return array_page(services.files_query(current_user), args)
 
     @files.login_required
     @files.arguments(FileUploadSchema, location="multipart")
@@ -252,7 +252,7 @@ class FileByIdViews(MethodView):
 def _may_fetch_chat_file(path: str) -> bool:
     """Chat files are served to their uploader and the members of rooms they were sent to."""
     verify_jwt_in_request(locations=["headers", "query_string"])
-    return services.may_fetch_file(current_user.id, path)
+    return services.may_fetch_file(current_user, path)
 
 
 def register_chat(app: Flask) -> None:

@@ -35,7 +35,7 @@ class PostViews(MethodView):
     @blp.response(200, PostPageSchema)
     def get(self, args):
         """The feed: posts the caller may see, newest first"""
-        caller, owner = current_user.id, args.get("owner")
+        caller, owner = current_user, args.get("owner")
         stmt = services.feed(caller, owner)
         total = services.feed_count(caller, owner)
         return page_envelope(stmt, args, services.with_counts(caller), total=total)
@@ -55,8 +55,8 @@ class MyPostsView(MethodView):
     @blp.response(200, PostPageSchema)
     def get(self, args):
         """The caller's own posts, newest first, inactive ones included"""
-        stmt = services.my_posts(current_user.id)
-        return page_envelope(stmt, args, services.with_counts(current_user.id))
+        stmt = services.my_posts(current_user)
+        return page_envelope(stmt, args, services.with_counts(current_user))
 
 
 @blp.route("/post/<uuid:post_id>/")
@@ -65,7 +65,7 @@ class PostByIdViews(MethodView):
     @blp.response(200, PostSchema)
     def get(self, post_id):
         """One post"""
-        return services.get_post(current_user.id, post_id)
+        return services.get_post(current_user, post_id)
 
     @blp.login_required
     @blp.arguments(PostUpdateSchema, location="body")
@@ -110,7 +110,7 @@ class PostLikesView(MethodView):
     @blp.response(200, LikeSchema(many=True))
     def get(self, args, post_id):
         """The likes of a post, newest first"""
-        stmt = services.entries_of(PostLike, current_user.id, post_id)
+        stmt = services.entries_of(current_user, PostLike, post_id)
         return array_page(stmt, args, services.with_owner(PostLike))
 
 
@@ -149,7 +149,7 @@ class PostCommentsView(MethodView):
     @blp.response(200, CommentSchema(many=True))
     def get(self, args, post_id):
         """The comments of a post, oldest first"""
-        stmt = services.entries_of(PostComment, current_user.id, post_id)
+        stmt = services.entries_of(current_user, PostComment, post_id)
         return array_page(stmt, args, services.with_owner(PostComment))
 
 
@@ -170,5 +170,5 @@ class PostViewsView(MethodView):
     @blp.response(200, ViewSchema(many=True))
     def get(self, args, post_id):
         """Who has seen a post, newest first"""
-        stmt = services.entries_of(PostView, current_user.id, post_id)
+        stmt = services.entries_of(current_user, PostView, post_id)
         return array_page(stmt, args, services.with_owner(PostView))

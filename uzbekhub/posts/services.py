@@ -119,15 +119,15 @@ def _newest_first(stmt: Select) -> Select:
     return stmt.order_by(Post.created_at.desc(), Post.id.desc())
 
 
-def feed(caller_id: int, owner_id: int | None = None) -> Select:
+def feed(caller: User, owner_id: int | None = None) -> Select:
     """Active posts the caller may see, newest first, optionally of one owner."""
-    stmt = visible_posts(caller_id).where(Post.is_active == true())
+    stmt = visible_posts(caller.id).where(Post.is_active == true())
     if owner_id is not None:
         stmt = stmt.where(Post.owner_id == owner_id)
     return _newest_first(stmt)
 
 
-def feed_count(caller_id: int, owner_id: int | None = None) -> int:
+def feed_count(caller: User, owner_id: int | None = None) -> int:
     """The feed's `count`: the kept active-post counts of the owners the caller may see.
 
     Equal to counting `feed()`, whose posts are the active posts of visible owners, but
@@ -136,16 +136,16 @@ def feed_count(caller_id: int, owner_id: int | None = None) -> int:
     stmt = (
         select(func.coalesce(func.sum(PostCount.active_posts), 0))
         .join(User, User.id == PostCount.owner_id)
-        .where(visible_user(caller_id, User))
+        .where(visible_user(caller.id, User))
     )
     if owner_id is not None:
         stmt = stmt.where(PostCount.owner_id == owner_id)
     return db.session.scalar(stmt)
 
 
-def my_posts(caller_id: int) -> Select:
+def my_posts(caller: User) -> Select:
     """All of the caller's posts, inactive ones included."""
-    return _newest_first(select(Post).join(Post.owner).where(Post.owner_id == caller_id))
+    return _newest_first(select(Post).join(Post.owner).where(Post.owner_id == caller.id))
 
 
 def _count_of(model: Entry) -> ColumnElement[int]:
@@ -158,11 +158,11 @@ def _count_of(model: Entry) -> ColumnElement[int]:
     )
 
 
-def with_counts(caller_id: int) -> Fetch:
+def with_counts(caller: User) -> Fetch:
     """Load posts with owner, images, counts and `is_liked`: three statements for any page."""
 
     def fetch(stmt: Select) -> Sequence[Post]:
-        liked = exists().where(PostLike.post_id == Post.id, PostLike.owner_id == caller_id)
+        liked = exists().where(PostLike.post_id == Post.id, PostLike.owner_id == caller.id)
         stmt = stmt.add_columns(
             _count_of(PostLike), _count_of(PostComment), _count_of(PostView), liked
         ).options(contains_eager(Post.owner), selectinload(Post.images))
@@ -176,9 +176,9 @@ def with_counts(caller_id: int) -> Fetch:
     return fetch
 
 
-def get_post(caller_id: int, post_id: uuid.UUID) -> Post:
+def get_post(caller: User, post_id: uuid.UUID) -> Post:
     """One visible post as the API shows it, or 404."""
-    found = with_counts(caller_id)(visible_posts(caller_id).where(Post.id == post_id))
+    found = with_counts(caller)(visible_posts(caller.id).where(Post.id == post_id))
     if not found:
         raise NotFound()
     return found[0]
@@ -220,7 +220,7 @@ def create_post(caller: User, content: str, uploads: list[FileStorage]) -> Post:
     db.session.add(post)
     db.session.commit()
     keep_created_files()
-    return get_post(caller.id, post.id)
+    return get_post(caller, post.id)
 
 
 def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
@@ -249,7 +249,7 @@ def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
     post.updated_at = utcnow()
     db.session.commit()
     keep_created_files()
-    return get_post(caller.id, post.id)
+    return get_post(caller, post.id)
 
 
 def delete_post(caller: User, post_id: uuid.UUID) -> None:
@@ -264,16 +264,16 @@ def delete_post(caller: User, post_id: uuid.UUID) -> None:
 # --- likes, comments, views ------------------------------------------------------------------
 
 
-def entries_of(model: Entry, caller_id: int, post_id: uuid.UUID) -> Select:
+def entries_of(caller: User, model: Entry, post_id: uuid.UUID) -> Select:
     """The likes, comments or views of a visible post that the caller sees (404 otherwise).
 
     Comments read oldest first, as a conversation; likes and views newest first.
     """
-    post = post_or_404(caller_id, post_id)
+    post = post_or_404(caller.id, post_id)
     stmt = (
         select(model)
         .join(model.owner)
-        .where(model.post_id == post.id, visible_entry_owner(caller_id, post.owner_id))
+        .where(model.post_id == post.id, visible_entry_owner(caller.id, post.owner_id))
     )
     if model is PostComment:
         return stmt.order_by(model.created_at, model.id)
