@@ -196,7 +196,8 @@ def socketio_cors_origins(config: Mapping) -> list[str] | None:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.blp)
-    app.register_blueprint(metrics.blp)
+    if app.config["METRICS_ENABLED"]:
+        app.register_blueprint(metrics.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
 

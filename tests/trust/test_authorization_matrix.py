@@ -763,8 +763,6 @@ MATRIX = [
     ),
     Row("health.healthz", "GET", get(lambda w: "/healthz"), same(200), PROBE),
     Row("health.readyz", "GET", get(lambda w: "/readyz"), same(200), PROBE),
-    # Off unless METRICS_ENABLED; on, it is tested in tests/operations/test_metrics.py.
-    Row("metrics.metrics", "GET", get(lambda w: "/metrics"), same(404)),
     Row("api-docs.openapi_json", "GET", get(lambda w: "/openapi.json"), same(200), PUBLIC_ROUTE),
     Row("index.api_index", "GET", get(lambda w: "/"), same(200), PUBLIC_ROUTE),
     Row("dev_mail.recent_mail", "GET", get(lambda w: "/dev/mail/"), same(200), DEV_ONLY),
