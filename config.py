@@ -1,4 +1,4 @@
-"""Configuration read from the environment (DESIGN.md §2).
+"""Configuration read from the environment (README, Configuration).
 
 Nothing is read at import time: `load_config()` builds a plain dict from an
 environment mapping when the application is created.

@@ -43,7 +43,7 @@ from uzbekhub.common.request_log import wrap as log_requests
 from uzbekhub.common.routing import RouteMap
 from uzbekhub.common.smorest import is_form_request
 from uzbekhub.dev_mail import register_dev_mail
-from uzbekhub.docs import docs_config, register_docs_assets
+from uzbekhub.docs import docs_config, register_docs_assets, spec_plugins
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 from uzbekhub.index import register_index
@@ -184,7 +184,7 @@ def register_extensions(app: Flask) -> None:
         cors_allowed_origins=socketio_cors_origins(app.config),
         **socketio_options(app.config),
     )
-    api.init_app(app)
+    api.init_app(app, spec_kwargs=spec_plugins())
     register_media(app)
     register_docs_assets(app)
 

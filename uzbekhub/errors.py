@@ -1,4 +1,4 @@
-"""The one error format of DESIGN.md §3, whatever raised the error.
+"""The one error format (docs/errors.md), whatever raised the error.
 
 Views and services raise the exceptions below (or werkzeug's); they never build
 error dictionaries themselves. "404 if missing" is Flask-SQLAlchemy's `db.get_or_404`
