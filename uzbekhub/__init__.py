@@ -1,6 +1,5 @@
 """UzbekHub backend: create_app() builds the Flask application."""
 
-import logging
 import os
 from collections.abc import Mapping
 
@@ -15,11 +14,11 @@ from uzbekhub.accounts import (
     auth_routes,
     discovery_routes,
     location_routes,
+    profile_routes,
     social_routes,
 )
-from uzbekhub.accounts import routes as account_routes
-from uzbekhub.accounts.services import on_user_deleted
 from uzbekhub.accounts.tokens import register_jwt
+from uzbekhub.accounts.users import on_user_deleted
 from uzbekhub.chat import routes as chat_routes
 from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
@@ -39,6 +38,8 @@ from uzbekhub.common.media import register_media
 from uzbekhub.common.quota import count_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
+from uzbekhub.common.request_log import register_logging
+from uzbekhub.common.request_log import wrap as log_requests
 from uzbekhub.common.routing import RouteMap
 from uzbekhub.common.smorest import is_form_request
 from uzbekhub.dev_mail import register_dev_mail
@@ -46,6 +47,9 @@ from uzbekhub.docs import docs_config, register_docs_assets, spec_plugins
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 from uzbekhub.index import register_index
+from uzbekhub.operations import health, metrics
+from uzbekhub.operations.media_migrate import media_cli
+from uzbekhub.operations.purge import purge_command
 from uzbekhub.posts import routes as post_routes
 from uzbekhub.posts import services as post_services
 from uzbekhub.stories import routes as story_routes
@@ -54,7 +58,7 @@ from uzbekhub.stories import services as story_services
 MIB = 1024 * 1024
 BLUEPRINTS = (
     auth_routes.blp,
-    account_routes.blp,
+    profile_routes.blp,
     discovery_routes.blp,
     location_routes.blp,
     social_routes.blp,
@@ -68,6 +72,9 @@ BLUEPRINTS = (
 
 class UzbekHub(Flask):
     url_map_class = RouteMap
+
+    def log_exception(self, exc_info) -> None:
+        """The 500 handler (uzbekhub.errors) logs the traceback, once, with the request id."""
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:
@@ -89,6 +96,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_request_limits(app)
     register_security_headers(app)
     register_cli(app)
+    log_requests(app, [metrics.observe_request])
     return app
 
 
@@ -157,12 +165,6 @@ def engine_options(url: str, async_mode: str = "threading") -> dict:
     }
 
 
-def register_logging(app: Flask) -> None:
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
 def register_extensions(app: Flask) -> None:
     enforce_sqlite_foreign_keys()
     register_after_commit()
@@ -193,6 +195,9 @@ def socketio_cors_origins(config: Mapping) -> list[str] | None:
 
 
 def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(health.blp)
+    if app.config["METRICS_ENABLED"]:
+        app.register_blueprint(metrics.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
 
@@ -232,3 +237,5 @@ def register_request_limits(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(media_cli)

@@ -94,6 +94,7 @@ SELF = "self: the caller's own data, nobody else's"
 SEES_OWNER = "rules.md: the owner is public and not blocked either way, so the caller sees it"
 JOINABLE = "rules.md: group rooms are joinable by anyone not blocked by the owner"
 PUBLIC_ROUTE = "open to everyone by design (spec: no account needed)"
+PROBE = "README operations: load balancers probe health without an account"
 PUBLIC_MEDIA = "rules.md: media other than chat files are public at unguessable URLs"
 STAFF_POSTS = "posts README: staff delete any post (moderation)"
 STAFF_ADMIN = "rules.md: staff list, view and delete non-staff users"
@@ -760,6 +761,8 @@ MATRIX = [
         same(400),
         PLAIN_HTTP_TO_SOCKET,
     ),
+    Row("health.healthz", "GET", get(lambda w: "/healthz"), same(200), PROBE),
+    Row("health.readyz", "GET", get(lambda w: "/readyz"), same(200), PROBE),
     Row("api-docs.openapi_json", "GET", get(lambda w: "/openapi.json"), same(200), PUBLIC_ROUTE),
     Row("index.api_index", "GET", get(lambda w: "/"), same(200), PUBLIC_ROUTE),
     Row("dev_mail.recent_mail", "GET", get(lambda w: "/dev/mail/"), same(200), DEV_ONLY),
