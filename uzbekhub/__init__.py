@@ -39,6 +39,8 @@ from uzbekhub.common.smorest import is_form_request
 from uzbekhub.docs import docs_config, register_docs_assets
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
+from uzbekhub.notifications import routes as notification_routes
+from uzbekhub.notifications.live import register_notifier
 from uzbekhub.posts import routes as post_routes
 from uzbekhub.posts import services as post_services
 from uzbekhub.stories import routes as story_routes
@@ -57,6 +59,7 @@ BLUEPRINTS = (
     story_routes.blp,
     comment_routes.blp,
     *chat_routes.BLUEPRINTS,
+    notification_routes.blp,
 )
 
 
@@ -68,6 +71,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_realtime(app)
+    register_notifier(app)
     register_error_handlers(app)
     register_request_limits(app)
     register_security_headers(app)

@@ -15,6 +15,7 @@ from uzbekhub.common.db import flush_or_refuse
 from uzbekhub.common.pagination import array_page
 from uzbekhub.errors import NotFound, invalid
 from uzbekhub.extensions import db
+from uzbekhub.notifications import hooks as notifications
 
 NO_SUCH_USER = "No such user."
 ALREADY_BLOCKED = "You have already blocked this user."
@@ -53,6 +54,7 @@ def create_block(caller: User, blocked_user_id: int) -> Block:
         raise invalid("blocked_user", NO_SUCH_USER)
     db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
     flush_or_refuse("blocked_user", ALREADY_BLOCKED)
+    notifications.blocked(caller.id, blocked_user_id)
     db.session.commit()
     return block_of(caller, blocked_user_id)
 
@@ -106,6 +108,8 @@ def add_contact(caller: User, data: dict) -> Contact:
     contact = Contact(owner_id=caller.id, contact_id=data["contact_id"])
     contact.nikname = data.get("nikname", "")
     db.session.add(contact)
+    flush_or_refuse("contact", ALREADY_CONTACT)
+    notifications.contact_added(caller, contact.contact_id)
     return _save(contact)
 
 
@@ -114,12 +118,17 @@ def update_contact(caller: User, contact_pk: int, changes: dict) -> Contact:
     target = changes.get("contact_id", contact.contact_id)
     if target != contact.contact_id:
         _check_target(caller, target)
+        notifications.contact_removed(caller.id, contact.contact_id)
         contact.contact_id = target
+        flush_or_refuse("contact", ALREADY_CONTACT)
+        notifications.contact_added(caller, target)
     if "nikname" in changes:
         contact.nikname = changes["nikname"]
     return _save(contact)
 
 
 def delete_contact(caller: User, contact_pk: int) -> None:
-    db.session.delete(contact_of(caller, contact_pk))
+    contact = contact_of(caller, contact_pk)
+    notifications.contact_removed(caller.id, contact.contact_id)
+    db.session.delete(contact)
     db.session.commit()

@@ -53,6 +53,7 @@ from uzbekhub.common.media import (
 from uzbekhub.common.schemas import MediaUrl, UtcDateTime
 from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, PayloadTooLarge, invalid
 from uzbekhub.extensions import db
+from uzbekhub.notifications import hooks as notifications
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +274,7 @@ def _create_group(user: User, data: dict) -> uuid.UUID:
     recipients = [member.user_id for member in joined]
     for member in joined:
         _publish_member_added(member, recipients)
+    notifications.added_to_group(user, room.id, [other.id for other in others])
     db.session.commit()
     return room.id
 
@@ -353,6 +355,7 @@ def remove_room(room: Room) -> None:
     """The room, its members and messages go (committed by the caller); members hear of it."""
     _lock_room(room.id)
     recipients = member_ids(room.id)
+    notifications.room_deleted(room.id)
     delete_after_success(room.profile_pic)
     _delete_messages(room.id)
     db.session.execute(delete(RoomMember).where(RoomMember.room_id == room.id))
@@ -459,6 +462,7 @@ def leave(user: User, room_id: uuid.UUID) -> None:
         raise Forbidden("Transfer ownership before leaving the room.")
     db.session.delete(member)
     db.session.flush()
+    notifications.left_group(room_id, user.id)
     _publish_member_removed(member, user, member_ids(room_id))
     db.session.commit()
 
@@ -493,6 +497,7 @@ def set_admin(user: User, room_id: uuid.UUID, target_id: int) -> None:
     if target.role == ADMIN:
         return
     target.role = ADMIN
+    notifications.role_given(user, room_id, target.user_id)
     _publish_role_changed(target)
     db.session.commit()
 
@@ -502,6 +507,7 @@ def remove_admin(user: User, room_id: uuid.UUID, target_id: int) -> None:
     if target.role == MEMBER:
         return
     target.role = MEMBER
+    notifications.role_taken_back(user.id, room_id, target.user_id)
     _publish_role_changed(target)
     db.session.commit()
 
@@ -510,6 +516,7 @@ def transfer_owner(user: User, room_id: uuid.UUID, target_id: int) -> None:
     """The target becomes the owner; the previous owner stays on as an admin."""
     current, target = _owner_acting_on(user, room_id, target_id)
     _hand_over(current, target)
+    notifications.role_given(user, room_id, target.user_id)
     db.session.commit()
 
 
@@ -578,6 +585,7 @@ def add_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
     except IntegrityError:
         raise invalid("user_id", "This user is already a member of the room.") from None
     _publish_member_added(added, member_ids(room_id))
+    notifications.added_to_group(user, room_id, [target.id])
     db.session.commit()
 
 
@@ -594,6 +602,7 @@ def remove_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
     removed_user = target.user
     db.session.delete(target)
     db.session.flush()
+    notifications.left_group(room_id, removed_user.id)
     _publish_member_removed(target, removed_user, member_ids(room_id))
     db.session.commit()
 

@@ -33,6 +33,7 @@ from uzbekhub.common.media import delete_after_success, keep_created_files, save
 from uzbekhub.common.pagination import Fetch
 from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, invalid
 from uzbekhub.extensions import db
+from uzbekhub.notifications import hooks as notifications
 from uzbekhub.posts.models import (
     IMAGES_MAX,
     Post,
@@ -208,6 +209,7 @@ def create_post(caller: User, content: str, uploads: list[FileStorage]) -> Post:
     post = Post(id=new_uuid(), owner_id=caller.id, content=content)
     post.images = _stored_images(uploads, 0)
     db.session.add(post)
+    notifications.post_written(caller, post)
     db.session.commit()
     keep_created_files()
     return get_post(caller.id, post.id)
@@ -237,6 +239,7 @@ def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
     post.content = content
     post.is_edited = True
     post.updated_at = utcnow()
+    notifications.post_written(caller, post)
     db.session.commit()
     keep_created_files()
     return get_post(caller.id, post.id)
@@ -248,6 +251,7 @@ def delete_post(caller: User, post_id: uuid.UUID) -> None:
     for image in post.images:
         delete_after_success(image.image)
     # Explicit, so that it holds whether or not the database enforces ON DELETE CASCADE.
+    notifications.post_deleted(post.id)
     for model in (PostLike, PostView, PostComment, PostImage):
         db.session.execute(delete(model).where(model.post_id == post.id))
     db.session.execute(delete(Post).where(Post.id == post.id))
@@ -304,14 +308,20 @@ def _entry_to_change(model: Entry, caller: User, entry_id: uuid.UUID, *, post_ow
     raise NotFound()
 
 
-def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, duplicate: str):
+def _record_once(
+    model: type[PostLike] | type[PostView], caller: User, post_id, duplicate: str, then=None
+):
     """Likes and views are unique per user and post: the unique constraint decides, so a
-    first like costs no lookup and concurrent duplicates are refused alike."""
+    first like costs no lookup and concurrent duplicates are refused alike. `then(post)`
+    runs in the same transaction, after the entry is written."""
     post = post_named_in_body(caller.id, post_id)
     entry_id = new_uuid()
     taken = select(model.id).where(model.post_id == post.id, model.owner_id == caller.id)
     db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
     try:
+        if then is not None:
+            db.session.flush()
+            then(post)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -322,11 +332,18 @@ def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, 
 
 
 def like_post(caller: User, post_id: uuid.UUID) -> PostLike:
-    return _record_once(PostLike, caller, post_id, "You have already liked this post.")
+    return _record_once(
+        PostLike,
+        caller,
+        post_id,
+        "You have already liked this post.",
+        then=lambda post: notifications.post_liked(caller, post),
+    )
 
 
 def unlike(caller: User, like_id: uuid.UUID) -> None:
     like = _entry_to_change(PostLike, caller, like_id)
+    notifications.post_unliked(like)
     db.session.delete(like)
     db.session.commit()
 
@@ -360,6 +377,7 @@ def add_comment(caller: User, data: dict) -> PostComment:
         reply_to_id=data["reply_to"],
     )
     db.session.add(comment)
+    notifications.commented(caller, post, comment)
     db.session.commit()
     return _load_entry(PostComment, comment.id)
 
@@ -376,6 +394,7 @@ def edit_comment(caller: User, comment_id: uuid.UUID, text: str) -> PostComment:
 def delete_comment(caller: User, comment_id: uuid.UUID) -> None:
     """The comment's author or the post's owner delete it; its replies stay, answering nothing."""
     comment = _entry_to_change(PostComment, caller, comment_id, post_owner_may=True)
+    notifications.comment_deleted(comment)
     db.session.execute(
         update(PostComment).where(PostComment.reply_to_id == comment.id).values(reply_to_id=None)
     )

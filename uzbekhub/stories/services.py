@@ -20,6 +20,7 @@ from uzbekhub.common.media import (
 )
 from uzbekhub.errors import Forbidden, NotFound, invalid
 from uzbekhub.extensions import db
+from uzbekhub.notifications import hooks as notifications
 from uzbekhub.stories.models import Story, StoryMark, StoryReaction, StoryView
 
 MEDIA_FOLDER = "stories"
@@ -180,6 +181,7 @@ def create_story(
         marks=[StoryMark(user_id=user_id) for user_id in marked],
     )
     db.session.add(story)
+    notifications.story_shared(story)
     db.session.commit()
     return load_story(story.id)
 
@@ -203,6 +205,7 @@ def update_story(caller_id: int, story_id: int, changes: dict) -> Story:
         if field in changes:
             setattr(story, field, changes[field])
     story.updated_at = utcnow()
+    notifications.story_shared(story)
     db.session.commit()
     return load_story(story.id)
 
@@ -220,6 +223,7 @@ def delete_archived_story(caller_id: int, story_id: int) -> None:
 def remove_story(story: Story) -> None:
     # SQLite enforces ON DELETE CASCADE only with a pragma; deleting the children here
     # keeps orphans from outliving their story (and reappearing on a reused id) anywhere.
+    notifications.story_deleted(story.id)
     for model in (StoryMark, StoryView, StoryReaction):
         db.session.execute(delete(model).where(model.story_id == story.id))
     db.session.execute(delete(Story).where(Story.id == story.id))
@@ -262,6 +266,7 @@ def react(caller_id: int, story_id: int, reaction: str) -> StoryReaction:
     if created is None:
         raise invalid("story", "You have already reacted to this story.")
     insert_once(StoryView, story_id=story.id, viewer_id=caller_id)
+    notifications.story_reacted(caller_id, story)
     db.session.commit()
     return created
 
@@ -294,7 +299,9 @@ def update_reaction(caller_id: int, reaction_id: int, text: str) -> StoryReactio
 
 def delete_reaction(caller_id: int, reaction_id: int) -> None:
     """Taking one's reaction back is always allowed."""
-    db.session.delete(own_reaction(caller_id, reaction_id))
+    reaction = own_reaction(caller_id, reaction_id)
+    notifications.reaction_deleted(reaction)
+    db.session.delete(reaction)
     db.session.commit()
 
 
