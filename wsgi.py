@@ -10,9 +10,10 @@ import warnings
 
 EVENTLET = __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "eventlet"
 
+# Known and accepted (README, "Deployment"): only this module depends on eventlet.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
 if EVENTLET:
-    # Known and accepted (DESIGN.md §7): the rest of the code is async-mode-neutral.
-    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()
@@ -26,6 +27,7 @@ from uzbekhub.chat.realtime import shutdown  # noqa: E402
 from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS  # noqa: E402
 from uzbekhub.common.http_headers import access_logger  # noqa: E402
 from uzbekhub.extensions import socketio  # noqa: E402
+from uzbekhub.index import announce  # noqa: E402
 
 app = create_app()
 
@@ -108,6 +110,7 @@ if __name__ == "__main__":
         stop_gracefully_on_signals()
         options["max_size"] = app.config["MAX_CONNECTIONS"]
         options["protocol"] = http_protocol()
+    announce(app)
     socketio.run(
         app,
         host=app.config["HOST"],

@@ -8,21 +8,27 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg2
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
 from tests.support.factories import make_account as create_account
 from tests.support.google import GoogleKeys
+from tests.support.push_service import VapidKeys
 from tests.support.smtp import MailCatcher
 from uzbekhub import create_app
 from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.common.redis import redis_client
+from uzbekhub.dev_mail import forget_all
 from uzbekhub.extensions import db, limiter, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +62,12 @@ def database_url(test_paths) -> str:
 
 
 @pytest.fixture(scope="session")
-def app_overrides(test_paths, database_url, mail_catcher, google_keys) -> dict:
+def vapid_keys() -> VapidKeys:
+    return VapidKeys.generate()
+
+
+@pytest.fixture(scope="session")
+def app_overrides(test_paths, database_url, mail_catcher, google_keys, vapid_keys) -> dict:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -76,6 +87,11 @@ def app_overrides(test_paths, database_url, mail_catcher, google_keys) -> dict:
         # Flask-SocketIO's test client cannot work with a message queue; live servers
         # (tests/realtime) use Redis as the queue when REDIS_URL is set.
         "SOCKETIO_MESSAGE_QUEUE": None,
+        # Web Push on, as a deployment would have it (tests/notifications sends to a local
+        # push service); the endpoints answer 503 without it.
+        "VAPID_PRIVATE_KEY": vapid_keys.private,
+        "VAPID_PUBLIC_KEY": vapid_keys.public,
+        "VAPID_SUBJECT": "mailto:ops@uzbekhub.example",
     }
 
 
@@ -112,6 +128,7 @@ def _empty_tables(app) -> None:
 def _isolation(app, mail_catcher):
     """Every test starts with empty tables, an empty mailbox and fresh throttles."""
     mail_catcher.clear()
+    forget_all(app)
     limiter.reset()
     yield
     _empty_tables(app)
@@ -134,11 +151,14 @@ def throttled(app):
 
 @contextmanager
 def count_statements(app):
-    """Count the SQL statements issued inside the block."""
+    """Count the SQL statements this thread issues inside the block (what a request costs;
+    announcements after the commit run in a thread of their own)."""
     statements: list[str] = []
+    thread = threading.get_ident()
 
     def record(conn, cursor, statement, *args):
-        statements.append(statement)
+        if threading.get_ident() == thread:
+            statements.append(statement)
 
     with app.app_context():
         engine = db.engine
@@ -217,6 +237,28 @@ def wait_for_port(port: int, proc: subprocess.Popen, log_path: Path, timeout: fl
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"server did not listen on {port}:\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A brand-new database of the suite's kind, for running migrations from nothing."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    url = make_url(database_url)
+    name = f"uzbekhub_migrations_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(
+        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database
+    )
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 @pytest.fixture

@@ -7,12 +7,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 
-import psycopg2
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from config import ConfigError, load_config
 from tests.conftest import ROOT
@@ -190,28 +187,6 @@ def _flask(args, database_url):
         text=True,
         timeout=120,
     )
-
-
-@pytest.fixture
-def empty_database(database_url, tmp_path):
-    """A brand-new database of the suite's kind, for running migrations from nothing."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    url = make_url(database_url)
-    name = f"uzbekhub_migrations_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(
-        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database
-    )
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def test_migrations_build_the_schema_the_models_describe(empty_database):

@@ -36,9 +36,11 @@ from uzbekhub.common.media import register_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
 from uzbekhub.common.smorest import is_form_request
+from uzbekhub.dev_mail import register_dev_mail
 from uzbekhub.docs import docs_config, register_docs_assets
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
+from uzbekhub.index import register_index
 from uzbekhub.notifications import routes as notification_routes
 from uzbekhub.notifications.live import register_notifier
 from uzbekhub.posts import routes as post_routes
@@ -70,6 +72,8 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_dev_mail(app)
+    register_index(app)
     register_realtime(app)
     register_notifier(app)
     register_error_handlers(app)

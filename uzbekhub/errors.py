@@ -14,8 +14,10 @@ from flask import Flask, current_app, jsonify
 from flask_limiter.errors import RateLimitExceeded
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from uzbekhub.common.schema_state import NOT_MIGRATED, schema_is_migrated
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ class ValidationFailed(HTTPException):
 
     def __init__(self, details: Mapping[str, list[str] | str]):
         super().__init__()
-        self.details = {k: v if isinstance(v, list) else [v] for k, v in details.items()}
+        self.details = error_details(details)
 
 
 def invalid(field: str, message: str) -> ValidationFailed:
@@ -74,23 +76,43 @@ class ServiceUnavailable(HTTPException):
     description = "The service is temporarily unavailable. Try again shortly."
 
 
+class SchemaNotMigrated(ServiceUnavailable):
+    description = NOT_MIGRATED[0].upper() + NOT_MIGRATED[1:] + "."
+
+
+def error_details(messages) -> dict[str, list[str]]:
+    """marshmallow's (or a service's) errors as the documented `details`: a list of sentences
+    per field. marshmallow nests the errors of list items under their positions
+    ({"members": {1: [...]}}); each becomes a sentence that names its item ("Item 1: ...").
+    REST, the WebSocket and Socket.IO all answer through this."""
+    if not isinstance(messages, Mapping):
+        return {NON_FIELD: _sentences(messages)}
+    details: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        field = NON_FIELD if key == "_schema" else str(key)
+        details.setdefault(field, []).extend(_sentences(value))
+    return details
+
+
+def _sentences(errors, prefix: str = "") -> list[str]:
+    if isinstance(errors, Mapping):
+        return [
+            sentence
+            for key, value in errors.items()
+            for sentence in _sentences(value, f"{prefix}Item {key}: ")
+        ]
+    if isinstance(errors, list | tuple):
+        return [sentence for error in errors for sentence in _sentences(error, prefix)]
+    return [f"{prefix}{errors}"]
+
+
 def _flatten_webargs(messages: Mapping) -> dict[str, list[str]]:
     """webargs nests errors by location ({"json": {"field": [...]}}); clients see fields."""
     details: dict[str, list[str]] = {}
     for location_errors in messages.values():
-        if isinstance(location_errors, Mapping):
-            for field, errs in location_errors.items():
-                name = NON_FIELD if field == "_schema" else str(field)
-                details.setdefault(name, []).extend(_as_sentences(errs))
-        else:
-            details.setdefault(NON_FIELD, []).extend(_as_sentences(location_errors))
+        for field, sentences in error_details(location_errors).items():
+            details.setdefault(field, []).extend(sentences)
     return details
-
-
-def _as_sentences(errs) -> list:
-    if isinstance(errs, list | tuple):
-        return list(errs)
-    return [errs]
 
 
 def error_body(status: int, exc: HTTPException | None = None) -> dict:
@@ -166,11 +188,27 @@ def handle_integrity_error(exc: IntegrityError):
     return respond(400, invalid(NON_FIELD, "This conflicts with existing data."))
 
 
-def handle_database_unavailable(exc: OperationalError):
+def handle_database_error(exc: OperationalError | ProgrammingError):
+    """A database that is away is 503; so is one that was never migrated (its tables are
+    missing: "no such table" on SQLite, "relation does not exist" on PostgreSQL), with a log
+    line that says what to do. Any other programming error is a bug: 500."""
     with contextlib.suppress(OperationalError):
         _rollback()
+    if not _schema_is_migrated():
+        log.error(NOT_MIGRATED)
+        return respond(503, SchemaNotMigrated())
+    if isinstance(exc, ProgrammingError):
+        return handle_unexpected(exc)
     log.warning("database unavailable: %s", exc)
     return respond(503, ServiceUnavailable())
+
+
+def _schema_is_migrated() -> bool:
+    try:
+        database = current_app.extensions["sqlalchemy"]
+        return schema_is_migrated(database.engine, database.metadata)
+    except SQLAlchemyError:
+        return True  # unreachable: nothing is known about its tables
 
 
 def handle_redis_unavailable(exc: Exception):
@@ -187,6 +225,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(IntegrityError, handle_integrity_error)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(ProgrammingError, handle_database_error)
     app.register_error_handler(RedisConnectionError, handle_redis_unavailable)
     app.register_error_handler(RedisTimeoutError, handle_redis_unavailable)

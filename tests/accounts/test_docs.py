@@ -15,6 +15,7 @@ ENDPOINTS = [
     ("get", "/api/accounts/account/user/{pk}/"),
     ("post", "/api/accounts/account/location/"),
     ("put", "/api/accounts/account/location/"),
+    ("patch", "/api/accounts/account/location/"),
     ("delete", "/api/accounts/account/location/"),
     ("get", "/api/accounts/account/location/{distance}/"),
     ("get", "/api/accounts/account/block/"),

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from tests.accounts.fake_nominatim import FakeNominatim
 from tests.accounts.helpers import LOCATION, PROFILE, field_errors, set_location
+from uzbekhub.accounts import location_services
 from uzbekhub.accounts.models import Location
 from uzbekhub.common.geocoding import Place
 from uzbekhub.extensions import db
@@ -110,10 +111,59 @@ def test_bad_coordinates_are_400_on_the_field(app, client, alice, body, field):
     assert stored_location(app, alice.id) is None
 
 
-def test_a_second_location_is_400(client, alice):
+def test_a_second_post_moves_the_location_and_keeps_its_id(app, client, alice):
+    created = client.post(LOCATION, json={"lat": 51.5072, "long": -0.1276}, headers=alice.headers)
+    assert created.status_code == 201
+    response = client.post(
+        LOCATION, json={"lat": "41.2995", "long": "69.2401"}, headers=alice.headers
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert list(body) == LOCATION_KEYS
+    assert body["id"] == created.get_json()["id"]
+    assert (body["lat"], body["long"]) == ("41.2995", "69.2401")
+    assert (body["country"], body["city"]) == ("Uzbekistan", "Tashkent")
+    assert stored_location(app, alice.id).lat == 41.2995
+
+
+def test_a_post_after_a_delete_creates_again(client, alice):
     client.post(LOCATION, json={"lat": 41.3, "long": 69.2}, headers=alice.headers)
+    client.delete(LOCATION, headers=alice.headers)
     response = client.post(LOCATION, json={"lat": 40.0, "long": 70.0}, headers=alice.headers)
-    assert "non_field_errors" in field_errors(response)
+    assert response.status_code == 201
+
+
+def test_a_second_post_validates_like_the_first(app, client, alice):
+    client.post(LOCATION, json={"lat": 41.3, "long": 69.2}, headers=alice.headers)
+    response = client.post(LOCATION, json={"lat": 91, "long": 0}, headers=alice.headers)
+    assert "lat" in field_errors(response)
+    assert stored_location(app, alice.id).lat == 41.3
+
+
+def test_patch_moves_one_coordinate_and_keeps_the_other(app, client, alice):
+    created = client.post(LOCATION, json={"lat": 41.2995, "long": 69.2401}, headers=alice.headers)
+    response = client.patch(LOCATION, json={"lat": "41.3111"}, headers=alice.headers)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["id"] == created.get_json()["id"]
+    assert (body["lat"], body["long"]) == ("41.3111", "69.2401")
+    assert body["city"] == "Tashkent"
+    body = client.patch(LOCATION, json={"long": -0.1276, "lat": 51.5072}, headers=alice.headers)
+    assert body.get_json()["city"] == "London"
+    assert stored_location(app, alice.id).long == -0.1276
+
+
+def test_patch_validates_and_needs_a_location(app, client, alice):
+    assert client.patch(LOCATION, json={"lat": 1}, headers=alice.headers).status_code == 404
+    client.post(LOCATION, json={"lat": 41.3, "long": 69.2}, headers=alice.headers)
+    assert "long" in field_errors(
+        client.patch(LOCATION, json={"long": "east"}, headers=alice.headers)
+    )
+    assert "city" in field_errors(
+        client.patch(LOCATION, json={"city": "Paris"}, headers=alice.headers)
+    )
+    assert client.patch(LOCATION, json={"lat": 1}).status_code == 401
+    assert stored_location(app, alice.id).lat == 41.3
 
 
 def test_update_keeps_the_id_and_geocodes_again(client, alice):
@@ -207,6 +257,7 @@ def test_a_slow_nominatim_does_not_lose_the_coordinates(app, client, alice, nomi
 def test_location_needs_a_token(client):
     assert client.post(LOCATION, json={"lat": 1, "long": 1}).status_code == 401
     assert client.put(LOCATION, json={"lat": 1, "long": 1}).status_code == 401
+    assert client.patch(LOCATION, json={"lat": 1}).status_code == 401
     assert client.delete(LOCATION).status_code == 401
 
 
@@ -214,10 +265,26 @@ def test_location_has_no_get(client, alice):
     assert client.get(LOCATION, headers=alice.headers).status_code == 405
 
 
-def test_two_racing_creates_leave_one_location_and_a_400(app, client, alice, monkeypatch):
-    """The second request passed the existence check before the first wrote: the DB decides."""
-    client.post(LOCATION, json={"lat": 41.3, "long": 69.2}, headers=alice.headers)
-    monkeypatch.setattr("uzbekhub.accounts.location_services.own_location", lambda user: None)
+def test_two_racing_creates_leave_one_location_moved_by_the_second(app, client, alice, monkeypatch):
+    """The second request passed the existence check before the first wrote: the unique owner
+    refuses its row, and it moves the first one's instead."""
+    created = client.post(LOCATION, json={"lat": 41.3, "long": 69.2}, headers=alice.headers)
+    real_own_location = location_services.own_location
+    looks = []
+
+    def missed_once(user):
+        looks.append(user.id)
+        return None if len(looks) == 1 else real_own_location(user)
+
+    monkeypatch.setattr(location_services, "own_location", missed_once)
     response = client.post(LOCATION, json={"lat": 40.0, "long": 70.0}, headers=alice.headers)
-    assert "non_field_errors" in field_errors(response)
-    assert stored_location(app, alice.id).lat == 41.3
+    assert response.status_code == 200
+    assert response.get_json()["id"] == created.get_json()["id"]
+    assert len(looks) == 2
+    assert stored_location(app, alice.id).lat == 40.0
+
+
+def test_the_openapi_document_names_both_answers_of_post_and_the_patch(client):
+    operations = client.get("/openapi.json").get_json()["paths"][LOCATION]
+    assert {"200", "201"} <= set(operations["post"]["responses"])
+    assert operations["patch"]["requestBody"]["required"] is False

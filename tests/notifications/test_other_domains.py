@@ -25,9 +25,7 @@ def react(client, account, story_id, reaction="🔥") -> int:
 # --- stories -------------------------------------------------------------------------------------
 
 
-def test_a_reaction_notifies_the_storys_owner_and_taking_it_back_retracts_it(
-    client, alice, bob
-):
+def test_a_reaction_notifies_the_storys_owner_and_taking_it_back_retracts_it(client, alice, bob):
     story = new_story(client, alice)
     reaction_id = react(client, bob, story["id"])
     notification = only(results_of(client, alice), "story_reacted")

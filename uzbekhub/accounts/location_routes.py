@@ -5,7 +5,12 @@ from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import discovery_services, location_services
 from uzbekhub.accounts.route_docs import NOT_FOUND
-from uzbekhub.accounts.schemas import LocationSchema, NearbyPathSchema, NearbyUserSchema
+from uzbekhub.accounts.schemas import (
+    LocationPatchSchema,
+    LocationSchema,
+    NearbyPathSchema,
+    NearbyUserSchema,
+)
 from uzbekhub.common.pagination import ArrayArgsSchema
 from uzbekhub.common.smorest import Blueprint
 
@@ -16,10 +21,13 @@ blp = Blueprint("location", __name__, url_prefix="/api/accounts/account", descri
 class LocationViews(MethodView):
     @blp.login_required
     @blp.arguments(LocationSchema, location="body")
-    @blp.response(201, LocationSchema)
+    @blp.response(201, LocationSchema, description="The location was created")
+    @blp.alt_response(200, schema=LocationSchema, description="The location was moved")
     def post(self, data):
-        """Set the caller's location; country, city etc. come from reverse geocoding"""
-        return location_services.create_location(current_user, data["lat"], data["long"])
+        """Set the caller's location (201), or move it (200, it keeps its id); names come from
+        reverse geocoding"""
+        location, created = location_services.set_location(current_user, data["lat"], data["long"])
+        return location, 201 if created else 200
 
     @blp.login_required
     @blp.arguments(LocationSchema, location="body")
@@ -27,7 +35,15 @@ class LocationViews(MethodView):
     @blp.doc(responses=NOT_FOUND)
     def put(self, data):
         """Move the caller's location (it keeps its id)"""
-        return location_services.update_location(current_user, data["lat"], data["long"])
+        return location_services.update_location(current_user, data)
+
+    @blp.login_required
+    @blp.arguments(LocationPatchSchema, location="body")
+    @blp.response(200, LocationSchema)
+    @blp.doc(responses=NOT_FOUND)
+    def patch(self, changes):
+        """Move the caller's location, changing `lat`, `long` or both (it keeps its id)"""
+        return location_services.update_location(current_user, changes)
 
     @blp.login_required
     @blp.response(204)

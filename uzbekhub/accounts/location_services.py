@@ -5,42 +5,53 @@ failure only leaves the names empty: the coordinates are always kept.
 """
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts.models import Location, User
-from uzbekhub.common.db import flush_or_refuse
 from uzbekhub.common.geocoding import reverse_geocode
-from uzbekhub.errors import NotFound, invalid
+from uzbekhub.errors import NotFound
 from uzbekhub.extensions import db
-
-ALREADY_SET = "You already have a location; update it with PUT."
 
 
 def own_location(user: User) -> Location | None:
     return db.session.scalar(select(Location).where(Location.owner_id == user.id))
 
 
-def create_location(user: User, lat: float, long: float) -> Location:
-    if own_location(user) is not None:
-        raise invalid("non_field_errors", ALREADY_SET)
-    place = reverse_geocode(lat, long)
-    location = Location(owner_id=user.id, lat=lat, long=long, **place.as_dict())
-    db.session.add(location)
-    flush_or_refuse("non_field_errors", ALREADY_SET)
-    db.session.commit()
-    return location
+def set_location(user: User, lat: float, long: float) -> tuple[Location, bool]:
+    """Put the caller at (lat, long): their location moves when they have one (it keeps its
+    id), else it is created. True when it was created."""
+    place = reverse_geocode(lat, long).as_dict()
+    location = own_location(user)
+    if location is None:
+        try:
+            with db.session.begin_nested():
+                location = Location(owner_id=user.id, lat=lat, long=long, **place)
+                db.session.add(location)
+        except IntegrityError:
+            # A concurrent request created it meanwhile: this one moves it.
+            location = own_location(user)
+        else:
+            db.session.commit()
+            return location, True
+    _move(location, lat, long, place)
+    return location, False
 
 
-def update_location(user: User, lat: float, long: float) -> Location:
-    """Move the location; it keeps its id."""
+def update_location(user: User, changes: dict) -> Location:
+    """Move the location (it keeps its id); a coordinate left out stays where it was."""
     location = own_location(user)
     if location is None:
         raise NotFound()
-    place = reverse_geocode(lat, long)
+    lat, long = changes.get("lat", location.lat), changes.get("long", location.long)
+    _move(location, lat, long, reverse_geocode(lat, long).as_dict())
+    return location
+
+
+def _move(location: Location, lat: float, long: float, place: dict) -> None:
     location.lat, location.long = lat, long
-    for name, value in place.as_dict().items():
+    for name, value in place.items():
         setattr(location, name, value)
     db.session.commit()
-    return location
 
 
 def delete_location(user: User) -> None:

@@ -98,6 +98,11 @@ class LocationSchema(Schema):
     update_at = UtcDateTime(dump_only=True)
 
 
+class LocationPatchSchema(LocationSchema):
+    lat = CoordinateField(90)
+    long = CoordinateField(180)
+
+
 class PlaceSchema(Schema):
     """Where another user is: country and city only, never coordinates."""
 

@@ -121,21 +121,16 @@ def _current(user: User | None, payload: dict) -> User | None:
     return user
 
 
-def _token_user(payload: dict) -> User | None:
-    """The active user a token belongs to, if the token is still of the current version."""
-    user_id = _user_id(payload)
-    return None if user_id is None else _current(db.session.get(User, user_id), payload)
-
-
-def is_revoked(payload: dict) -> bool:
-    """Revoked: its user is gone, inactive or has bumped token_version, or a jti is listed.
+def token_user(payload: dict) -> User | None:
+    """The user a token stands for; None when the token is revoked: its user is gone,
+    inactive or has bumped token_version, or a jti is listed.
 
     Every authenticated request asks this, so without Redis the user and the blocklist
     are read in one statement.
     """
     user_id = _user_id(payload)
     if user_id is None:
-        return True
+        return None
     jtis = [j for j in (payload.get("jti"), payload.get("rfr")) if j]
     client = redis_client()
     if client is not None:
@@ -145,15 +140,19 @@ def is_revoked(payload: dict) -> bool:
         row = db.session.execute(_user_and_revocation(), {"user_id": user_id, "jtis": jtis}).first()
         user = _current(row[0], payload) if row else None
         listed = bool(row and row[1])
-    if user is None:
-        return True
-    g.token_user = user
-    return listed
+    return None if listed else user
 
 
-def user_of(payload: dict) -> User | None:
-    """The user a token that passed `is_revoked` belongs to."""
-    return g.get("token_user") or _token_user(payload)
+def is_revoked(payload: dict) -> bool:
+    return token_user(payload) is None
+
+
+def _request_user(payload: dict) -> User | None:
+    """`token_user` once per request: flask-jwt-extended's blocklist check and its
+    `current_user` share the one read."""
+    if "token_user" not in g:
+        g.token_user = token_user(payload)
+    return g.token_user
 
 
 def decode_refresh(token: str) -> tuple[dict, User]:
@@ -162,9 +161,10 @@ def decode_refresh(token: str) -> tuple[dict, User]:
         payload = decode_token(token)
     except PyJWTError:
         raise Unauthorized("Token is invalid or expired") from None
-    if payload.get("type") != "refresh" or is_revoked(payload):
+    user = token_user(payload) if payload.get("type") == "refresh" else None
+    if user is None:
         raise Unauthorized("Token is invalid or expired")
-    return payload, user_of(payload)
+    return payload, user
 
 
 def rotate(token: str) -> dict[str, str]:
@@ -200,8 +200,8 @@ def register_jwt(app: Flask) -> None:
     app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
     jwt.init_app(app)
 
-    jwt.token_in_blocklist_loader(lambda header, payload: is_revoked(payload))
-    jwt.user_lookup_loader(lambda header, payload: user_of(payload))
+    jwt.token_in_blocklist_loader(lambda header, payload: _request_user(payload) is None)
+    jwt.user_lookup_loader(lambda header, payload: _request_user(payload))
     jwt.unauthorized_loader(
         lambda reason: _unauthorized("Authentication credentials were not provided.")
     )

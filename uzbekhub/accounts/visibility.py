@@ -64,23 +64,6 @@ def is_blocked(a_id: int, b_id: int) -> bool:
     return bool(db.session.scalar(select(blocked_between(a_id, b_id))))
 
 
-def is_contact_of(owner_id: int, contact_id: int) -> bool:
-    """Has `owner_id` added `contact_id` to their contacts?"""
-    return bool(db.session.scalar(select(has_added_contact(owner_id, contact_id))))
-
-
-def can_see_user(caller_id: int | None, user: User) -> bool:
-    if caller_id is not None and user.id == caller_id:
-        return True
-    if not user.is_active:
-        return False
-    if caller_id is None:
-        return not user.is_private
-    if is_blocked(user.id, caller_id):
-        return False
-    return not user.is_private or is_contact_of(user.id, caller_id)
-
-
 def sees_user(viewer_col, user: User) -> ColumnElement[bool]:
     """The viewers (a column of user ids) who may see `user`: `visible_user` from the other
     side, for statements that pick many viewers at once (whom to notify)."""

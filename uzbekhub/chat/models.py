@@ -1,7 +1,8 @@
 """Chat: rooms, their members and roles, messages, and uploaded files.
 
-SQLite does not enforce foreign keys in this project, so the services delete
-dependent rows explicitly; on PostgreSQL the `ondelete` rules say the same.
+The `ondelete` rules do the dependent deletes (SQLite enforces them too, see
+`uzbekhub.common.db`): a room takes its members and messages, a message or a file
+its attachment links; a deleted message leaves its replies with `reply_to` null.
 """
 
 import uuid
@@ -34,7 +35,6 @@ ROOM_TYPES = (PRIVATE, GROUP)
 OWNER = "owner"
 ADMIN = "admin"
 MEMBER = "member"
-ROLES = (OWNER, ADMIN, MEMBER)
 
 FILE_TYPES = ("image", "video", "voice", "document", "other")
 MAX_TEXT = 4000

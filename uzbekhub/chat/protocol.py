@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
-from flask import current_app, g
+from flask import current_app
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
@@ -31,7 +31,7 @@ from uzbekhub.accounts.tokens import is_revoked
 from uzbekhub.chat import services
 from uzbekhub.chat.schemas import MAX_ID
 from uzbekhub.common.schemas import Boolean
-from uzbekhub.errors import NON_FIELD, NotFound, ValidationFailed
+from uzbekhub.errors import NotFound, ValidationFailed, error_details
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
@@ -99,10 +99,7 @@ def authenticate(token: str | None) -> Identity:
         payload = decode_token(token)
     except (PyJWTError, JWTExtendedException):
         raise Refused(BAD_TOKEN, TOKEN_INVALID) from None
-    revoked = payload.get("type") != "access" or is_revoked(payload)
-    # A socket's request context lives as long as the socket: keep no user object in it.
-    g.pop("token_user", None)
-    if revoked:
+    if payload.get("type") != "access" or is_revoked(payload):
         raise Refused(BAD_TOKEN, TOKEN_INVALID)
     jtis = frozenset(j for j in (payload.get("jti"), payload.get("rfr")) if j)
     return Identity(int(payload["sub"]), payload.get("ver"), jtis)
@@ -334,7 +331,7 @@ def _run(peer: Peer, data) -> dict | None:
     try:
         args = kind.schema.load(frame, partial=("room_id",) if peer.room is not None else ())
     except ma.ValidationError as exc:
-        raise _BadFrame(error_frame(INVALID, _field_errors(exc.messages))) from None
+        raise _BadFrame(error_frame(INVALID, error_details(exc.messages))) from None
     if peer.room is not None and "room_id" in kind.schema.fields:
         args["room_id"] = peer.room
     user = _current_user(peer)
@@ -367,29 +364,6 @@ def _decode(peer: Peer, data) -> dict:
     if not isinstance(data, dict):
         raise _BadFrame(error_frame(NOT_JSON))
     return data
-
-
-def _field_errors(messages) -> dict:
-    if not isinstance(messages, dict):
-        return {NON_FIELD: _sentences(messages)}
-    return {
-        NON_FIELD if key == "_schema" else str(key): _sentences(value)
-        for key, value in messages.items()
-    }
-
-
-def _sentences(errors, prefix: str = "") -> list[str]:
-    """marshmallow nests the errors of list items under their positions ({1: [...]}); the
-    documented shape is a list of sentences per field, so each names its item instead."""
-    if isinstance(errors, dict):
-        return [
-            sentence
-            for key, value in errors.items()
-            for sentence in _sentences(value, f"{prefix}Item {key}: ")
-        ]
-    if isinstance(errors, list | tuple):
-        return [sentence for error in errors for sentence in _sentences(error, prefix)]
-    return [f"{prefix}{errors}"]
 
 
 def _current_user(peer: Peer) -> User:

@@ -97,11 +97,6 @@ def member_ids(room_id: uuid.UUID) -> list[int]:
     return list(db.session.scalars(select(RoomMember.user_id).where(RoomMember.room_id == room_id)))
 
 
-def room_ids_of(user_id: int) -> list[uuid.UUID]:
-    """Every room the user is in (the real-time layer joins them on connect)."""
-    return list(db.session.scalars(select(RoomMember.room_id).where(RoomMember.user_id == user_id)))
-
-
 def _require_group(member: RoomMember) -> None:
     if not member.room.is_group:
         raise Forbidden("Private rooms have no roles or membership changes.")
@@ -172,7 +167,7 @@ def _annotate(rooms: Sequence[Room], user_id: int) -> None:
     )
     last = {
         message.room_id: message
-        for message in _with_message_details(
+        for message in load_messages(
             select(Message).where(Message.id.in_(select(newest).where(Room.id.in_(ids))))
         )
     }
@@ -357,8 +352,7 @@ def remove_room(room: Room) -> None:
     recipients = member_ids(room.id)
     notifications.room_deleted(room.id)
     delete_after_success(room.profile_pic)
-    _delete_messages(room.id)
-    db.session.execute(delete(RoomMember).where(RoomMember.room_id == room.id))
+    # ON DELETE CASCADE takes its members, messages and their attachments.
     db.session.execute(delete(Room).where(Room.id == room.id))
     events.publish(room.id, {"type": "room_deleted", "room": str(room.id)}, recipients)
 
@@ -369,7 +363,7 @@ def clear_messages(user: User, room_id: uuid.UUID) -> None:
     if member.room.is_group:
         _require_role(member, OWNER)
     _lock_room(room_id)
-    _delete_messages(room_id)
+    db.session.execute(delete(Message).where(Message.room_id == room_id))
     db.session.execute(
         update(Room)
         .where(Room.id == room_id)
@@ -378,17 +372,6 @@ def clear_messages(user: User, room_id: uuid.UUID) -> None:
     )
     events.publish(room_id, {"type": "room_cleared", "room": str(room_id)}, member_ids(room_id))
     db.session.commit()
-
-
-def _delete_messages(room_id: uuid.UUID) -> None:
-    in_room = select(Message.id).where(Message.room_id == room_id)
-    db.session.execute(delete(message_files).where(message_files.c.message_id.in_(in_room)))
-    db.session.execute(
-        update(Message)
-        .where(Message.room_id == room_id, Message.reply_to_id.is_not(None))
-        .values(reply_to_id=None)
-    )
-    db.session.execute(delete(Message).where(Message.room_id == room_id))
 
 
 # --- members ------------------------------------------------------------------------------------
@@ -635,16 +618,12 @@ def _lock_room(room_id: uuid.UUID) -> None:
     db.session.execute(select(Room.id).where(Room.id == room_id).with_for_update())
 
 
-def _with_message_details(stmt: Select) -> list[Message]:
+def load_messages(stmt: Select) -> list[Message]:
     return list(
         db.session.scalars(
             stmt.options(selectinload(Message.sender), selectinload(Message.attachments))
         ).all()
     )
-
-
-def load_messages(stmt: Select) -> list[Message]:
-    return _with_message_details(stmt)
 
 
 def message_payload(message: Message) -> dict:
@@ -797,10 +776,6 @@ def delete_message(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | No
     ):
         raise Forbidden("Only the sender or a group's owner or admin deletes a message.")
     room_id = message.room_id
-    db.session.execute(
-        update(Message).where(Message.reply_to_id == message_id).values(reply_to_id=None)
-    )
-    db.session.execute(delete(message_files).where(message_files.c.message_id == message_id))
     if db.session.execute(delete(Message).where(Message.id == message_id)).rowcount:
         _count_messages(room_id, -1)
         events.publish(
@@ -958,7 +933,6 @@ def delete_file(user: User, file_id: int) -> None:
     if record is None:
         raise NotFound()
     digest, path = record.unique_id, record.file
-    db.session.execute(delete(message_files).where(message_files.c.file_id == file_id))
     db.session.delete(record)
     db.session.commit()
     if not db.session.scalar(select(exists().where(ChatFile.unique_id == digest))):

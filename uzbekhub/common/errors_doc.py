@@ -6,7 +6,7 @@ import marshmallow as ma
 class ValidationErrorSchema(ma.Schema):
     error = ma.fields.String(required=True)
     details = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.List(ma.fields.Raw()), required=True
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()), required=True
     )
 
 

@@ -6,6 +6,7 @@ import smtplib
 from flask import current_app
 from flask_mail import Message
 
+from uzbekhub.dev_mail import keep
 from uzbekhub.errors import ServiceUnavailable
 from uzbekhub.extensions import mail
 
@@ -14,6 +15,7 @@ log = logging.getLogger(__name__)
 
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text mail. Without MAIL_SERVER it goes to the log (development)."""
+    keep(to, subject, body)
     if not current_app.config.get("MAIL_SERVER"):
         if current_app.config.get("APP_ENV") == "production":
             # Mails carry codes and reset links: never into a production log.

@@ -1,5 +1,7 @@
 """Notifications API: the list, the unread count, reading, removing, settings, Web Push."""
 
+from functools import wraps
+
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
@@ -26,6 +28,17 @@ push_off = blp.alt_response(
 )
 
 
+def push_configured(view):
+    """503 before anything else while Web Push is off (no VAPID keys)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        push.require_enabled()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blp.route("/")
 class NotificationViews(MethodView):
     @blp.login_required
@@ -49,7 +62,7 @@ class UnreadCountView(MethodView):
 @blp.route("/read/")
 class MarkReadView(MethodView):
     @blp.login_required
-    @blp.arguments(MarkReadSchema, location="body")
+    @blp.arguments(MarkReadSchema, location="json")
     @blp.response(200, UnreadCountSchema)
     def post(self, data):
         """Mark notifications read: the ones named by `ids`, or `all`"""
@@ -74,7 +87,7 @@ class SettingsView(MethodView):
         return services.settings_of(current_user.id)
 
     @blp.login_required
-    @blp.arguments(NotificationSettingsSchema, location="body")
+    @blp.arguments(NotificationSettingsSchema, location="json")
     @blp.response(200, NotificationSettingsSchema)
     def patch(self, changes):
         """Turn types on or off; a type that is off is not created"""
@@ -84,6 +97,7 @@ class SettingsView(MethodView):
 @blp.route("/push/key/")
 class PushKeyView(MethodView):
     @blp.login_required
+    @push_configured
     @blp.response(200, PushKeySchema)
     @push_off
     def get(self):
@@ -94,7 +108,8 @@ class PushKeyView(MethodView):
 @blp.route("/push/subscriptions/")
 class PushSubscriptionViews(MethodView):
     @blp.login_required
-    @blp.arguments(PushSubscriptionSchema, location="body")
+    @push_configured
+    @blp.arguments(PushSubscriptionSchema, location="json")
     @blp.response(201, PushSubscriptionSchema)
     @blp.alt_response(200, schema=PushSubscriptionSchema, description="Already subscribed")
     @push_off
@@ -104,7 +119,8 @@ class PushSubscriptionViews(MethodView):
         return subscription, 201 if created else 200
 
     @blp.login_required
-    @blp.arguments(PushUnsubscribeSchema, location="body")
+    @push_configured
+    @blp.arguments(PushUnsubscribeSchema, location="json")
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @push_off

@@ -1,4 +1,8 @@
+import base64
+import re
+
 import marshmallow as ma
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from uzbekhub.accounts.schemas import UserBriefSchema
 from uzbekhub.common.media import media_url
@@ -7,6 +11,8 @@ from uzbekhub.common.schemas import Boolean, Schema, UtcDateTime
 from uzbekhub.notifications.models import TYPES
 
 EXCERPT = 80
+BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+AUTH_SECRET_BYTES = 16
 
 
 def _excerpt(text: str | None) -> str:
@@ -104,13 +110,27 @@ class PushKeySchema(Schema):
     public_key = ma.fields.String(dump_only=True)
 
 
+def _base64url(text: str) -> bytes:
+    if not BASE64URL.fullmatch(text):
+        raise ma.ValidationError("Not base64url.")
+    return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+
+
+def _p256_point(text: str) -> None:
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _base64url(text))
+    except (ValueError, ma.ValidationError):
+        raise ma.ValidationError("Not a P-256 public key (base64url, uncompressed).") from None
+
+
+def _auth_secret(text: str) -> None:
+    if len(_base64url(text)) != AUTH_SECRET_BYTES:
+        raise ma.ValidationError(f"Not a {AUTH_SECRET_BYTES}-byte secret (base64url).")
+
+
 class PushKeysSchema(Schema):
-    p256dh = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(r"^[A-Za-z0-9_\-]{80,100}={0,2}$")
-    )
-    auth = ma.fields.String(
-        required=True, validate=ma.validate.Regexp(r"^[A-Za-z0-9_\-]{16,32}={0,2}$")
-    )
+    p256dh = ma.fields.String(required=True, validate=[ma.validate.Length(max=100), _p256_point])
+    auth = ma.fields.String(required=True, validate=[ma.validate.Length(max=50), _auth_secret])
 
 
 class PushSubscriptionSchema(Schema):
@@ -129,4 +149,8 @@ class PushSubscriptionSchema(Schema):
 
 
 class PushUnsubscribeSchema(Schema):
+    """The subscription to forget: the browser's PushSubscription JSON, or its endpoint."""
+
     endpoint = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2048))
+    keys = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), load_only=True)
+    expirationTime = ma.fields.Float(allow_none=True, load_only=True)  # noqa: N815

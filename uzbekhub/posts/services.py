@@ -250,10 +250,7 @@ def delete_post(caller: User, post_id: uuid.UUID) -> None:
     post = _post_to_change(caller, post_id, staff_may=True)
     for image in post.images:
         delete_after_success(image.image)
-    # Explicit, so that it holds whether or not the database enforces ON DELETE CASCADE.
     notifications.post_deleted(post.id)
-    for model in (PostLike, PostView, PostComment, PostImage):
-        db.session.execute(delete(model).where(model.post_id == post.id))
     db.session.execute(delete(Post).where(Post.id == post.id))
     db.session.commit()
 
