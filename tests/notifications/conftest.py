@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.realtime.conftest import clients, start_server  # noqa: F401 (shared fixtures)
 from tests.support.factories import Account
 from uzbekhub.notifications.services import NOTIFIER_KEY
 
