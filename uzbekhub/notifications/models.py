@@ -187,6 +187,15 @@ _SQLITE_TRIGGERS = (
 )
 
 
+BACKFILL_NOTIFICATION_GROUPS = (
+    "INSERT INTO notifications (recipient_id, type, target_key, post_id, comment_id, story_id, "
+    "room_id, actor_count, is_read, created_at) "
+    "SELECT recipient_id, type, target_key, post_id, comment_id, story_id, room_id, count(*), "
+    "false, max(created_at) FROM notification_actors "
+    "GROUP BY recipient_id, type, target_key, post_id, comment_id, story_id, room_id"
+)
+
+
 def notification_group_triggers(dialect: str) -> tuple[str, ...]:
     """The DDL that keeps `notifications` in step with `notification_actors` on this dialect."""
     if dialect == "postgresql":
