@@ -254,3 +254,13 @@ def test_a_refused_duplicate_like_adds_nothing(client, alice, bob):
 @pytest.fixture
 def carol(make_account):
     return make_account("carol@example.com", first_name="Carol")
+
+
+def test_deleting_one_of_two_comments_keeps_the_commenter_in_the_group(client, alice, bob):
+    post_id = new_post(client, alice)
+    first = comment(client, bob, post_id, "one")
+    second = comment(client, bob, post_id, "two")
+    client.delete(f"/api/posts/comment/{first}/", headers=bob.headers)
+    assert only(results_of(client, alice), "post_commented")["actor_count"] == 1
+    client.delete(f"/api/posts/comment/{second}/", headers=bob.headers)
+    assert results_of(client, alice) == []

@@ -66,10 +66,26 @@ def commented(author: User, post, comment) -> None:
 
 
 def comment_deleted(comment) -> None:
-    retract("post_commented", post_target(comment.post_id), comment.owner_id)
+    """The author leaves the post's `post_commented` (and the answered comment's
+    `comment_replied`) unless another comment of theirs still stands there."""
+    others = select(PostComment.id).where(
+        PostComment.owner_id == comment.owner_id, PostComment.id != comment.id
+    )
+    groups = [
+        ("post_commented", post_target(comment.post_id), PostComment.post_id == comment.post_id)
+    ]
     if comment.reply_to_id is not None:
         replied = comment_target(comment.reply_to_id, comment.post_id)
-        retract("comment_replied", replied, comment.owner_id)
+        groups.append(("comment_replied", replied, PostComment.reply_to_id == comment.reply_to_id))
+    for kind, target, same_place in groups:
+        delete_actors(
+            and_(
+                NotificationActor.type == kind,
+                NotificationActor.target_key == target.key,
+                NotificationActor.actor_id == comment.owner_id,
+                ~others.where(same_place).exists(),
+            )
+        )
     forget_target(comment_id=comment.id)
 
 
