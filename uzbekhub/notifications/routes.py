@@ -20,7 +20,17 @@ from uzbekhub.notifications.schemas import (
 )
 
 blp = Blueprint(
-    "notifications", __name__, url_prefix="/api/notifications", description="Notifications"
+    "notifications",
+    __name__,
+    url_prefix="/api/notifications",
+    description=(
+        "Notifications, grouped per type and target. Every change is also an event on the "
+        "user's sockets (the plain WebSocket `/ws/chat/` and Socket.IO `/chat`): "
+        '`{"type": "notification", "notification": {...}}` when one is created or regrouped, '
+        '`{"type": "notification_removed", "id": n}`, then '
+        '`{"type": "notification_count", "unread_count": n}`. A user with no socket open gets '
+        "new ones by Web Push (see the push endpoints)."
+    ),
 )
 
 push_off = blp.alt_response(

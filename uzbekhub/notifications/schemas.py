@@ -48,10 +48,19 @@ class TargetField(ma.fields.Field):
 
 class NotificationSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
-    type = ma.fields.String(dump_only=True)
+    type = ma.fields.String(dump_only=True, metadata={"enum": list(TYPES)})
     actors = ma.fields.List(ma.fields.Nested(UserBriefSchema), dump_only=True)
     actor_count = ma.fields.Integer(dump_only=True)
-    target = TargetField(dump_only=True, attribute="id")
+    target = TargetField(
+        dump_only=True,
+        attribute="id",
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "description": "post {kind, id, text}, comment {kind, id, post, text}, "
+            "story {kind, id, media}, room {kind, id, name}, or null",
+        },
+    )
     is_read = ma.fields.Boolean(dump_only=True)
     created_at = UtcDateTime(dump_only=True)
 
