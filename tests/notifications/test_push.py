@@ -117,6 +117,14 @@ def test_bad_keys_are_a_400(client, alice, vapid):
     assert "p256dh" in errors and "auth" in errors
 
 
+@pytest.mark.parametrize("auth", ["A" * 21, "A" * 22 + "=" * 3, "A" * 5, "A+/" * 8])
+def test_an_auth_secret_that_is_not_16_bytes_of_base64url_is_a_400(client, alice, vapid, auth):
+    body = {"endpoint": "https://8.8.8.8/push/abc", "keys": {**KEYS, "auth": auth}}
+    response = client.post(SUBSCRIPTIONS, json=body, headers=alice.headers)
+    assert response.status_code == 400, response.get_json()
+    assert "auth" in " ".join(response.get_json()["details"]["keys"])
+
+
 def test_a_p256dh_that_is_no_point_on_the_curve_is_a_400(client, alice, vapid):
     body = {
         "endpoint": "https://8.8.8.8/push/abc",

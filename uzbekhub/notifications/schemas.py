@@ -120,9 +120,10 @@ class PushKeySchema(Schema):
 
 
 def _base64url(text: str) -> bytes:
-    if not BASE64URL.fullmatch(text):
+    bare = text.rstrip("=")
+    if not BASE64URL.fullmatch(text) or len(bare) % 4 == 1:
         raise ma.ValidationError("Not base64url.")
-    return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+    return base64.urlsafe_b64decode(bare + "=" * (-len(bare) % 4))
 
 
 def _p256_point(text: str) -> None:
