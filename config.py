@@ -98,6 +98,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "THROTTLE_SIGNUP": env.get("THROTTLE_SIGNUP") or "5/minute",
         "THROTTLE_COMMENTS": env.get("THROTTLE_COMMENTS") or "10/minute",
         "THROTTLE_CODE_CONFIRM": env.get("THROTTLE_CODE_CONFIRM") or "6/minute",
+        "THROTTLE_LOCATION": env.get("THROTTLE_LOCATION") or "20/hour",
+        "THROTTLE_NEARBY": env.get("THROTTLE_NEARBY") or "120/hour",
         # Wrong codes, counted whoever sends them: per user and purpose, and for the
         # sign-up verification that names no user, all together.
         "THROTTLE_CODE_GUESSES": env.get("THROTTLE_CODE_GUESSES") or "10/hour",

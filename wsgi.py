@@ -6,7 +6,21 @@ anything else is imported, so the rest of the code stays async-mode-neutral.
 
 import os
 import signal
+import sys
 import warnings
+
+
+def outside_the_environment(missing: ModuleNotFoundError) -> SystemExit:
+    """`flask` or `python` from outside the virtual environment lacks the project's packages:
+    say how to run it instead of a traceback (or flask's "No such command")."""
+    return SystemExit(
+        f"UzbekHub's packages are not installed for {sys.executable}"
+        f" (no module {missing.name!r}).\n"
+        "Run it from its virtual environment: `make run` creates .venv and starts the server;\n"
+        "other commands are `.venv/bin/flask --app wsgi <command>`"
+        " (or `. .venv/bin/activate` first)."
+    )
+
 
 EVENTLET = __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") == "eventlet"
 
@@ -14,7 +28,10 @@ EVENTLET = __name__ == "__main__" and os.environ.get("ASYNC_MODE", "eventlet") =
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 if EVENTLET:
-    import eventlet
+    try:
+        import eventlet
+    except ModuleNotFoundError as missing:
+        raise outside_the_environment(missing) from None
 
     eventlet.monkey_patch()
     # psycopg2 talks to PostgreSQL through C code; psycogreen makes it yield to the hub.
@@ -22,12 +39,16 @@ if EVENTLET:
 
     patch_psycopg()
 
-from uzbekhub import create_app  # noqa: E402
-from uzbekhub.chat.realtime import shutdown  # noqa: E402
-from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS  # noqa: E402
-from uzbekhub.common.http_headers import access_logger  # noqa: E402
-from uzbekhub.extensions import socketio  # noqa: E402
-from uzbekhub.index import announce  # noqa: E402
+try:
+    from uzbekhub import create_app
+    from uzbekhub.chat.realtime import shutdown
+    from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS
+    from uzbekhub.common import offload
+    from uzbekhub.common.http_headers import access_logger
+    from uzbekhub.extensions import socketio
+    from uzbekhub.index import announce
+except ModuleNotFoundError as missing:
+    raise outside_the_environment(missing) from None
 
 app = create_app()
 
@@ -107,6 +128,10 @@ def http_protocol():
 if __name__ == "__main__":
     options = {}
     if EVENTLET:
+        from eventlet import tpool
+
+        # Images and password hashes are computed on real threads, not on the hub's.
+        offload.use(tpool.execute)
         stop_gracefully_on_signals()
         options["max_size"] = app.config["MAX_CONNECTIONS"]
         options["protocol"] = http_protocol()

@@ -262,6 +262,18 @@ def empty_database(database_url, tmp_path):
 
 
 @pytest.fixture
+def issued_codes(monkeypatch):
+    """`issued_codes("11111", "22222")`: the mailed 5-digit codes, in order, instead of random
+    ones, so that a test of a replaced code never meets a new code equal to the old."""
+
+    def pin(*codes: str) -> None:
+        remaining = iter(codes)
+        monkeypatch.setattr("uzbekhub.accounts.codes.new_code", lambda: next(remaining))
+
+    return pin
+
+
+@pytest.fixture
 def make_account(app):
     def make(email=None, **fields):
         return create_account(app, email, **fields)

@@ -2,14 +2,10 @@
 
 import pytest
 
+from tests.support.answers import field_errors
+
 URLS = ["/api/comments/comment", "/api/comments/comment/"]
 URL = URLS[0]
-
-
-def field_errors(response) -> dict:
-    body = response.get_json()
-    assert body["error"] == "Invalid request data"
-    return body["details"]
 
 
 @pytest.mark.parametrize("url", URLS)

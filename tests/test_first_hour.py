@@ -168,3 +168,61 @@ def test_flask_commands_do_not_print_the_eventlet_deprecation(empty_database):
     assert result.returncode == 0, result.stderr
     assert "(head)" in result.stdout
     assert "Eventlet is deprecated" not in result.stdout + result.stderr
+
+
+# --- running it ---------------------------------------------------------------------------------
+
+
+def without(module: str, then: str, **env) -> subprocess.CompletedProcess:
+    """Python as it is outside the virtual environment: `module` cannot be imported."""
+    return in_subprocess(f"import sys\nsys.modules[{module!r}] = None\n{then}", **env)
+
+
+def test_flask_outside_the_environment_says_how_to_run_it():
+    result = without(
+        "flask_smorest",
+        "sys.argv = ['flask', '--app', 'wsgi', 'seed-demo']\nfrom flask.cli import main\nmain()",
+    )
+    assert result.returncode == 1
+    assert "No such command" not in result.stderr
+    assert "no module 'flask_smorest'" in result.stderr
+    assert ".venv/bin/flask --app wsgi <command>" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_python_wsgi_py_outside_the_environment_says_how_to_run_it():
+    result = without(
+        "eventlet",
+        "import runpy\nrunpy.run_path('wsgi.py', run_name='__main__')",
+        ASYNC_MODE="eventlet",
+    )
+    assert result.returncode == 1
+    assert "no module 'eventlet'" in result.stderr and "make run" in result.stderr
+
+
+def make_dry_run(target: str, tmp_path) -> str:
+    venv = tmp_path / "venv"
+    result = subprocess.run(
+        ["make", "-n", target, f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_make_run_installs_only_what_the_server_needs_and_shows_progress(tmp_path):
+    commands = make_dry_run("run", tmp_path)
+    assert "pip install --progress-bar on -r requirements.txt" in commands
+    assert "requirements-dev.txt" not in commands
+    assert "--quiet" not in commands
+    assert "wsgi.py" in commands
+
+
+def test_make_test_adds_the_test_tools(tmp_path):
+    commands = make_dry_run("test", tmp_path)
+    assert "-r requirements.txt" in commands and "-r requirements-dev.txt" in commands
+    assert "pytest" in commands
+
+
+def test_make_demo_seeds_after_migrating(tmp_path):
+    commands = make_dry_run("demo", tmp_path)
+    assert commands.index("db upgrade") < commands.index("seed-demo")

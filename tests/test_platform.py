@@ -30,6 +30,19 @@ def test_wrong_method_is_405_in_the_error_format(client):
     assert "POST" in response.headers["Allow"]
 
 
+@pytest.mark.parametrize("rule, window", [("2/minute", 60), ("2/hour", 3600)])
+def test_a_throttled_answer_never_waits_longer_than_the_window(
+    app, client, throttled, monkeypatch, rule, window
+):
+    monkeypatch.setitem(app.config, "THROTTLE_COMMENTS", rule)
+    for n in range(2):
+        assert client.post("/api/comments/comment", json={"content": f"c{n}"}).status_code == 201
+    refused = client.post("/api/comments/comment", json={"content": "one more"})
+    assert refused.status_code == 429
+    assert refused.get_json() == {"message": "Request was throttled", "wait_seconds": window}
+    assert refused.headers["Retry-After"] == str(window)
+
+
 def test_uncaught_exception_is_500_without_traceback(app, caplog):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:

@@ -23,7 +23,7 @@ from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.chat import routes as chat_routes
 from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
-from uzbekhub.cli import create_admin
+from uzbekhub.cli import create_admin, seed_demo
 from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import (
     enforce_sqlite_foreign_keys,
@@ -31,10 +31,11 @@ from uzbekhub.common.db import (
     render_migration_type,
 )
 from uzbekhub.common.http_headers import register_security_headers
-from uzbekhub.common.json import OrjsonProvider
+from uzbekhub.common.json import OrjsonProvider, StrictJSONRequest
 from uzbekhub.common.media import register_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
+from uzbekhub.common.routing import RouteMap
 from uzbekhub.common.smorest import is_form_request
 from uzbekhub.dev_mail import register_dev_mail
 from uzbekhub.docs import docs_config, register_docs_assets
@@ -65,9 +66,14 @@ BLUEPRINTS = (
 )
 
 
+class UzbekHub(Flask):
+    url_map_class = RouteMap
+
+
 def create_app(overrides: Mapping | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app = UzbekHub(__name__, instance_relative_config=True, static_folder=None)
     app.json = OrjsonProvider(app)
+    app.request_class = StrictJSONRequest
     configure(app, overrides)
     register_logging(app)
     register_extensions(app)
@@ -211,3 +217,4 @@ def register_request_limits(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)

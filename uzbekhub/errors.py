@@ -1,7 +1,8 @@
 """The one error format of DESIGN.md §3, whatever raised the error.
 
 Views and services raise the exceptions below (or werkzeug's); they never build
-error dictionaries themselves.
+error dictionaries themselves. "404 if missing" is Flask-SQLAlchemy's `db.get_or_404`
+and `db.first_or_404` (werkzeug's NotFound, answered here like every 404).
 """
 
 import contextlib
@@ -53,22 +54,28 @@ class Forbidden(HTTPException):
         super().__init__(detail)
 
 
-class NotFound(HTTPException):
-    code = 404
-    description = "Resource not found"
-
-
 class PayloadTooLarge(HTTPException):
     code = 413
     description = "The uploaded file is too large."
 
 
+class UnsupportedMediaType(HTTPException):
+    code = 415
+
+    def __init__(self, sent: str, accepted: tuple[str, ...]):
+        what = f"'{sent}'" if sent else "without a Content-Type"
+        super().__init__(f"A body {what} is not read here: send {' or '.join(accepted)}.")
+
+
 class Throttled(HTTPException):
+    """429: `wait_seconds` is whole seconds, at least 1, and never more than the throttle's
+    `window` (its storage may round the reset time up by a second)."""
+
     code = 429
 
-    def __init__(self, wait_seconds: float):
+    def __init__(self, wait_seconds: float, window: float):
         super().__init__()
-        self.wait_seconds = max(1, math.ceil(wait_seconds))
+        self.wait_seconds = max(1, min(math.ceil(wait_seconds), int(window)))
 
 
 class ServiceUnavailable(HTTPException):
@@ -165,16 +172,17 @@ def handle_http_exception(exc: HTTPException):
         exc.description = "Method not allowed."
     if status == 413 and not isinstance(exc, PayloadTooLarge):
         exc.description = PayloadTooLarge.description
-    if status == 415:
+    if status == 415 and not isinstance(exc, UnsupportedMediaType):
         exc.description = "Unsupported media type."
     return respond(status, exc, headers)
 
 
 def handle_rate_limit(exc: RateLimitExceeded):
+    window = exc.limit.limit.get_expiry()
     limits = [lim.current_limit for lim in current_app.extensions.get("limiter", ())]
     resets = [limit.reset_at for limit in limits if limit is not None]
-    wait = (max(resets) - time.time()) if resets else 60
-    return handle_http_exception(Throttled(wait))
+    wait = (max(resets) - time.time()) if resets else window
+    return handle_http_exception(Throttled(wait, window))
 
 
 def _rollback() -> None:

@@ -59,13 +59,6 @@ def nearby_url(distance) -> str:
     return f"{BASE}/location/{distance}/"
 
 
-def field_errors(response) -> dict:
-    assert response.status_code == 400, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body["error"] == "Invalid request data"
-    return body["details"]
-
-
 def set_location(app, account, lat: float, long: float, **names) -> None:
     with app.app_context():
         db.session.add(Location(owner_id=account.id, lat=lat, long=long, **names))

@@ -5,7 +5,6 @@ import pytest
 from tests.accounts.helpers import (
     BLOCKS,
     CONTACTS,
-    field_errors,
     nearby_url,
     public_url,
     search_url,
@@ -14,6 +13,7 @@ from tests.accounts.helpers import (
     upload,
     user_url,
 )
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 from tests.support.images import image_bytes
 
@@ -100,11 +100,43 @@ def test_blocking_twice_is_400(client, alice, bob):
     assert len(client.get(BLOCKS, headers=alice.headers).get_json()) == 1
 
 
-def test_blocking_someone_who_blocked_you_is_allowed(app, client, alice, bob):
+def test_blocking_someone_who_blocked_you_is_answered_like_an_unknown_user(app, client, alice, bob):
     block(app, bob, alice)
-    assert (
-        client.post(BLOCKS, json={"blocked_user": bob.id}, headers=alice.headers).status_code == 201
-    )
+    response = client.post(BLOCKS, json={"blocked_user": bob.id}, headers=alice.headers)
+    assert field_errors(response) == {"blocked_user": ["No such user."]}
+    assert "username" not in response.get_data(as_text=True)
+
+
+def test_blocking_a_private_user_who_has_not_added_you_is_answered_like_an_unknown_user(
+    app, client, alice, bob
+):
+    update_user(app, bob, is_private=True)
+    response = client.post(BLOCKS, json={"blocked_user": bob.id}, headers=alice.headers)
+    assert field_errors(response) == {"blocked_user": ["No such user."]}
+    assert bob.username not in response.get_data(as_text=True)
+
+
+def test_a_private_user_who_added_you_can_be_blocked(app, client, alice, bob):
+    update_user(app, bob, is_private=True)
+    add_contact(app, bob, alice)
+    response = client.post(BLOCKS, json={"blocked_user": bob.id}, headers=alice.headers)
+    assert response.status_code == 201
+    assert response.get_json()["blocked_user"]["username"] == bob.username
+
+
+@pytest.mark.parametrize("hidden_by", ["going_private", "blocking_back"])
+def test_the_block_list_stops_showing_a_user_who_became_hidden(app, client, alice, bob, hidden_by):
+    client.post(BLOCKS, json={"blocked_user": bob.id}, headers=alice.headers)
+    if hidden_by == "going_private":
+        update_user(app, bob, is_private=True)
+    else:
+        block(app, bob, alice)
+    listed = client.get(BLOCKS, headers=alice.headers)
+    assert listed.get_json() == []
+    assert bob.username not in listed.get_data(as_text=True)
+    assert client.get(block_url(bob.id), headers=alice.headers).status_code == 404
+    # The block is still the caller's to lift.
+    assert client.delete(block_url(bob.id), headers=alice.headers).status_code == 204
 
 
 def test_blocking_an_unknown_or_unverified_user_is_400(app, client, alice, bob):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.accounts.helpers import CONTACTS, field_errors, update_user
+from tests.accounts.helpers import CONTACTS, update_user
+from tests.support.answers import field_errors
 from tests.support.factories import block
 
 CONTACT_KEYS = ["id", "owner", "contact", "nikname", "created_at", "update_at"]

@@ -4,13 +4,13 @@ import pytest
 
 from tests.accounts.helpers import (
     USER_KEYS,
-    field_errors,
     public_url,
     search_url,
     set_location,
     update_user,
     user_url,
 )
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 
 PUBLIC_KEYS = [

@@ -1,6 +1,7 @@
 """The account endpoints through `python wsgi.py` under eventlet (offline geocoder, scipy and all)."""
 
 import json
+import math
 import urllib.error
 import urllib.request
 
@@ -33,7 +34,8 @@ def test_location_nearby_and_public_profile_on_the_real_server(app, live_server,
     assert status == 201
     status, body, headers = http("GET", f"{base}/location/5/", headers=alice.headers)
     assert status == 200
-    expected = round(great_circle((41.2995, 69.2401), (41.3111, 69.2797)).km, 2)
+    # Whole km, rounded up, between the 0.01° grid cells (41.30, 69.24) and (41.31, 69.28).
+    expected = math.ceil(great_circle((41.30, 69.24), (41.31, 69.28)).km)
     assert [(u["id"], u["distance"]) for u in body] == [(bob.id, expected)]
     assert headers["X-Total-Count"] == "1"
     status, body, _ = http("GET", f"{base}/profile/bob_live/")

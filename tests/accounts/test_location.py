@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.accounts.fake_nominatim import FakeNominatim
-from tests.accounts.helpers import LOCATION, PROFILE, field_errors, set_location
+from tests.accounts.helpers import LOCATION, PROFILE, set_location
+from tests.support.answers import field_errors
 from uzbekhub.accounts import location_services
 from uzbekhub.accounts.models import Location
 from uzbekhub.common.geocoding import Place

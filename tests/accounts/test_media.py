@@ -5,13 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from tests.accounts.helpers import (
-    PROFILE,
-    field_errors,
-    media_files,
-    update_user,
-    upload,
-)
+from tests.accounts.helpers import PROFILE, media_files, update_user, upload
+from tests.support.answers import field_errors
 from tests.support.images import image_bytes, jpeg_with_exif
 
 HOST = "http://localhost"
@@ -156,6 +151,18 @@ def test_an_empty_multipart_field_removes_the_picture(client, alice):
     )
     assert response.status_code == 200
     assert response.get_json()["profile_picture"] is None
+
+
+def test_served_media_are_cached_for_a_year_without_revalidation(client, alice):
+    """A stored name never gets other bytes: a new picture is a new name."""
+    first = picture_path(send_picture(client, alice, image_bytes()))
+    served = client.get(first)
+    assert set(served.headers["Cache-Control"].split(", ")) == {
+        "public",
+        "max-age=31536000",
+        "immutable",
+    }
+    assert picture_path(send_picture(client, alice, image_bytes("JPEG"))) != first
 
 
 def test_served_media_cannot_be_sniffed_into_html(client, alice):

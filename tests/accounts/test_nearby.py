@@ -5,7 +5,8 @@ import random
 import pytest
 from geopy.distance import great_circle
 
-from tests.accounts.helpers import field_errors, nearby_url, set_location, update_user
+from tests.accounts.helpers import nearby_url, set_location, update_user
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 from uzbekhub.accounts.nearby import bounding_box
 
@@ -23,6 +24,14 @@ def found(response) -> list[tuple[int, float]]:
     return [(item["id"], item["distance"]) for item in response.get_json()]
 
 
+def assert_about(result: list[tuple[int, float]], expected: list[tuple[int, float]]) -> None:
+    """The users in this order, each at a whole number of km within 2 km of the truth
+    (positions are snapped to a 0.01° grid, distances rounded up: accounts/nearby.py)."""
+    assert [i for i, _ in result] == [i for i, _ in expected], (result, expected)
+    for (_, shown), (_, true) in zip(result, expected, strict=True):
+        assert shown == int(shown) and abs(shown - true) < 2, (shown, true)
+
+
 @pytest.fixture
 def placed(app, make_account):
     """Make a user at `km` from `origin` (bearing east unless told)."""
@@ -37,11 +46,11 @@ def placed(app, make_account):
 
 def test_nearby_answers_the_spec_shape_nearest_first(app, client, alice, placed):
     set_location(app, alice, *TASHKENT)
-    far = placed(km=4.2, first_name="Far")
+    far = placed(km=9.2, first_name="Far")
     near = placed(km=1.0, bearing=200, first_name="Near")
-    middle = placed(km=2.5, bearing=10)
-    response = client.get(nearby_url("5.0"), headers=alice.headers)
-    assert found(response) == [(near.id, 1.0), (middle.id, 2.5), (far.id, 4.2)]
+    middle = placed(km=5.5, bearing=10)
+    response = client.get(nearby_url("10.0"), headers=alice.headers)
+    assert_about(found(response), [(near.id, 1.0), (middle.id, 5.5), (far.id, 9.2)])
     first = response.get_json()[0]
     assert list(first) == NEARBY_KEYS
     assert first["first_name"] == "Near"
@@ -50,8 +59,8 @@ def test_nearby_answers_the_spec_shape_nearest_first(app, client, alice, placed)
 
 def test_nearby_leaves_out_users_beyond_the_distance(app, client, alice, placed):
     set_location(app, alice, *TASHKENT)
-    inside = placed(km=4.99)
-    placed(km=5.01)
+    inside = placed(km=2)
+    placed(km=8)
     placed(km=50)
     assert [i for i, _ in found(client.get(nearby_url(5), headers=alice.headers))] == [inside.id]
 
@@ -140,16 +149,16 @@ def test_nearby_needs_a_token(client):
     assert client.get(nearby_url(5)).status_code == 401
 
 
-def test_distance_is_rounded_to_two_places(app, client, alice, placed):
+def test_distance_is_whole_km_rounded_up(app, client, alice, placed):
     set_location(app, alice, *TASHKENT)
-    placed(km=1.23456)
-    [(_, km)] = found(client.get(nearby_url(5), headers=alice.headers))
-    assert km == 1.23
+    placed(km=3.23456)
+    [(_, km)] = found(client.get(nearby_url(10), headers=alice.headers))
+    assert km in (2.0, 3.0, 4.0, 5.0)
 
 
 def test_nearby_is_bounded_and_paginated(app, client, alice, placed):
     set_location(app, alice, *TASHKENT)
-    people = [placed(km=k + 1).id for k in range(6)]
+    people = [placed(km=5 * k + 2).id for k in range(6)]
     response = client.get(
         nearby_url(50), query_string={"limit": 2, "offset": 2}, headers=alice.headers
     )
@@ -165,8 +174,8 @@ def test_the_candidate_cap_keeps_the_nearest(app, client, alice, placed, monkeyp
     """Beyond the cap, SQL keeps the nearest candidates, so the answer's head is still right."""
     monkeypatch.setattr("uzbekhub.accounts.discovery_services.MAX_NEARBY_CANDIDATES", 3)
     set_location(app, alice, *TASHKENT)
-    by_distance = {k: placed(km=k, bearing=37 * k).id for k in (9, 1, 7, 3, 5, 2)}
-    response = client.get(nearby_url(20), headers=alice.headers)
+    by_distance = {k: placed(km=5 * k, bearing=37 * k).id for k in (9, 1, 7, 3, 5, 2)}
+    response = client.get(nearby_url(60), headers=alice.headers)
     assert [i for i, _ in found(response)] == [by_distance[1], by_distance[2], by_distance[3]]
 
 
@@ -180,14 +189,14 @@ def test_nearby_reaches_across_the_180th_meridian(app, client, alice, placed):
     behind = placed(origin=origin, km=3, bearing=270)
     placed(origin=origin, km=30, bearing=90)
     result = found(client.get(nearby_url(10), headers=alice.headers))
-    assert result == [(behind.id, 3.0), (across.id, 8.0)]
+    assert_about(result, [(behind.id, 3.0), (across.id, 8.0)])
 
 
 def test_nearby_reaches_across_the_meridian_from_the_west(app, client, alice, placed):
     origin = (10.0, -179.99)
     set_location(app, alice, *origin)
     across = placed(origin=origin, km=5, bearing=280)
-    assert found(client.get(nearby_url(10), headers=alice.headers)) == [(across.id, 5.0)]
+    assert_about(found(client.get(nearby_url(10), headers=alice.headers)), [(across.id, 5.0)])
 
 
 @pytest.mark.parametrize("pole_lat", [89.97, -89.97])
@@ -198,7 +207,7 @@ def test_nearby_reaches_over_the_pole(app, client, alice, placed, pole_lat):
     over = placed(origin=origin, km=6, bearing=toward_pole)  # the other side of the pole
     sideways = placed(origin=origin, km=2, bearing=90)
     result = found(client.get(nearby_url(10), headers=alice.headers))
-    assert result == [(sideways.id, 2.0), (over.id, 6.0)]
+    assert_about(result, [(sideways.id, 2.0), (over.id, 6.0)])
 
 
 def test_bounding_box_holds_every_point_within_reach():

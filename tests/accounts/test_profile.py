@@ -7,12 +7,12 @@ from tests.accounts.helpers import (
     PROFILE,
     REFRESH,
     SIGNIN,
-    field_errors,
     set_location,
     set_status,
     update_user,
     upload,
 )
+from tests.support.answers import field_errors
 from tests.support.images import image_bytes
 
 PROFILE_KEYS = [

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.accounts.helpers import PROFILE, STATUS, field_errors
+from tests.accounts.helpers import PROFILE, STATUS
+from tests.support.answers import field_errors
 
 STATUS_KEYS = ["id", "user", "content", "created_at", "updated_at"]
 

@@ -8,7 +8,8 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from tests.chat.support import FILES, create_private, field_errors, send, upload
+from tests.chat.support import FILES, create_private, send, upload
+from tests.support.answers import field_errors
 from uzbekhub.chat.models import ChatFile
 from uzbekhub.extensions import db
 
@@ -107,8 +108,8 @@ def test_an_empty_file_is_400(app, client, alice):
 
 def test_json_is_not_an_upload(client, alice):
     response = client.post(FILES, json={"file_type": "document"}, headers=alice.headers)
-    assert response.status_code == 400
-    assert "file" in field_errors(response)
+    assert response.status_code == 415
+    assert "multipart/form-data" in response.get_json()["error"]
 
 
 def test_a_file_over_the_upload_limit_is_413(app, client, alice, small_limits):

@@ -10,11 +10,11 @@ from tests.chat.support import (
     MEMBERS,
     create_group,
     create_private,
-    field_errors,
     member_action,
     of_type,
     room_url,
 )
+from tests.support.answers import field_errors
 from tests.support.factories import block
 from uzbekhub.chat.models import RoomMember
 from uzbekhub.extensions import db

@@ -5,15 +5,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from tests.chat.support import (
-    HISTORY,
-    MESSAGE,
-    create_private,
-    field_errors,
-    of_type,
-    send,
-    upload,
-)
+from tests.chat.support import HISTORY, MESSAGE, create_private, of_type, send, upload
+from tests.support.answers import field_errors
 from uzbekhub.accounts.models import User
 from uzbekhub.chat.models import Message
 from uzbekhub.extensions import db

@@ -35,12 +35,6 @@ def moment(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def field_errors(response) -> dict:
-    body = response.get_json()
-    assert body["error"] == "Invalid request data", body
-    return body["details"]
-
-
 def create(client, account: Account, content="Hello", images=0, **extra):
     """Create a post through the API (multipart); returns the response."""
     data = {"images": [image_part() for _ in range(images)], **extra}

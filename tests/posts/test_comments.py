@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from tests.posts.conftest import COMMENT, count_rows, field_errors, moment, post_url
+from tests.posts.conftest import COMMENT, count_rows, moment, post_url
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 from uzbekhub.posts.models import PostComment
 

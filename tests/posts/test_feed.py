@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import update
 
-from tests.posts.conftest import MYPOSTS, POSTS, field_errors
+from tests.posts.conftest import MYPOSTS, POSTS
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db

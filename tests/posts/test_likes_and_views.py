@@ -4,7 +4,8 @@ import uuid
 
 import pytest
 
-from tests.posts.conftest import LIKE, VIEWS, count_rows, field_errors, post_url
+from tests.posts.conftest import LIKE, VIEWS, count_rows, post_url
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 from uzbekhub.posts.models import PostLike, PostView
 

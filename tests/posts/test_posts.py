@@ -13,7 +13,6 @@ from tests.posts.conftest import (
     POSTS,
     count_rows,
     create,
-    field_errors,
     image_part,
     moment,
     path_of,
@@ -21,6 +20,7 @@ from tests.posts.conftest import (
     post_url,
     stored_images,
 )
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db

@@ -7,6 +7,8 @@ import pytest
 
 from tests.chat.support import create_group
 from tests.conftest import run_wsgi
+from tests.realtime.js_client import JsDriver
+from tests.realtime.js_client import install as install_js_clients
 from tests.realtime.support import SioClient, WsClient, ws_url
 from tests.support.factories import Account
 
@@ -18,9 +20,8 @@ def clients():
 
     class Clients:
         def ws(self, base, account=None, room=None, token=None, in_query=False, ready=True):
-            """A plain WebSocket; `ready` waits until the server has registered it (the
-            handshake completes before the token is checked, so that a bad one gets its
-            close code): events committed before that are not for this socket."""
+            """A plain WebSocket; `ready` checks that nothing arrived before the answer to a
+            ping (a refused socket gets its close code instead)."""
             token = token if token is not None else account.access if account else None
             if in_query:
                 client = WsClient(ws_url(base, room, token=token))
@@ -69,3 +70,12 @@ def team(client, make_account) -> Team:
     member = make_account(first_name="Murod")
     outsider = make_account(first_name="Otabek")
     return Team(create_group(client, owner, [member], name="Team"), owner, member, outsider)
+
+
+@pytest.fixture(scope="session")
+def js_sio():
+    """The JavaScript socket.io-client: `js_sio.open(base, token)` gives a socket."""
+    install_js_clients()
+    driver = JsDriver()
+    yield driver
+    driver.stop()

@@ -3,10 +3,11 @@ in the field's list of sentences, whether it came over REST, Socket.IO or the pl
 
 import uuid
 
-from tests.chat.support import ROOMS, create_group, field_errors
+from tests.chat.support import ROOMS, create_group
 from tests.posts.conftest import create, post_url
 from tests.realtime.support import NAMESPACE, received
 from tests.stories.helpers import ACTIVE, new_story
+from tests.support.answers import field_errors
 from uzbekhub.chat import protocol
 
 BAD_SECOND_ITEM = ["Item 1: Not a valid integer."]

@@ -52,12 +52,6 @@ def new_story(client, account: Account, **fields) -> dict:
     return response.get_json()
 
 
-def field_errors(response) -> dict:
-    body = response.get_json()
-    assert body["error"] == "Invalid request data", body
-    return body["details"]
-
-
 def age_story(app, story_id: int, minutes: float) -> None:
     """Pretend the story was created `minutes` ago (for fractional-TTL tests)."""
     with app.app_context():

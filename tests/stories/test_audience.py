@@ -4,14 +4,8 @@ viewed and reaction."""
 
 import pytest
 
-from tests.stories.helpers import (
-    ACTIVE,
-    REACTION,
-    VIEWED,
-    apply_blocks,
-    field_errors,
-    new_story,
-)
+from tests.stories.helpers import ACTIVE, REACTION, VIEWED, apply_blocks, new_story
+from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db

@@ -4,14 +4,8 @@ import threading
 
 import pytest
 
-from tests.stories.helpers import (
-    ACTIVE,
-    ARCHIVE,
-    REACTION,
-    VIEWED,
-    field_errors,
-    new_story,
-)
+from tests.stories.helpers import ACTIVE, ARCHIVE, REACTION, VIEWED, new_story
+from tests.support.answers import field_errors
 from tests.support.factories import block
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db

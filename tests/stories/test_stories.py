@@ -15,10 +15,10 @@ from tests.stories.helpers import (
     VIEWED,
     WEBM,
     create_story,
-    field_errors,
     new_story,
     png_bytes,
 )
+from tests.support.answers import field_errors
 from tests.support.factories import block
 from tests.support.images import jpeg_with_exif
 from uzbekhub.extensions import db

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from tests.chat.support import HISTORY, create_group, create_private, send, upload
 from tests.conftest import run_wsgi
-from tests.realtime.support import SioClient, WsClient, ws_url
+from tests.realtime.support import SioClient, WsClient, online_after, ws_url
 from tests.support.factories import Account, block
 from tests.trust.websocket_fuzz import (
     PONG,
@@ -39,6 +39,7 @@ from tests.trust.websocket_fuzz import (
 )
 from uzbekhub.chat import protocol
 from uzbekhub.chat.models import RoomMember
+from uzbekhub.common.db import utcnow
 from uzbekhub.extensions import db
 
 WEBSOCKET_EXAMPLES = 400
@@ -286,6 +287,12 @@ def test_random_events_through_socketio_get_their_documented_answers(
 # --- the rate limit -----------------------------------------------------------------------------
 
 
+def closed_on_the_server(app, user_id: int, opened_after) -> None:
+    """Wait until the user's socket opened after `opened_after` has left the server (it saves
+    `last_online` then), so that the next socket starts with a full frame budget."""
+    assert online_after(app, user_id, opened_after)
+
+
 def throttled(wait: int) -> dict:
     return {"type": "error", "error": protocol.THROTTLED, "wait_seconds": wait}
 
@@ -307,7 +314,9 @@ def test_frames_past_the_burst_get_the_rate_limit_error_and_are_dropped(
         def frames_past_the_burst_are_refused(specs):
             with ExitStack() as stack:
                 # Each example on fresh connections: fresh buckets (the watcher's barrier
-                # counts too). The caller's connection sends nothing before the burst.
+                # counts too). The budget is the user's while any of their sockets is open:
+                # the last example's is closed on the server (last_online) before this one.
+                stack.callback(closed_on_the_server, app, cast.me.id, utcnow())
                 me = WsClient(ws_url(server.url), cast.me.access)
                 stack.callback(me.close)
                 exchange.watcher = WsClient(ws_url(server.url), cast.watcher.access)

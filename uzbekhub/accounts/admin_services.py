@@ -2,11 +2,12 @@
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import delete_user, user_or_404
 from uzbekhub.common.pagination import array_page
-from uzbekhub.errors import Forbidden, NotFound
+from uzbekhub.errors import Forbidden
 from uzbekhub.extensions import db
 
 STAFF_UNDELETABLE = "Staff users cannot be deleted through the API."

@@ -19,11 +19,11 @@ from uzbekhub.common.security import (
     new_url_token,
     verify_password,
 )
-from uzbekhub.errors import Forbidden, Throttled, ValidationFailed, invalid
+from uzbekhub.errors import Forbidden, ValidationFailed, invalid
 from uzbekhub.extensions import db
 
 RESET_TTL = timedelta(minutes=30)
-WRONG_CREDENTIALS = "Incorrect email or password"
+WRONG_CREDENTIALS = "Incorrect email or password; you were not signed in."
 NOT_VERIFIED = "This account's email is not verified yet. Enter the code we sent to it."
 INVALID_RESET = "The reset link is invalid or has expired."
 
@@ -47,9 +47,7 @@ def signup(email: str, password: str) -> User:
         db.session.add(user)
         flush_or_refuse("email", "A sign-up for this email is already in progress.")
     else:
-        wait = codes.wait_before_resend(user, codes.SIGNUP)
-        if wait > 0:
-            raise Throttled(wait)
+        codes.refuse_early_resend(user, codes.SIGNUP)
         user.password_hash = hash_password(password)
     code = codes.issue(user, codes.SIGNUP)
     mail_code(user.email, code, "Welcome to UzbekHub! Your verification code is:")

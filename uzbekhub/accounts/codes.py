@@ -17,7 +17,7 @@ from uzbekhub.accounts.models import User, VerificationCode
 from uzbekhub.common.db import utcnow
 from uzbekhub.common.ratelimit import check_budget, spend_budget
 from uzbekhub.common.security import keyed_hash, new_code
-from uzbekhub.errors import invalid
+from uzbekhub.errors import Throttled, invalid
 from uzbekhub.extensions import db
 
 SIGNUP = "signup"
@@ -73,12 +73,11 @@ def last_sent_at(user: User, purpose: str) -> datetime | None:
     )
 
 
-def wait_before_resend(user: User, purpose: str) -> float:
-    """Seconds until a new code may be mailed (0 when it may be now)."""
+def refuse_early_resend(user: User, purpose: str) -> None:
+    """429 until a new code may be mailed (RESEND_INTERVAL after the last one)."""
     sent = last_sent_at(user, purpose)
-    if sent is None:
-        return 0
-    return max(0.0, (sent + RESEND_INTERVAL - utcnow()).total_seconds())
+    if sent is not None and (wait := (sent + RESEND_INTERVAL - utcnow()).total_seconds()) > 0:
+        raise Throttled(wait, RESEND_INTERVAL.total_seconds())
 
 
 def consume(purpose: str, code: str, user: User | None = None) -> VerificationCode:

@@ -8,12 +8,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import Location, User
-from uzbekhub.accounts.nearby import bounding_box, distance_km, rough_distance_order
+from uzbekhub.accounts.nearby import (
+    SNAP_KM,
+    bounding_box,
+    coarse_km,
+    distance_km,
+    rough_distance_order,
+    snapped,
+)
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
 from uzbekhub.common.pagination import array_headers, count_of
-from uzbekhub.errors import NotFound, invalid
+from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 
 # Nearby search weighs at most this many candidates, the nearest by a rough measure.
@@ -99,27 +107,26 @@ def public_profile(username: str, caller: User | None) -> User:
     if caller:
         # Signed in, one previews one's own public profile as anyone else sees it.
         shown = or_(shown, and_(User.id == caller.id, discoverable_user(None)))
-    user = db.session.scalar(
-        select(User).where(func.lower(User.username) == username.lower(), shown)
-    )
-    if user is None:
-        raise NotFound()
+    user = db.first_or_404(select(User).where(func.lower(User.username) == username.lower(), shown))
     return user
 
 
 def nearby(caller: User, km: float, args: dict):
-    """Discoverable users within `km` of the caller, nearest first, distance in km (2 places).
+    """Discoverable users within `km` of the caller, nearest first, in whole km.
 
-    SQL narrows the search to the bounding box (on the indexed lat/long columns),
-    and the exact great-circle distance decides on those candidates.
+    SQL narrows the search to the bounding box (on the indexed lat/long columns), and the
+    distance between the snapped positions (`accounts.nearby`) decides on those candidates:
+    the radius and every answered distance are whole kilometres, rounded up.
     """
     origin = db.session.execute(
         select(Location.lat, Location.long).where(Location.owner_id == caller.id)
     ).first()
     if origin is None:
         raise invalid("non_field_errors", NO_LOCATION)
-    lat, long = origin
-    box = bounding_box(lat, long, km)
+    radius = coarse_km(km)
+    lat, long = snapped(*origin)
+    # Snapping moves either end by up to SNAP_KM: the box keeps everyone who may be in reach.
+    box = bounding_box(lat, long, radius + 2 * SNAP_KM)
     candidates = db.session.execute(
         select(Location.owner_id, Location.lat, Location.long)
         .join(User, User.id == Location.owner_id)
@@ -130,7 +137,7 @@ def nearby(caller: User, km: float, args: dict):
     measured = sorted(
         (d, user_id)
         for user_id, c_lat, c_long in candidates
-        if (d := distance_km((lat, long), (c_lat, c_long))) <= km
+        if (d := coarse_km(distance_km((lat, long), snapped(c_lat, c_long)))) <= radius
     )
     page = measured[args["offset"] : args["offset"] + args["limit"]]
     users = {
@@ -140,7 +147,7 @@ def nearby(caller: User, km: float, args: dict):
     return items, array_headers(len(measured), args)
 
 
-def _nearby_item(user: User, km: float) -> dict:
+def _nearby_item(user: User, km: int) -> dict:
     return {
         "id": user.id,
         "first_name": user.first_name,
@@ -148,5 +155,5 @@ def _nearby_item(user: User, km: float) -> dict:
         "username": user.username,
         "bio": user.bio,
         "profile_picture": user.profile_picture,
-        "distance": round(km, 2),
+        "distance": float(km),
     }

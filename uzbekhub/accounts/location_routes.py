@@ -12,6 +12,7 @@ from uzbekhub.accounts.schemas import (
     NearbyUserSchema,
 )
 from uzbekhub.common.pagination import ArrayArgsSchema
+from uzbekhub.common.ratelimit import per_user, throttle
 from uzbekhub.common.smorest import Blueprint
 
 blp = Blueprint("location", __name__, url_prefix="/api/accounts/account", description="Location")
@@ -20,6 +21,7 @@ blp = Blueprint("location", __name__, url_prefix="/api/accounts/account", descri
 @blp.route("/location/")
 class LocationViews(MethodView):
     @blp.login_required
+    @throttle("location", key_func=per_user)
     @blp.arguments(LocationSchema, location="body")
     @blp.response(201, LocationSchema, description="The location was created")
     @blp.alt_response(200, schema=LocationSchema, description="The location was moved")
@@ -30,6 +32,7 @@ class LocationViews(MethodView):
         return location, 201 if created else 200
 
     @blp.login_required
+    @throttle("location", key_func=per_user)
     @blp.arguments(LocationSchema, location="body")
     @blp.response(200, LocationSchema)
     @blp.doc(responses=NOT_FOUND)
@@ -38,6 +41,7 @@ class LocationViews(MethodView):
         return location_services.update_location(current_user, data)
 
     @blp.login_required
+    @throttle("location", key_func=per_user)
     @blp.arguments(LocationPatchSchema, location="body")
     @blp.response(200, LocationSchema)
     @blp.doc(responses=NOT_FOUND)
@@ -55,6 +59,7 @@ class LocationViews(MethodView):
 
 @blp.route("/location/<string:distance>/", methods=["GET"])
 @blp.login_required
+@throttle("nearby", key_func=per_user)
 @blp.arguments(NearbyPathSchema, location="path")
 @blp.arguments(ArrayArgsSchema, location="query")
 @blp.response(200, NearbyUserSchema(many=True))

@@ -6,10 +6,10 @@ failure only leaves the names empty: the coordinates are always kept.
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import Location, User
 from uzbekhub.common.geocoding import reverse_geocode
-from uzbekhub.errors import NotFound
 from uzbekhub.extensions import db
 
 

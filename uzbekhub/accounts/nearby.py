@@ -1,4 +1,11 @@
-"""Geometry of the nearby search: a bounding box for SQL, exact distances for the rest.
+"""Geometry of the nearby search: a bounding box for SQL, coarse distances for the answer.
+
+What the search reveals is coarse on purpose (a binary search on an exact radius from
+three places located a user to the metre): positions are snapped to a grid of
+GRID_DEGREES (0.01°: 1.1 km north-south, at most 1.1 km east-west) and distances
+between snapped positions are rounded up to whole kilometres, as is the radius. So a
+user's position is revealed at most to its grid cell, wherever and however often the
+searcher measures from.
 
 The box (after J. P. Matuschek, "Finding Points Within a Distance of a
 Latitude/Longitude Using Bounding Coordinates") contains every point within the
@@ -14,6 +21,9 @@ from sqlalchemy import ColumnElement, and_, case, func, or_
 
 # Keeps points that lie exactly on the box's edge inside it despite rounding.
 EDGE_MARGIN_DEGREES = 1e-9
+GRID_DEGREES = 0.01
+# The farthest a position moves when snapped (half a cell's diagonal at the equator), km.
+SNAP_KM = 0.8
 
 
 @dataclass(frozen=True)
@@ -70,3 +80,16 @@ def rough_distance_order(lat: float, long: float, lat_col, long_col) -> ColumnEl
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return great_circle(a, b).km
+
+
+def snapped(lat: float, long: float) -> tuple[float, float]:
+    """The centre of the position's grid cell (all that the search measures from or to)."""
+    return (
+        min(90.0, max(-90.0, round(lat / GRID_DEGREES) * GRID_DEGREES)),
+        round(long / GRID_DEGREES) * GRID_DEGREES,
+    )
+
+
+def coarse_km(km: float) -> int:
+    """Whole kilometres, rounded up; at least 1 (the same cell is "within 1 km")."""
+    return max(1, math.ceil(km - 1e-9))

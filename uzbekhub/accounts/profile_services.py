@@ -12,7 +12,7 @@ from uzbekhub.accounts.tokens import revoke_all
 from uzbekhub.common.db import flush_or_refuse
 from uzbekhub.common.media import delete_after_success, save_image
 from uzbekhub.common.security import hash_password, verify_password
-from uzbekhub.errors import Throttled, invalid
+from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 
 PROFILE_PICTURES = "profile_pictures"
@@ -62,19 +62,13 @@ def _check_password(user: User, password: str) -> None:
         raise invalid("password", WRONG_PASSWORD)
 
 
-def _wait_for_resend(user: User, purpose: str) -> None:
-    wait = codes.wait_before_resend(user, purpose)
-    if wait > 0:
-        raise Throttled(wait)
-
-
 def request_email_change(user: User, new_email: str, password: str) -> None:
     _check_password(user, password)
     if new_email == user.email:
         raise invalid("new_email", "This is already your email.")
     if user_by_email(new_email) is not None:
         raise invalid("new_email", EMAIL_TAKEN)
-    _wait_for_resend(user, codes.CHANGE_EMAIL)
+    codes.refuse_early_resend(user, codes.CHANGE_EMAIL)
     code = codes.issue(user, codes.CHANGE_EMAIL, new_email=new_email)
     mail_code(new_email, code, "Enter this code to confirm your new UzbekHub email address:")
     db.session.commit()
@@ -92,7 +86,7 @@ def confirm_email_change(user: User, code: str) -> None:
 
 def request_account_deletion(user: User, password: str) -> None:
     _check_password(user, password)
-    _wait_for_resend(user, codes.DELETE_ACCOUNT)
+    codes.refuse_early_resend(user, codes.DELETE_ACCOUNT)
     code = codes.issue(user, codes.DELETE_ACCOUNT)
     mail_code(user.email, code, "Enter this code to delete your UzbekHub account for good:")
     db.session.commit()

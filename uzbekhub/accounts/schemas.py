@@ -235,7 +235,10 @@ class NearbyUserSchema(Schema):
     username = ma.fields.String(dump_only=True)
     bio = ma.fields.String(dump_only=True)
     profile_picture = MediaUrl(dump_only=True)
-    distance = ma.fields.Float(dump_only=True, metadata={"description": "km, 2 decimals"})
+    distance = ma.fields.Float(
+        dump_only=True,
+        metadata={"description": "km, whole, rounded up, between positions snapped to 0.01°"},
+    )
 
 
 class SearchPathSchema(Schema):

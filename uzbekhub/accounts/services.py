@@ -13,7 +13,6 @@ from uzbekhub.accounts.tokens import revoke_all
 from uzbekhub.common.db import utcnow
 from uzbekhub.common.media import delete_after_success
 from uzbekhub.common.security import hash_password
-from uzbekhub.errors import NotFound
 from uzbekhub.extensions import db
 
 # Called with a user's id just before the user is deleted, in the same transaction:
@@ -30,9 +29,7 @@ def active_user_or_none(user_id: int) -> User | None:
 
 
 def user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound()
+    user = db.get_or_404(User, user_id)
     return user
 
 

@@ -7,13 +7,14 @@ is lifted, and no new one can be made.
 
 from sqlalchemy import delete, not_, select
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import Block, Contact, User
 from uzbekhub.accounts.services import active_user_or_none
-from uzbekhub.accounts.visibility import blocked_between, is_blocked
+from uzbekhub.accounts.visibility import blockable_user, blocked_between, is_blocked
 from uzbekhub.common.db import flush_or_refuse
 from uzbekhub.common.pagination import array_page
-from uzbekhub.errors import NotFound, invalid
+from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks as notifications
 
@@ -29,19 +30,23 @@ def _blocks_with_users(stmt):
     return db.session.scalars(stmt.options(joinedload(Block.blocked_user))).all()
 
 
-def blocks(caller: User, args: dict):
-    stmt = (
+def _own_blocks(caller: User):
+    """The caller's blocks of users they would see but for the block (a user who went
+    private or blocked the caller back is left out, as a hidden contact is)."""
+    return (
         select(Block)
-        .where(Block.user_id == caller.id)
-        .order_by(Block.created_at.desc(), Block.id.desc())
+        .join(User, User.id == Block.blocked_user_id)
+        .where(Block.user_id == caller.id, blockable_user(caller.id))
     )
+
+
+def blocks(caller: User, args: dict):
+    stmt = _own_blocks(caller).order_by(Block.created_at.desc(), Block.id.desc())
     return array_page(stmt, args, fetch=_blocks_with_users)
 
 
 def block_of(caller: User, blocked_user_id: int) -> Block:
-    found = _blocks_with_users(
-        select(Block).where(Block.user_id == caller.id, Block.blocked_user_id == blocked_user_id)
-    )
+    found = _blocks_with_users(_own_blocks(caller).where(Block.blocked_user_id == blocked_user_id))
     if not found:
         raise NotFound()
     return found[0]
@@ -50,7 +55,9 @@ def block_of(caller: User, blocked_user_id: int) -> Block:
 def create_block(caller: User, blocked_user_id: int) -> Block:
     if blocked_user_id == caller.id:
         raise invalid("blocked_user", "You cannot block yourself.")
-    if active_user_or_none(blocked_user_id) is None:
+    if not db.session.scalar(
+        select(User.id).where(User.id == blocked_user_id, blockable_user(caller.id))
+    ):
         raise invalid("blocked_user", NO_SUCH_USER)
     db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
     flush_or_refuse("blocked_user", ALREADY_BLOCKED)
@@ -83,9 +90,7 @@ def contacts(caller: User, args: dict):
 
 
 def contact_of(caller: User, contact_pk: int) -> Contact:
-    contact = db.session.scalar(_own_contacts(caller).where(Contact.id == contact_pk))
-    if contact is None:
-        raise NotFound()
+    contact = db.first_or_404(_own_contacts(caller).where(Contact.id == contact_pk))
     return contact
 
 

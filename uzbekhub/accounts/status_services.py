@@ -4,16 +4,13 @@ from sqlalchemy import select
 
 from uzbekhub.accounts.models import Status, User
 from uzbekhub.common.db import flush_or_refuse
-from uzbekhub.errors import NotFound
 from uzbekhub.extensions import db
 
 ALREADY_SET = "You already have a status; update it with PUT."
 
 
 def own_status(user: User) -> Status:
-    status = db.session.scalar(select(Status).where(Status.user_id == user.id))
-    if status is None:
-        raise NotFound()
+    status = db.first_or_404(select(Status).where(Status.user_id == user.id))
     return status
 
 

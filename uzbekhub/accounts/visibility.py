@@ -27,6 +27,13 @@ def has_added_contact(owner_col, contact_id: int) -> ColumnElement[bool]:
     return _as_sql(owner_col).in_(select(Contact.owner_id).where(Contact.contact_id == contact_id))
 
 
+def has_blocked(blocker_col, blocked_id: int) -> ColumnElement[bool]:
+    """True where the user `blocker_col` has blocked `blocked_id` (one way only)."""
+    return _as_sql(blocker_col).in_(
+        select(Block.user_id).where(Block.blocked_user_id == blocked_id)
+    )
+
+
 def _as_sql(value):
     """A column stays itself; a plain id (`is_blocked(a, b)`) becomes a bound literal."""
     return literal(value) if isinstance(value, int) else value
@@ -47,6 +54,18 @@ def visible_user(caller_id: int | None, user=User) -> ColumnElement[bool]:
             not_(blocked_between(user.id, caller_id)),
             or_(user.is_private == false(), has_added_contact(user.id, caller_id)),
         ),
+    )
+
+
+def blockable_user(caller_id: int, user=User) -> ColumnElement[bool]:
+    """Users the caller may block and find in their block list: those the caller would see
+    but for the caller's own block of them. Anyone else is answered like an unknown user,
+    so that a block reveals no more than the user's profile would."""
+    return and_(
+        user.is_active == true(),
+        user.id != caller_id,
+        not_(has_blocked(user.id, caller_id)),
+        or_(user.is_private == false(), has_added_contact(user.id, caller_id)),
     )
 
 

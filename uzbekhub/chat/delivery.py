@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from uzbekhub.accounts.tokens import Revocation
 from uzbekhub.chat.events import ChatEvent
-from uzbekhub.chat.protocol import BAD_TOKEN, GOING_AWAY, SESSION_ENDED, Peer
+from uzbekhub.chat.protocol import BAD_TOKEN, GOING_AWAY, SESSION_ENDED, Peer, TokenBucket
 from uzbekhub.extensions import socketio
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class Hub:
         self.channel = channel_name(self._url, "chat") if self._url else None
         self._lock = threading.Lock()
         self._peers: dict[int, set[Peer]] = {}
+        self._buckets: dict[int, TokenBucket] = {}
         self._listener_started = False
         self._subscribed = threading.Event()
         self._ever_subscribed = False
@@ -76,6 +77,8 @@ class Hub:
         with self._lock:
             first = peer.user_id not in self._peers
             self._peers.setdefault(peer.user_id, set()).add(peer)
+            # One frame budget per user: more sockets do not multiply it.
+            peer.bucket = self._buckets.setdefault(peer.user_id, peer.bucket)
         if first:
             self._mark_present([peer.user_id])
 
@@ -87,6 +90,7 @@ class Hub:
                 peers.discard(peer)
                 if not peers:
                     del self._peers[peer.user_id]
+                    self._buckets.pop(peer.user_id, None)
                     last = True
         if last:
             self._mark_absent(peer.user_id)

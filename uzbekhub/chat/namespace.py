@@ -7,10 +7,12 @@ Socket.IO room, through which the events of all the user's chat rooms reach it
 (see `uzbekhub.chat.delivery` for why rooms are not joined one by one).
 """
 
+import json
 import logging
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from socketio.packet import Packet
 
 from uzbekhub.chat.delivery import hub
 from uzbekhub.chat.events import ChatEvent
@@ -18,16 +20,38 @@ from uzbekhub.chat.protocol import (
     Identity,
     Peer,
     Refused,
+    RefusedFrame,
     authenticate,
     connection_closed,
     error_frame,
     handle_frame,
 )
+from uzbekhub.common.json import InvalidJSON, loads_strict
 from uzbekhub.extensions import db, socketio
 
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/chat"
+
+
+class StrictPayloads:
+    """Socket.IO payloads read like request bodies (`uzbekhub.common.json`). A refused one
+    still reaches the namespace, as a `message` event carrying a RefusedFrame, so that it
+    is answered with an error frame like any bad frame (python-socketio would log a
+    traceback for a parser error and answer nothing)."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str):
+        try:
+            return loads_strict(text)
+        except InvalidJSON as exc:
+            return ["message", RefusedFrame(exc.reason)]
+
+
+class StrictPacket(Packet):
+    json = StrictPayloads
 
 
 def user_room(user_id: int) -> str:
@@ -140,12 +164,25 @@ class ChatNamespace(Namespace):
         peer = self._peers.get(request.sid)
         if peer is None:
             return
-        if kind is not None:
+        if kind is not None and not isinstance(data, RefusedFrame):
             # The event name is the type; anything but an object is not a frame.
             data = {**data, "type": kind} if isinstance(data, dict) else []
         reply = handle_frame(peer, data, gate=hub())
         if reply is not None:
             peer.send_frame(reply)
+
+
+class DefaultNamespace(Namespace):
+    """`/` carries nothing of the chat, but Socket.IO accepts connections to it unless
+    told otherwise: it is open only to a valid access token, as `/chat` is."""
+
+    def on_connect(self, auth=None):
+        try:
+            authenticate(_token(auth))
+        except Refused as refused:
+            raise ConnectionRefusedError(refused.reason, {"code": refused.code}) from None
+        finally:
+            db.session.remove()
 
 
 def _token(auth) -> str | None:
@@ -159,5 +196,8 @@ def _token(auth) -> str | None:
 
 def register_namespace() -> None:
     """Once per SocketIO object: Flask-SocketIO re-registers it with every app it serves."""
-    if not any(handler.namespace == NAMESPACE for handler in socketio.namespace_handlers):
+    registered = {handler.namespace for handler in socketio.namespace_handlers}
+    if NAMESPACE not in registered:
         socketio.on_namespace(ChatNamespace(NAMESPACE))
+    if "/" not in registered:
+        socketio.on_namespace(DefaultNamespace("/"))

@@ -11,6 +11,7 @@ the connection stays open.
 
 import logging
 import math
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -23,15 +24,16 @@ from flask import current_app
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import record_last_online
 from uzbekhub.accounts.tokens import is_revoked
 from uzbekhub.chat import services
 from uzbekhub.chat.schemas import MAX_ID
+from uzbekhub.common.json import InvalidJSON, loads_strict
 from uzbekhub.common.schemas import Boolean
-from uzbekhub.errors import NotFound, ValidationFailed, error_details
+from uzbekhub.errors import ValidationFailed, error_details
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,17 @@ SHUTTING_DOWN = "The server is restarting: reconnect and send this again."
 SERVER_ERROR = "Internal server error occurred"
 TOKEN_INVALID = "Token is invalid or expired."
 SESSION_ENDED = "Your session has ended: sign in again."
+
+
+@dataclass(frozen=True)
+class RefusedFrame:
+    """What a transport hands `handle_frame` for a payload its JSON reader refused."""
+
+    reason: str | None
+
+
+def frame_refusal(exc: InvalidJSON) -> dict:
+    return error_frame(f"{NOT_JSON[:-1]}: {exc.reason}." if exc.reason else NOT_JSON)
 
 
 class Refused(Exception):
@@ -136,28 +149,31 @@ def connection_closed(peer: "Peer") -> None:
 class TokenBucket:
     """`rate` frames a second on average, bursts of up to `burst`; a rate of 0 is unlimited.
 
-    One per connection, whose frames are handled one at a time: no lock.
+    Each connection starts with its own; the delivery hub hands every connection of a
+    user the same one (`Hub.add`), so a second socket does not double the rate.
     """
 
-    __slots__ = ("rate", "burst", "tokens", "stamp")
+    __slots__ = ("rate", "burst", "tokens", "stamp", "lock")
 
     def __init__(self, rate: float, burst: int):
         self.rate = rate
         self.burst = max(1, burst)
         self.tokens = float(self.burst)
         self.stamp = time.monotonic()
+        self.lock = threading.Lock()
 
     def take(self) -> float:
         """0 when the frame may go; otherwise the seconds until one may."""
         if self.rate <= 0:
             return 0.0
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return 0.0
+            return (1 - self.tokens) / self.rate
 
 
 class Peer:
@@ -352,15 +368,17 @@ def _run(peer: Peer, data) -> dict | None:
 
 
 def _decode(peer: Peer, data) -> dict:
+    if isinstance(data, RefusedFrame):
+        raise _BadFrame(frame_refusal(InvalidJSON(data.reason)))
     if isinstance(data, str | bytes | bytearray):
         size = len(data) if not isinstance(data, str) else len(data.encode())
         if size > peer.max_frame_bytes:
             limit = peer.max_frame_bytes
             raise _BadFrame(error_frame(f"Frames may be at most {limit} bytes; got {size}."))
         try:
-            data = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            raise _BadFrame(error_frame(NOT_JSON)) from None
+            data = loads_strict(data)
+        except InvalidJSON as exc:
+            raise _BadFrame(frame_refusal(exc)) from None
     if not isinstance(data, dict):
         raise _BadFrame(error_frame(NOT_JSON))
     return data

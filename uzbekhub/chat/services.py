@@ -22,6 +22,7 @@ from sqlalchemy import Select, and_, case, delete, exists, func, or_, select, up
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.schemas import UserBriefSchema
@@ -51,7 +52,7 @@ from uzbekhub.common.media import (
     store,
 )
 from uzbekhub.common.schemas import MediaUrl, UtcDateTime
-from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, PayloadTooLarge, invalid
+from uzbekhub.errors import NON_FIELD, Forbidden, PayloadTooLarge, invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks as notifications
 
@@ -420,9 +421,7 @@ def _publish_role_changed(member: RoomMember) -> None:
 
 def join(user: User, room_id: uuid.UUID) -> None:
     """Anyone the owner has not blocked (nor been blocked by) joins a group by its id."""
-    room = db.session.get(Room, room_id)
-    if room is None:
-        raise NotFound()
+    room = db.get_or_404(Room, room_id)
     if membership(room_id, user.id) is not None:
         raise invalid(NON_FIELD, "You are already a member of this room.")
     owner_id = _owner_id(room_id)
@@ -452,13 +451,11 @@ def leave(user: User, room_id: uuid.UUID) -> None:
 
 def _target(room_id: uuid.UUID, user_id: int) -> RoomMember:
     """The member an action is about; 404 for an unknown user or one not in the room."""
-    target = db.session.scalar(
+    target = db.first_or_404(
         select(RoomMember)
         .where(RoomMember.room_id == room_id, RoomMember.user_id == user_id)
         .options(selectinload(RoomMember.user))
     )
-    if target is None:
-        raise NotFound()
     return target
 
 
@@ -553,9 +550,7 @@ def add_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
     member = require_member(room_id, user.id)
     _require_group(member)
     _require_role(member, OWNER, ADMIN)
-    target = db.session.scalar(select(User).where(User.id == target_id, visible_user(user.id)))
-    if target is None:
-        raise NotFound()
+    target = db.first_or_404(select(User).where(User.id == target_id, visible_user(user.id)))
     owner_id = _owner_id(room_id)
     if owner_id is not None and is_blocked(owner_id, target.id):
         raise Forbidden("This user cannot be added to the room.")
@@ -927,11 +922,9 @@ def upload_file(user: User, upload: FileStorage, file_type: str) -> tuple[ChatFi
 
 def delete_file(user: User, file_id: int) -> None:
     """The uploader's record goes; the bytes go with the last record that refers to them."""
-    record = db.session.scalar(
+    record = db.first_or_404(
         select(ChatFile).where(ChatFile.id == file_id, ChatFile.uploader_id == user.id)
     )
-    if record is None:
-        raise NotFound()
     digest, path = record.unique_id, record.file
     db.session.delete(record)
     db.session.commit()

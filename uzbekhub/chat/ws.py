@@ -22,7 +22,7 @@ from collections import deque
 from contextlib import suppress
 from functools import lru_cache
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 from simple_websocket import ConnectionClosed
 
 from uzbekhub.chat.delivery import hub
@@ -67,14 +67,44 @@ def _without_compression():
     request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
 
-@sock.route("/ws/chat/", bp=blp, strict_slashes=False)
+@blp.before_request
+def _subscribe():
+    """Authenticate and subscribe before the handshake completes, so that every event
+    committed after the client sees the socket open reaches it: events that arrive before
+    the handshake is written wait in the connection's queue. A refusal waits for the
+    handshake too, to be told with its close code."""
+    realtime = hub()
+    try:
+        if realtime.draining:
+            raise Refused(GOING_AWAY, "The server is shutting down.")
+        identity = authenticate(_token())
+        room_id = request.view_args.get("room_id")
+        room = open_room(identity, room_id) if room_id is not None else None
+    except Refused as refused:
+        g.chat_refused = refused
+        return
+    finally:
+        db.session.remove()
+    g.chat_peer = SocketPeer(identity, room)
+    realtime.add(g.chat_peer)
+
+
+@blp.teardown_request
+def _unsubscribe(exc):
+    """A handshake that failed leaves no subscription behind."""
+    peer = g.pop("chat_peer", None)
+    if peer is not None:
+        hub().remove(peer)
+
+
+@sock.route("/ws/chat/", bp=blp)
 def all_rooms(ws):
-    serve(ws, None)
+    serve(ws)
 
 
-@sock.route("/ws/chat/<room_id>/", bp=blp, strict_slashes=False)
+@sock.route("/ws/chat/<room_id>/", bp=blp)
 def one_room(ws, room_id):
-    serve(ws, room_id)
+    serve(ws)
 
 
 def socket_options(config) -> dict:
@@ -196,12 +226,13 @@ class _Close:
 
 
 class SocketPeer(Peer):
-    """A plain WebSocket connection: its frames leave in order through one queue."""
+    """A plain WebSocket connection: its frames leave in order through one queue. It is
+    subscribed before its handshake is written; until `opened()`, frames only queue."""
 
-    def __init__(self, ws, identity: Identity, room=None):
+    def __init__(self, identity: Identity, room=None):
         super().__init__(identity, room)
         config = current_app.config
-        self.ws = ws
+        self.ws = None
         self._queue_limit = config["CHAT_SEND_QUEUE"]
         self._stall_limit = 2 * (config["CHAT_PING_SECONDS"] or 30)
         self._outbox: deque = deque()
@@ -223,9 +254,24 @@ class SocketPeer(Peer):
     def send_frame(self, frame: dict) -> None:
         self._push(text_frame(encode(frame)))
 
+    def opened(self, ws) -> None:
+        """The handshake is written: what queued meanwhile goes out first."""
+        with self._lock:
+            self.ws = ws
+            dropped = self._dropped
+            start = bool(self._outbox) and not dropped
+            if start:
+                self._writing_since = time.monotonic()
+        if dropped:
+            _abort(ws)
+        elif start:
+            socketio.start_background_task(self._write)
+
     def beat(self) -> None:
         """One heartbeat: a ping, or the close if the last one got no pong (simple-websocket
         notes pongs in `pong_received`)."""
+        if self.ws is None:
+            return
         if not self.ws.pong_received:
             self.end(POLICY_VIOLATION, "Ping/Pong timeout")
         else:
@@ -251,16 +297,18 @@ class SocketPeer(Peer):
                 self._outbox.clear()
             elif not self.ended:
                 self.ended = isinstance(item, _Close)
-                if self._writing_since is None and not self.ended:
+                idle = self._writing_since is None and self.ws is not None
+                if idle and not self.ended:
                     item = self._write_now(item)
                 if item:
                     self._outbox.append(item)
-                    if self._writing_since is None:
+                    if idle:
                         self._writing_since = time.monotonic()
                         start = True
         if drop:
             log.warning("dropping a chat socket of user %s: it does not read", self.user_id)
-            _abort(self.ws)
+            if self.ws is not None:
+                _abort(self.ws)
         elif start:
             socketio.start_background_task(self._write)
 
@@ -306,7 +354,7 @@ def _token() -> str | None:
     return request.args.get("token") or None
 
 
-def serve(ws, room_id: str | None) -> None:
+def serve(ws) -> None:
     """One connection, from authentication to close; frames are handled in order."""
     # Before simple-websocket's reader first writes: it has not run yet (under eventlet
     # it starts when this green thread first yields).
@@ -315,26 +363,19 @@ def serve(ws, room_id: str | None) -> None:
     if release_http_buffers is not None:
         release_http_buffers()
     try:
-        _serve(ws, room_id)
+        _serve(ws)
     finally:
         _finish_closing(ws)
 
 
-def _serve(ws, room_id: str | None) -> None:
-    realtime = hub()
-    if realtime.draining:
-        _close(ws, GOING_AWAY, "The server is shutting down.")
-        return
-    try:
-        identity = authenticate(_token())
-        room = open_room(identity, room_id) if room_id is not None else None
-    except Refused as refused:
+def _serve(ws) -> None:
+    refused = g.pop("chat_refused", None)
+    if refused is not None:
         _close(ws, refused.code, refused.reason)
         return
-    finally:
-        db.session.remove()
-    peer = SocketPeer(ws, identity, room)
-    realtime.add(peer)
+    realtime = hub()
+    peer = g.chat_peer
+    peer.opened(ws)
     current_app.extensions[HEARTBEAT_KEY].ensure_started(realtime)
     try:
         while True:

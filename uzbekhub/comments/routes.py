@@ -10,11 +10,11 @@ blp = Blueprint(
     "comments", __name__, url_prefix="/api/comments", description="Public comments (no account)"
 )
 
-# The spec's URL has no trailing slash; clients that add one are answered too, not redirected.
+# The spec's URL has no trailing slash (clients that add one are answered too, like everywhere).
 COMMENTS_URL = "/comment"
 
 
-@blp.route(COMMENTS_URL, methods=["GET"], strict_slashes=False)
+@blp.route(COMMENTS_URL, methods=["GET"])
 @blp.arguments(ArrayArgsSchema, location="query")
 @blp.response(200, PublicCommentSchema(many=True))
 def list_comments(args):
@@ -22,7 +22,7 @@ def list_comments(args):
     return array_page(services.newest_comments(), args)
 
 
-@blp.route(COMMENTS_URL, methods=["POST"], strict_slashes=False)
+@blp.route(COMMENTS_URL, methods=["POST"])
 @throttle("comments")
 @blp.arguments(PublicCommentSchema)
 @blp.response(201, PublicCommentSchema)

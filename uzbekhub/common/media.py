@@ -9,19 +9,23 @@ import io
 import os
 import secrets
 import tempfile
-import warnings
 from collections.abc import Callable
 
 import filetype
 from flask import Blueprint, Flask, current_app, g, request, send_from_directory
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import GifImagePlugin, Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
-from uzbekhub.errors import NotFound, PayloadTooLarge, invalid
+from uzbekhub.common.offload import offload
+from uzbekhub.errors import PayloadTooLarge, invalid
 
 MIB = 1024 * 1024
+# One frame; all frames of an animated image together (their total work); frames.
 MAX_IMAGE_PIXELS = 40_000_000
+MAX_IMAGE_WORK = 40_000_000
+MAX_IMAGE_FRAMES = 300
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 VIDEO_TYPES = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
 CONTENT_TYPES = {
@@ -33,6 +37,10 @@ CONTENT_TYPES = {
     "webm": "video/webm",
     "mov": "video/quicktime",
 }
+
+# A stored name never gets other bytes (a random name per upload, or the SHA-256 of the
+# content), so a copy may be kept for a year and never revalidated.
+MEDIA_MAX_AGE = 365 * 24 * 3600
 
 # A guard decides whether the current request may read a file under a folder.
 MediaGuard = Callable[[str], bool]
@@ -68,27 +76,64 @@ def read_upload(upload: FileStorage, field: str) -> bytes:
 def clean_image(data: bytes, field: str) -> tuple[bytes, str]:
     """Verify that `data` is a real image and re-encode it without metadata.
 
-    Returns the new bytes and the file extension of the detected format.
+    Returns the new bytes and the file extension of the detected format. The work is
+    bounded before any pixel is decoded (MAX_IMAGE_PIXELS a frame, MAX_IMAGE_FRAMES,
+    MAX_IMAGE_WORK for all frames together) and done off the event loop.
     """
-    not_image = invalid(field, "Upload a valid image. The file is not an image or is corrupted.")
-    too_big = invalid(field, "The image has too many pixels.")
+    outcome = offload(_clean_image, data)
+    if isinstance(outcome, str):
+        raise invalid(field, outcome)
+    return outcome
+
+
+NOT_AN_IMAGE = "Upload a valid image. The file is not an image or is corrupted."
+TOO_MANY_PIXELS = "The image has too many pixels."
+TOO_MANY_FRAMES = f"An animated image may have at most {MAX_IMAGE_FRAMES} frames."
+
+
+def _clean_image(data: bytes) -> tuple[bytes, str] | str:
+    """The re-encoded image and its extension, or the sentence refusing it (offloaded:
+    no app, request or exception objects of ours in here)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-            if probe.format not in IMAGE_FORMATS:
-                raise not_image
-            if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise too_big
-            probe.verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise too_big from None
+        probe = Image.open(io.BytesIO(data))
+        if probe.format not in IMAGE_FORMATS:
+            return NOT_AN_IMAGE
+        pixels = probe.width * probe.height
+        if pixels > MAX_IMAGE_PIXELS:
+            return TOO_MANY_PIXELS
+        frames = _frame_count(probe, MAX_IMAGE_FRAMES)
+        if frames > MAX_IMAGE_FRAMES:
+            return TOO_MANY_FRAMES
+        if frames * pixels > MAX_IMAGE_WORK:
+            return TOO_MANY_PIXELS
+        probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        fmt = image.format
+        return _reencode(image, fmt), IMAGE_FORMATS[fmt]
+    except Image.DecompressionBombError:
+        return TOO_MANY_PIXELS
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise not_image from None
-    fmt = image.format
-    return _reencode(image, fmt), IMAGE_FORMATS[fmt]
+        return NOT_AN_IMAGE
+
+
+def _frame_count(image: Image.Image, cap: int) -> int:
+    """The image's frames, counting no further than cap + 1 and decoding none.
+
+    GIF declares no count: Pillow's `n_frames` walks every frame, and a file of a million
+    one-pixel frames makes that walk long. Its own walk (`_seek` without updating the
+    image) is taken here only as far as the cap.
+    """
+    if image.format != "GIF":
+        return getattr(image, "n_frames", 1)
+    count = 1
+    try:
+        while count <= cap:
+            image._seek(count, False)
+            count += 1
+    except EOFError:
+        pass
+    return count
 
 
 def _reencode(image: Image.Image, fmt: str) -> bytes:
@@ -194,19 +239,29 @@ def serve_media(path: str):
     if not full or not os.path.isfile(full):
         raise NotFound()
     response = send_from_directory(
-        media_root(), path, mimetype=CONTENT_TYPES.get(ext, "application/octet-stream")
+        media_root(),
+        path,
+        mimetype=CONTENT_TYPES.get(ext, "application/octet-stream"),
+        max_age=MEDIA_MAX_AGE,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.immutable = True
     if guard is not None:
         # Fetched with a token (often in the URL): no shared cache may keep a copy.
-        response.headers["Cache-Control"] = "private, no-cache"
+        response.cache_control.public = False
+        response.cache_control.private = True
     if ext not in CONTENT_TYPES:
         response.headers["Content-Disposition"] = "attachment"
     return response
 
 
 def register_media(app: Flask) -> None:
+    # Pillow turns every GIF frame after the first into RGB, which saving quantises again:
+    # seconds of work that holds the GIL. Frames that share the palette stay as they are.
+    GifImagePlugin.LOADING_STRATEGY = (
+        GifImagePlugin.LoadingStrategy.RGB_AFTER_DIFFERENT_PALETTE_ONLY
+    )
     os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
     app.register_blueprint(media_blueprint, url_prefix=app.config["MEDIA_URL"].rstrip("/"))
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from copy import deepcopy
 
 from flask import Flask, current_app
+from flask_jwt_extended import current_user
 from flask_smorest.utils import deepupdate
 from limits import parse
 
@@ -39,6 +40,11 @@ def throttle(scope: str, key_func: Callable[[], str] | None = None):
     return decorator
 
 
+def per_user() -> str:
+    """Throttle key of views behind `login_required`: the signed-in user, wherever from."""
+    return f"user:{current_user.id}"
+
+
 def _budget(scope: str, key: str):
     item = parse(current_app.config[f"THROTTLE_{scope.upper()}"])
     return item, (current_app.config["RATELIMIT_KEY_PREFIX"], "budget", scope, key)
@@ -56,7 +62,7 @@ def check_budget(scope: str, key: str) -> None:
     except Exception:  # the storage is down: like the throttles, do not fail the request
         log.warning("failure budget %s unavailable", scope, exc_info=True)
         return
-    raise Throttled(reset_at - time.time())
+    raise Throttled(reset_at - time.time(), item.get_expiry())
 
 
 def spend_budget(scope: str, key: str) -> None:

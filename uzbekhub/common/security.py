@@ -9,6 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from uzbekhub.common.offload import offload
+
 CODE_DIGITS = 5
 
 
@@ -23,15 +25,15 @@ def _current_hasher() -> PasswordHasher:
 
 
 def hash_password(password: str) -> str:
-    """argon2id with the configured cost."""
-    return _current_hasher().hash(password)
+    """argon2id with the configured cost (off the event loop: it takes tens of ms)."""
+    return offload(_current_hasher().hash, password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     if not password_hash:
         return False
     try:
-        return _current_hasher().verify(password_hash, password)
+        return offload(_current_hasher().verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -48,7 +50,7 @@ def _dummy_hash() -> str:
 
 @lru_cache(maxsize=4)
 def _dummy_hash_for(time_cost: int, memory_kib: int) -> str:
-    return _hasher(time_cost, memory_kib).hash(secrets.token_hex(16))
+    return offload(_hasher(time_cost, memory_kib).hash, secrets.token_hex(16))
 
 
 def new_code() -> str:

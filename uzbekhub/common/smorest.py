@@ -19,6 +19,7 @@ import flask_smorest
 from flask import request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 from flask_smorest.utils import prepare_response
+from webargs.core import missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
@@ -29,8 +30,9 @@ from uzbekhub.common.errors_doc import (
     ThrottledSchema,
     ValidationErrorSchema,
 )
-from uzbekhub.errors import Forbidden
+from uzbekhub.errors import Forbidden, UnsupportedMediaType
 
+JSON_MIMETYPE = "application/json"
 FORM_MIMETYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
 
 
@@ -42,18 +44,36 @@ class Parser(FlaskParser):
         "body": None,
     }
 
+    def _raw_load_json(self, req):
+        if not req.content_length:
+            return missing
+        accept_body_types(req, JSON_MIMETYPE)
+        # Flask keeps the parsed body: throttle keys (`request.get_json()`) see this value.
+        return req.get_json()
+
 
 parser = Parser()
 
 
+def accept_body_types(req, *accepted: str) -> None:
+    """415 naming what the endpoint reads, for a body of another type (or of none)."""
+    if req.mimetype in accepted or (JSON_MIMETYPE in accepted and req.is_json):
+        return
+    raise UnsupportedMediaType(req.mimetype, accepted)
+
+
 @parser.location_loader("multipart")
 def load_multipart(req, schema):
+    if req.content_length:
+        accept_body_types(req, *sorted(FORM_MIMETYPES))
     combined = MultiDict(list(req.form.items(multi=True)) + list(req.files.items(multi=True)))
     return parser._makeproxy(combined, schema)
 
 
 @parser.location_loader("body")
 def load_body(req, schema):
+    if req.content_length:
+        accept_body_types(req, JSON_MIMETYPE, *sorted(FORM_MIMETYPES))
     if req.mimetype in FORM_MIMETYPES:
         return load_multipart(req, schema)
     return parser.load_json(req, schema)
@@ -125,6 +145,7 @@ class Blueprint(flask_smorest.Blueprint):
             responses.setdefault("404", "NOT_FOUND")
         if "requestBody" in doc:
             responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
+            responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
         doc.setdefault("security", [])
         return doc
 

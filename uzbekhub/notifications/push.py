@@ -17,9 +17,10 @@ import requests
 from flask import current_app
 from pywebpush import WebPushException, webpush
 from sqlalchemy import delete, func, select
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
-from uzbekhub.errors import NotFound, ServiceUnavailable, invalid
+from uzbekhub.errors import ServiceUnavailable, invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications.models import PUSH_SUBSCRIPTIONS_MAX, PushSubscription
 

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, SessionTransaction, joinedload
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import sees_user, visible_user
 from uzbekhub.common.db import UTCDateTime, UUIDType, after_commit, utcnow
-from uzbekhub.errors import NotFound, invalid
+from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications.models import (
     TYPES,
@@ -416,9 +416,7 @@ def mark_read(caller: User, data: dict) -> int:
 
 
 def delete_notification(caller: User, notification_id: int) -> None:
-    notification = db.session.scalar(shown(caller.id).where(Notification.id == notification_id))
-    if notification is None:
-        raise NotFound()
+    notification = db.first_or_404(shown(caller.id).where(Notification.id == notification_id))
     db.session.execute(
         delete(NotificationActor).where(
             NotificationActor.recipient_id == caller.id,

@@ -25,13 +25,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import blocked_between, is_blocked, visible_user
 from uzbekhub.common.db import new_uuid, utcnow
 from uzbekhub.common.media import delete_after_success, keep_created_files, save_image
 from uzbekhub.common.pagination import Fetch
-from uzbekhub.errors import NON_FIELD, Forbidden, NotFound, invalid
+from uzbekhub.errors import NON_FIELD, Forbidden, invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks as notifications
 from uzbekhub.posts.models import (
@@ -74,9 +75,7 @@ def can_see_post(caller_id: int, post_id: uuid.UUID) -> bool:
 
 
 def post_or_404(caller_id: int, post_id: uuid.UUID) -> Post:
-    post = db.session.scalar(visible_posts(caller_id).where(Post.id == post_id))
-    if post is None:
-        raise NotFound()
+    post = db.first_or_404(visible_posts(caller_id).where(Post.id == post_id))
     return post
 
 
@@ -182,11 +181,9 @@ def get_post(caller_id: int, post_id: uuid.UUID) -> Post:
 
 def _post_to_change(caller: User, post_id: uuid.UUID, *, staff_may: bool = False) -> Post:
     """The post if the caller may change it; 403 if they only see it, 404 otherwise."""
-    post = db.session.scalar(
+    post = db.first_or_404(
         select(Post).where(Post.id == post_id).with_for_update().options(selectinload(Post.images))
     )
-    if post is None:
-        raise NotFound()
     if post.owner_id == caller.id or (staff_may and caller.is_staff):
         return post
     if can_see_post(caller.id, post.id):
@@ -294,9 +291,7 @@ def _load_entry(model: Entry, entry_id: uuid.UUID):
 
 def _entry_to_change(model: Entry, caller: User, entry_id: uuid.UUID, *, post_owner_may=False):
     """The entry if the caller may change it; 403 if they only see it, 404 otherwise."""
-    entry = db.session.get(model, entry_id)
-    if entry is None:
-        raise NotFound()
+    entry = db.get_or_404(model, entry_id)
     post = post_or_404(caller.id, entry.post_id)
     if entry.owner_id == caller.id or (post_owner_may and post.owner_id == caller.id):
         return entry

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, exists, not_, or_, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import blocked_between, has_added_contact, visible_user
@@ -18,7 +19,7 @@ from uzbekhub.common.media import (
     read_upload,
     store,
 )
-from uzbekhub.errors import Forbidden, NotFound, invalid
+from uzbekhub.errors import Forbidden, invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks as notifications
 from uzbekhub.stories.models import Story, StoryMark, StoryReaction, StoryView
@@ -72,9 +73,7 @@ def visible_active_story(caller_id: int, story_id: int, *, details: bool = True)
     Detail, update, delete, views and reactions all find their story here.
     """
     stmt = select(Story).where(Story.id == story_id, Story.is_active, visible_story(caller_id))
-    story = db.session.scalar(with_details(stmt) if details else stmt)
-    if story is None:
-        raise NotFound()
+    story = db.first_or_404(with_details(stmt) if details else stmt)
     return story
 
 
@@ -82,9 +81,7 @@ def owned_story(caller_id: int, story_id: int, *, active: bool, details: bool = 
     """The caller's own active (or archived) story; 404 for anyone else's or the other kind."""
     state = Story.is_active if active else ~Story.is_active
     stmt = select(Story).where(Story.id == story_id, Story.owner_id == caller_id, state)
-    story = db.session.scalar(with_details(stmt) if details else stmt)
-    if story is None:
-        raise NotFound()
+    story = db.first_or_404(with_details(stmt) if details else stmt)
     return story
 
 
@@ -100,8 +97,7 @@ def own_active_stories(caller_id: int) -> Select:
 def user_active_stories(caller_id: int, user_id: int) -> Select:
     """A user's active stories that the caller may see; 404 when the user is not visible."""
     visible = select(User.id).where(User.id == user_id, visible_user(caller_id))
-    if db.session.scalar(visible) is None:
-        raise NotFound()
+    db.first_or_404(visible)
     return (
         select(Story)
         .where(Story.owner_id == user_id, Story.is_active, visible_story(caller_id))
