@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, Uuid, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -106,3 +107,10 @@ def flush_or_refuse(field: str, message: str) -> None:
     except IntegrityError:
         db.session.rollback()
         raise invalid(field, message) from None
+
+
+def insert_with_conflicts(model):
+    """An `INSERT` into `model` that takes ON CONFLICT clauses (`on_conflict_do_nothing`,
+    `on_conflict_do_update`), in the dialect of the session's database."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)

@@ -1,9 +1,9 @@
 """The rules of notifications: whom an action notifies, how groups are listed, read and
 removed, and what each user turned off.
 
-Other domains call one function per action (`notify`, `retract`, `forget_target`, ...)
-inside the transaction of that action, so a notification commits with its cause or
-not at all. Each call is one statement; what changed is announced after the commit
+Other domains call one function of `hooks` per action, inside the transaction of that
+action, so a notification commits with its cause or not at all. Adding or taking out
+actors is one statement; what changed is announced after the commit
 (`uzbekhub.notifications.live`).
 """
 
@@ -30,12 +30,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction, joinedload
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import sees_user, visible_user
-from uzbekhub.common.db import UTCDateTime, UUIDType, after_commit, utcnow
+from uzbekhub.common.db import UTCDateTime, UUIDType, after_commit, insert_with_conflicts, utcnow
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications.models import (
@@ -81,11 +80,6 @@ ABOUT_THE_RECIPIENT = Target("user")
 
 
 # --- creating and retracting -------------------------------------------------------------------
-
-
-def _insert():
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(NotificationActor)
 
 
 def _muted(kind: str, user_col) -> ColumnElement[bool]:
@@ -142,7 +136,7 @@ def notify(
         "created_at",
     )
     stmt = (
-        _insert()
+        insert_with_conflicts(NotificationActor)
         .from_select(columns, rows)
         .on_conflict_do_nothing()
         .returning(NotificationActor.recipient_id)
@@ -445,9 +439,7 @@ def settings_of(user_id: int) -> dict[str, bool]:
 
 def change_settings(user_id: int, changes: dict[str, bool]) -> dict[str, bool]:
     if changes:
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(NotificationSetting).values(
+        stmt = insert_with_conflicts(NotificationSetting).values(
             [{"user_id": user_id, "type": kind, "enabled": on} for kind, on in changes.items()]
         )
         stmt = stmt.on_conflict_do_update(

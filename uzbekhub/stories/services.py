@@ -4,14 +4,13 @@ from collections.abc import Iterable, Sequence
 
 import filetype
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, not_, or_, select, true
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import blocked_between, has_added_contact, visible_user
-from uzbekhub.common.db import utcnow
+from uzbekhub.common.db import insert_with_conflicts, utcnow
 from uzbekhub.common.media import (
     clean_image,
     delete_after_success,
@@ -232,9 +231,7 @@ def insert_once(model, **values):
 
     One statement, race-free on both backends (INSERT ... ON CONFLICT DO NOTHING).
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model)
+    stmt = insert_with_conflicts(model).values(**values).on_conflict_do_nothing().returning(model)
     return db.session.scalar(stmt)
 
 
