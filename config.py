@@ -64,6 +64,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "ASYNC_MODE": env.get("ASYNC_MODE") or "eventlet",
         "JWT_ACCESS_MINUTES": _float(env, "JWT_ACCESS_MINUTES", 15),
         "JWT_REFRESH_DAYS": _float(env, "JWT_REFRESH_DAYS", 7),
+        # A rotated refresh token sent again this soon is a client's retry, not a theft.
+        "REFRESH_RETRY_SECONDS": _float(env, "REFRESH_RETRY_SECONDS", 10),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),
@@ -86,7 +88,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or "media",
         "MEDIA_URL": "/" + (env.get("MEDIA_URL") or "/media/").strip("/") + "/",
         "MAX_UPLOAD_MB": _float(env, "MAX_UPLOAD_MB", 25),
-        "CHAT_QUOTA_MB": _float(env, "CHAT_QUOTA_MB", 200),
+        # One quota across post images, story media and chat files (CHAT_QUOTA_MB, its
+        # name before it covered posts and stories, is still read).
+        "MEDIA_QUOTA_MB": _float(env, "MEDIA_QUOTA_MB", _float(env, "CHAT_QUOTA_MB", 200)),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "THROTTLE_EMAIL_VERIFY": env.get("THROTTLE_EMAIL_VERIFY") or "6/minute",
         "THROTTLE_FORGET_PASSWORD": env.get("THROTTLE_FORGET_PASSWORD") or "6/minute",
@@ -94,15 +98,18 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "THROTTLE_PROFILE_SEARCH": env.get("THROTTLE_PROFILE_SEARCH") or "60/minute",
         "THROTTLE_PUBLIC_PROFILE": env.get("THROTTLE_PUBLIC_PROFILE") or "10/minute",
         "THROTTLE_SIGNIN": env.get("THROTTLE_SIGNIN") or "10/minute",
-        "THROTTLE_SIGNIN_ACCOUNT": env.get("THROTTLE_SIGNIN_ACCOUNT") or "10/minute",
+        # Wrong passwords for one account: from one client address, and from all together.
+        "THROTTLE_SIGNIN_ACCOUNT": env.get("THROTTLE_SIGNIN_ACCOUNT") or "10/hour",
+        "THROTTLE_SIGNIN_ACCOUNT_ALL": env.get("THROTTLE_SIGNIN_ACCOUNT_ALL") or "100/hour",
         "THROTTLE_SIGNUP": env.get("THROTTLE_SIGNUP") or "5/minute",
         "THROTTLE_COMMENTS": env.get("THROTTLE_COMMENTS") or "10/minute",
         "THROTTLE_CODE_CONFIRM": env.get("THROTTLE_CODE_CONFIRM") or "6/minute",
         "THROTTLE_LOCATION": env.get("THROTTLE_LOCATION") or "20/hour",
         "THROTTLE_NEARBY": env.get("THROTTLE_NEARBY") or "120/hour",
-        # Wrong codes, counted whoever sends them: per user and purpose, and for the
-        # sign-up verification that names no user, all together.
+        # Wrong codes per user and purpose: from one client address, and from all together;
+        # for the sign-up verification that names no user, all together.
         "THROTTLE_CODE_GUESSES": env.get("THROTTLE_CODE_GUESSES") or "10/hour",
+        "THROTTLE_CODE_GUESSES_ALL": env.get("THROTTLE_CODE_GUESSES_ALL") or "100/hour",
         "THROTTLE_CODE_ONLY_GUESSES": env.get("THROTTLE_CODE_ONLY_GUESSES") or "20/hour",
         "STORY_TTL_HOURS": _float(env, "STORY_TTL_HOURS", 24),
         # Real-time chat (README, "Real-time chat"): heartbeat of plain WebSockets, frames a

@@ -23,16 +23,20 @@ from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.chat import routes as chat_routes
 from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
+from uzbekhub.chat.routes import register_chat
 from uzbekhub.cli import create_admin, seed_demo
 from uzbekhub.comments import routes as comment_routes
 from uzbekhub.common.db import (
+    MAX_ID,
     enforce_sqlite_foreign_keys,
+    never_reuse_ids,
     register_after_commit,
     render_migration_type,
 )
 from uzbekhub.common.http_headers import register_security_headers
 from uzbekhub.common.json import OrjsonProvider, StrictJSONRequest
 from uzbekhub.common.media import register_media
+from uzbekhub.common.quota import count_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
 from uzbekhub.common.routing import RouteMap
@@ -50,7 +54,6 @@ from uzbekhub.stories import routes as story_routes
 from uzbekhub.stories import services as story_services
 
 MIB = 1024 * 1024
-MAX_ID = 2**31 - 1
 BLUEPRINTS = (
     auth_routes.blp,
     account_routes.blp,
@@ -77,7 +80,11 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     configure(app, overrides)
     register_logging(app)
     register_extensions(app)
+    # Creates the chat's event bus: register_realtime, below, subscribes the sockets to it.
+    register_chat(app)
     register_blueprints(app)
+    register_user_deletion_hooks()
+    register_media_quota()
     register_dev_mail(app)
     register_index(app)
     register_realtime(app)
@@ -164,6 +171,7 @@ def register_extensions(app: Flask) -> None:
     enforce_sqlite_foreign_keys()
     register_after_commit()
     db.init_app(app)
+    never_reuse_ids(db.metadata)
     migrate.init_app(
         app, db, compare_type=True, render_as_batch=True, render_item=render_migration_type
     )
@@ -191,6 +199,10 @@ def socketio_cors_origins(config: Mapping) -> list[str] | None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+
+
+def register_user_deletion_hooks() -> None:
+    """What each domain removes with a deleted user (beyond the rows the database cascades)."""
     for hook in (
         post_services.remove_files_of_user,
         story_services.remove_files_of_user,
@@ -198,6 +210,12 @@ def register_blueprints(app: Flask) -> None:
         chat_services.leave_rooms_of_deleted_user,
     ):
         on_user_deleted(hook)
+
+
+def register_media_quota() -> None:
+    """What counts against a user's MEDIA_QUOTA_MB: each domain's sum of their bytes."""
+    for usage in (post_services.media_bytes, story_services.media_bytes, chat_services.media_bytes):
+        count_media(usage)
 
 
 def register_request_limits(app: Flask) -> None:

@@ -12,6 +12,25 @@ from flask import Blueprint, Flask, send_from_directory
 STATIC_PREFIX = "/docs-static"
 REDOC_DIR = os.path.join(os.path.dirname(__file__), "static", "redoc")
 
+DESCRIPTION = """\
+Tokens and sessions. Signing in (password or Google) starts a session and answers an access
+token (15 minutes by default), sent as `Authorization: Bearer <access>`, and a refresh token
+(7 days), sent only to the refresh and logout operations.
+
+- Refresh answers a new pair in the same session and revokes the refresh token it was given;
+  access tokens issued before stay valid until they expire.
+- A refresh token is used once. Sent again within a few seconds of its rotation (a retry, two
+  tabs at once) it is a 401 and nothing else happens; sent again later it is taken for a
+  stolen copy and the whole session ends (all its tokens and sockets).
+- Logout ends its session. A password change or reset and account deletion end every session.
+- A 401 is `{"detail": sentence}`, one sentence per cause:
+  "Authentication credentials were not provided." (no token),
+  "Token is invalid." (not ours, the wrong kind, malformed claims),
+  "Token has expired.",
+  "Token has been revoked." (logged out, session ended, refresh token already used,
+  password changed, account deleted).
+"""
+
 docs_assets = Blueprint("docs_assets", __name__, url_prefix=STATIC_PREFIX)
 
 
@@ -29,6 +48,7 @@ def docs_config() -> dict:
     return {
         "API_TITLE": "UzbekHub API",
         "API_VERSION": "v1.0",
+        "API_SPEC_OPTIONS": {"info": {"description": DESCRIPTION}},
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",

@@ -26,10 +26,10 @@ def media_path(record: dict) -> str:
 
 @pytest.fixture
 def small_limits(app):
-    saved = app.config["MAX_UPLOAD_MB"], app.config["CHAT_QUOTA_MB"]
-    app.config["MAX_UPLOAD_MB"], app.config["CHAT_QUOTA_MB"] = 1, 2
+    saved = app.config["MAX_UPLOAD_MB"], app.config["MEDIA_QUOTA_MB"]
+    app.config["MAX_UPLOAD_MB"], app.config["MEDIA_QUOTA_MB"] = 1, 2
     yield
-    app.config["MAX_UPLOAD_MB"], app.config["CHAT_QUOTA_MB"] = saved
+    app.config["MAX_UPLOAD_MB"], app.config["MEDIA_QUOTA_MB"] = saved
 
 
 # --- upload -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import uuid
 
 import orjson
 import pytest
+from flask_jwt_extended import decode_token
 
 from tests.chat.support import HISTORY, create_group
 from uzbekhub.chat import protocol
@@ -162,10 +163,11 @@ def test_a_one_room_socket_needs_a_room_the_caller_is_in(app, alice, bob, rooms)
             assert refused.value.code == code
 
 
-def test_identity_carries_the_tokens_that_let_it_in(app, alice):
+def test_identity_carries_the_session_that_let_it_in(app, alice):
     with app.test_request_context():
         identity = protocol.authenticate(alice.access)
+        session = decode_token(alice.access)["sid"]
     assert isinstance(identity, Identity)
     assert identity.user_id == alice.id
     assert identity.token_version == 0
-    assert len(identity.jtis) == 2
+    assert identity.session == session

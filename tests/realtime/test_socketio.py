@@ -58,7 +58,7 @@ def expired_token(app, account) -> str:
     with app.app_context():
         return create_access_token(
             str(account.id),
-            additional_claims={"ver": 0, "rfr": "x"},
+            additional_claims={"ver": 0, "sid": "x"},
             expires_delta=timedelta(seconds=-1),
         )
 

@@ -62,8 +62,8 @@ def test_code_only_guesses_from_many_addresses_share_one_budget(client, mail_cat
 def test_wrong_codes_count_per_user_across_new_codes_and_addresses(
     client, mail_catcher, budgets, monkeypatch
 ):
-    """A new code every minute would give 5 fresh guesses each time: the user's budget holds."""
-    budgets("CODE_GUESSES", "7/hour")
+    """A new code every minute and a new address for every guess: the user's budget holds."""
+    budgets("CODE_GUESSES_ALL", "7/hour")
     monkeypatch.setattr(codes, "RESEND_INTERVAL", timedelta(0))
     email = "victim@example.com"
     guesses = 0
@@ -80,8 +80,35 @@ def test_wrong_codes_count_per_user_across_new_codes_and_addresses(
     assert guesses == 7
 
 
+def test_wrong_codes_from_one_address_do_not_spend_the_owners_budget(client, mail_catcher, budgets):
+    """Someone else guessing the owner's sign-up code is stopped; the owner still verifies."""
+    budgets("CODE_GUESSES", "3/hour")
+    email = "victim@example.com"
+    sign_up(client, email, 1)
+    code = mail_catcher.code_for(email)
+    attacker = from_address(66)
+    for _ in range(3):
+        body = {"email": email, "code": wrong(code)}
+        assert client.post(VERIFY, json=body, environ_base=attacker).status_code == 400
+    stopped = client.post(VERIFY, json={"email": email, "code": code}, environ_base=attacker)
+    assert stopped.status_code == 429
+    owner = client.post(VERIFY, json={"email": email, "code": code}, environ_base=from_address(1))
+    assert owner.status_code == 200
+
+
+def test_many_wrong_codes_do_not_kill_the_owners_code(client, mail_catcher, budgets):
+    email = "victim@example.com"
+    sign_up(client, email, 1)
+    code = mail_catcher.code_for(email)
+    for n in range(8):
+        body = {"email": email, "code": wrong(code)}
+        assert client.post(VERIFY, json=body, environ_base=from_address(100 + n)).status_code == 400
+    owner = client.post(VERIFY, json={"email": email, "code": code}, environ_base=from_address(1))
+    assert owner.status_code == 200
+
+
 def test_confirmation_codes_count_per_user_across_addresses(client, alice, mail_catcher, budgets):
-    budgets("CODE_GUESSES", "4/hour")
+    budgets("CODE_GUESSES_ALL", "4/hour")
     body = {"new_email": "alice.new@example.com", "password": PASSWORD}
     assert client.post(CHANGE_EMAIL, json=body, headers=alice.headers).status_code == 200
     code = mail_catcher.code_for("alice.new@example.com")
@@ -98,7 +125,7 @@ def test_confirmation_codes_count_per_user_across_addresses(client, alice, mail_
 
 
 def test_one_users_spent_budget_does_not_lock_out_another(client, mail_catcher, budgets):
-    budgets("CODE_GUESSES", "2/hour")
+    budgets("CODE_GUESSES_ALL", "2/hour")
     sign_up(client, "one@example.com", 1)
     sign_up(client, "two@example.com", 2)
     one = mail_catcher.code_for("one@example.com")
@@ -137,3 +164,34 @@ def test_a_throttled_signin_does_not_check_the_password(client, alice, throttled
     right = client.post(SIGNIN, json={"email": alice.email, "password": PASSWORD})
     assert right.status_code == 429
     assert "token" not in right.get_json()
+
+
+def wrong_password_for(account) -> dict:
+    return {"email": account.email, "password": "wrong-password"}
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(client, alice, throttled):
+    attacker = from_address(66)
+    for _ in range(10):
+        answer = client.post(SIGNIN, json=wrong_password_for(alice), environ_base=attacker)
+        assert answer.status_code == 400
+    right = {"email": alice.email, "password": PASSWORD}
+    assert client.post(SIGNIN, json=right, environ_base=attacker).status_code == 429
+    assert client.post(SIGNIN, json=right, environ_base=from_address(1)).status_code == 200
+
+
+def test_successful_sign_ins_are_not_counted(client, alice, budgets):
+    budgets("SIGNIN", "1000/minute")
+    right = {"email": alice.email, "password": PASSWORD}
+    answers = [client.post(SIGNIN, json=right).status_code for _ in range(25)]
+    assert answers == [200] * 25
+    assert client.post(SIGNIN, json=wrong_password_for(alice)).status_code == 400
+
+
+def test_wrong_passwords_from_many_addresses_meet_the_accounts_budget(client, alice, budgets):
+    budgets("SIGNIN_ACCOUNT_ALL", "20/hour")
+    for n in range(20):
+        answer = client.post(SIGNIN, json=wrong_password_for(alice), environ_base=from_address(n))
+        assert answer.status_code == 400
+    right = {"email": alice.email, "password": PASSWORD}
+    assert client.post(SIGNIN, json=right, environ_base=from_address(99)).status_code == 429

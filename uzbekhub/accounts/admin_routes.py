@@ -3,7 +3,6 @@
 from flask.views import MethodView
 
 from uzbekhub.accounts import admin_services
-from uzbekhub.accounts.route_docs import NOT_FOUND, STAFF_TARGET
 from uzbekhub.accounts.schemas import AdminUserSchema
 from uzbekhub.common.pagination import ArrayArgsSchema
 from uzbekhub.common.smorest import Blueprint
@@ -27,14 +26,13 @@ class AdminUserViews(MethodView):
 class AdminUserByIdViews(MethodView):
     @blp.staff_required
     @blp.response(200, AdminUserSchema)
-    @blp.doc(responses=NOT_FOUND)
     def get(self, pk):
         """One user, email included"""
         return admin_services.user(pk)
 
     @blp.staff_required
     @blp.response(204)
-    @blp.doc(responses={**NOT_FOUND, **STAFF_TARGET})
+    @blp.answers(403, description="Staff users cannot be deleted through the API")
     def delete(self, pk):
         """Delete a non-staff user for good (403 for staff users)"""
         admin_services.delete(pk)

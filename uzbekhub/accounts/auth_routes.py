@@ -1,7 +1,5 @@
 """Authentication: sign-up, verification, sign-in, Google, password reset, tokens."""
 
-from flask import request
-
 from uzbekhub.accounts import auth_services, tokens
 from uzbekhub.accounts.schemas import (
     EmailVerifySchema,
@@ -22,14 +20,7 @@ from uzbekhub.common.smorest import Blueprint
 blp = Blueprint(
     "auth", __name__, url_prefix="/api/accounts/auth", description="Sign-up, sign-in and tokens"
 )
-bad_token = blp.alt_response(401, response="UNAUTHORIZED", description="A bad or revoked token")
-
-
-def _email_in_body() -> str:
-    """Throttle key for per-account limits: the email the request is about."""
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return f"email:{str(email).strip().lower()[:254]}" if email else f"ip:{request.remote_addr}"
+bad_token = blp.answers(401, description="A bad or revoked token")
 
 
 @blp.route("/signup/", methods=["POST"])
@@ -54,12 +45,15 @@ def email_verify(data):
 
 @blp.route("/signin/", methods=["POST"])
 @throttle("signin")
-@throttle("signin_account", key_func=_email_in_body)
 @blp.arguments(SigninSchema)
 @blp.response(200, SigninResultSchema)
-@blp.alt_response(403, response="FORBIDDEN", description="The email is not verified yet")
+@blp.answers(403, description="The email is not verified yet")
 def signin(data):
-    """Sign in with email and password"""
+    """Sign in with email and password
+
+    Wrong passwords are counted per account: from the client's address (429 after
+    THROTTLE_SIGNIN_ACCOUNT of them) and from all addresses (THROTTLE_SIGNIN_ACCOUNT_ALL).
+    """
     user, pair = auth_services.signin(data["email"], data["password"])
     return {"status": True, "email": user.email, "token": pair}
 
@@ -99,7 +93,12 @@ def reset_password(data, reset_link):
 @blp.response(200, TokenPairSchema)
 @bad_token
 def refresh(data):
-    """Exchange a refresh token for a new pair; the old refresh token is revoked"""
+    """Exchange a refresh token for a new pair in the same session
+
+    The refresh token given is revoked; access tokens issued before stay valid until they
+    expire. A refresh token sent again is a 401, and ends its whole session when it comes
+    more than a few seconds after its rotation (a stolen copy).
+    """
     return tokens.rotate(data["refresh"])
 
 
@@ -108,6 +107,6 @@ def refresh(data):
 @blp.response(200, MessageSchema)
 @bad_token
 def logout(data):
-    """Revoke a refresh token and the access tokens issued with it"""
+    """End the session of a refresh token: every access and refresh token of it"""
     tokens.logout(data["refresh"])
     return {"message": "Successfully logged out"}

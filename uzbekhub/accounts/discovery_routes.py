@@ -3,7 +3,6 @@
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from uzbekhub.accounts import discovery_services
-from uzbekhub.accounts.route_docs import NOT_FOUND, THROTTLED
 from uzbekhub.accounts.schemas import PublicProfileSchema, SearchPathSchema, UserSchema
 from uzbekhub.common.pagination import ArrayArgsSchema
 from uzbekhub.common.ratelimit import throttle
@@ -20,7 +19,6 @@ blp = Blueprint(
 @blp.arguments(SearchPathSchema, location="path")
 @blp.arguments(ArrayArgsSchema, location="query")
 @blp.response(200, UserSchema(many=True))
-@blp.doc(responses=THROTTLED)
 def search(path, args, key):
     """Users whose username, first or last name contains the key (private ones never)"""
     return discovery_services.search(current_user, path["key"], args)
@@ -29,7 +27,6 @@ def search(path, args, key):
 @blp.route("/user/<int:pk>/", methods=["GET"])
 @blp.login_required
 @blp.response(200, UserSchema)
-@blp.doc(responses=NOT_FOUND)
 def user_by_id(pk):
     """A user the caller may see: 404 if blocked either way, or private and not a contact"""
     return discovery_services.user_by_id(current_user, pk)
@@ -39,8 +36,7 @@ def user_by_id(pk):
 @throttle("public_profile")
 @blp.doc(security=[{}, {"bearerAuth": []}])
 @blp.response(200, PublicProfileSchema)
-@blp.doc(responses={**NOT_FOUND, **THROTTLED})
-@blp.alt_response(401, response="UNAUTHORIZED", description="A token was sent and is bad")
+@blp.answers(401, description="A token was sent and is bad")
 def public_profile(username):
     """A public account by username, without signing in (a token, if sent, applies blocks)"""
     verify_jwt_in_request(optional=True)

@@ -4,7 +4,6 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import discovery_services, location_services
-from uzbekhub.accounts.route_docs import NOT_FOUND
 from uzbekhub.accounts.schemas import (
     LocationPatchSchema,
     LocationSchema,
@@ -35,7 +34,7 @@ class LocationViews(MethodView):
     @throttle("location", key_func=per_user)
     @blp.arguments(LocationSchema, location="body")
     @blp.response(200, LocationSchema)
-    @blp.doc(responses=NOT_FOUND)
+    @blp.answers(404)
     def put(self, data):
         """Move the caller's location (it keeps its id)"""
         return location_services.update_location(current_user, data)
@@ -44,14 +43,14 @@ class LocationViews(MethodView):
     @throttle("location", key_func=per_user)
     @blp.arguments(LocationPatchSchema, location="body")
     @blp.response(200, LocationSchema)
-    @blp.doc(responses=NOT_FOUND)
+    @blp.answers(404)
     def patch(self, changes):
         """Move the caller's location, changing `lat`, `long` or both (it keeps its id)"""
         return location_services.update_location(current_user, changes)
 
     @blp.login_required
     @blp.response(204)
-    @blp.doc(responses=NOT_FOUND)
+    @blp.answers(404)
     def delete(self):
         """Remove the caller's location"""
         location_services.delete_location(current_user)

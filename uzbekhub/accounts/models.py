@@ -156,7 +156,8 @@ class Block(db.Model):
 
 
 class VerificationCode(db.Model):
-    """A 5-digit code mailed to a user, stored as an HMAC, single use."""
+    """A 5-digit code mailed to a user, stored as an HMAC, single use. A sign-up code
+    carries the password of its own sign-up attempt, which it alone activates."""
 
     __tablename__ = "verification_codes"
     __table_args__ = (
@@ -169,7 +170,7 @@ class VerificationCode(db.Model):
     purpose: Mapped[str] = mapped_column(String(20))
     code_hash: Mapped[str] = mapped_column(String(64))
     new_email: Mapped[str | None] = mapped_column(String(254))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -185,9 +186,11 @@ class PasswordResetToken(db.Model):
 
 
 class RevokedToken(db.Model):
-    """Token blocklist when Redis is not configured; rows outlive the token by nothing."""
+    """Token blocklist when Redis is not configured: rotated refresh tokens (by jti) and
+    ended sessions (by session id); rows outlive the tokens by nothing."""
 
     __tablename__ = "revoked_tokens"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,6 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import profile_services, status_services
-from uzbekhub.accounts.route_docs import NOT_FOUND, THROTTLED, TOO_LARGE
 from uzbekhub.accounts.schemas import (
     ChangeEmailSchema,
     CodeSchema,
@@ -33,7 +32,6 @@ class ProfileView(MethodView):
     @blp.login_required
     @blp.arguments(ProfileUpdateSchema, location="body")
     @blp.response(200, ProfileSchema)
-    @blp.doc(responses=TOO_LARGE)
     def patch(self, changes):
         """Update the profile (multipart for `profile_picture`, or JSON).
 
@@ -71,7 +69,6 @@ def change_email(data):
 @blp.login_required
 @blp.arguments(CodeSchema)
 @blp.response(200, MessageSchema)
-@blp.doc(responses=THROTTLED)
 def change_email_confirm(data):
     """Confirm the caller's own email change with the mailed code"""
     profile_services.confirm_email_change(current_user, data["code"])
@@ -93,7 +90,6 @@ def delete_account(data):
 @blp.login_required
 @blp.arguments(CodeSchema)
 @blp.response(204)
-@blp.doc(responses=THROTTLED)
 def delete_account_confirm(data):
     """Delete the caller's account for good, with the mailed code"""
     profile_services.confirm_account_deletion(current_user, data["code"])
@@ -103,7 +99,7 @@ def delete_account_confirm(data):
 class StatusViews(MethodView):
     @blp.login_required
     @blp.response(200, StatusSchema)
-    @blp.doc(responses=NOT_FOUND)
+    @blp.answers(404)
     def get(self):
         """The caller's status (404 when none is set)"""
         return status_services.own_status(current_user)
@@ -118,14 +114,14 @@ class StatusViews(MethodView):
     @blp.login_required
     @blp.arguments(StatusSchema)
     @blp.response(200, StatusSchema)
-    @blp.doc(responses=NOT_FOUND)
+    @blp.answers(404)
     def put(self, data):
         """Change the status"""
         return status_services.update_status(current_user, data["content"])
 
     @blp.login_required
     @blp.response(204)
-    @blp.doc(responses=NOT_FOUND)
+    @blp.answers(404)
     def delete(self):
         """Remove the status"""
         status_services.delete_status(current_user)

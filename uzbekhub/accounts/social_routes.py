@@ -4,7 +4,6 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import social_services
-from uzbekhub.accounts.route_docs import NOT_FOUND
 from uzbekhub.accounts.social_schemas import (
     BlockCreateSchema,
     BlockSchema,
@@ -40,14 +39,12 @@ class BlockViews(MethodView):
 class BlockByUserViews(MethodView):
     @blp.login_required
     @blp.response(200, BlockSchema)
-    @blp.doc(responses=NOT_FOUND)
     def get(self, pk):
         """The caller's block of the user with id `pk`"""
         return social_services.block_of(current_user, pk)
 
     @blp.login_required
     @blp.response(204)
-    @blp.doc(responses=NOT_FOUND)
     def delete(self, pk):
         """Unblock the user with id `pk`"""
         social_services.delete_block(current_user, pk)
@@ -74,7 +71,6 @@ class ContactViews(MethodView):
 class ContactByIdViews(MethodView):
     @blp.login_required
     @blp.response(200, ContactSchema)
-    @blp.doc(responses=NOT_FOUND)
     def get(self, pk):
         """One of the caller's contacts"""
         return social_services.contact_of(current_user, pk)
@@ -82,7 +78,6 @@ class ContactByIdViews(MethodView):
     @blp.login_required
     @blp.arguments(ContactSchema)
     @blp.response(200, ContactSchema)
-    @blp.doc(responses=NOT_FOUND)
     def put(self, data, pk):
         """Replace a contact (`contact` required)"""
         return social_services.update_contact(current_user, pk, data)
@@ -90,14 +85,12 @@ class ContactByIdViews(MethodView):
     @blp.login_required
     @blp.arguments(ContactPatchSchema)
     @blp.response(200, ContactSchema)
-    @blp.doc(responses=NOT_FOUND)
     def patch(self, data, pk):
         """Change some fields of a contact"""
         return social_services.update_contact(current_user, pk, data)
 
     @blp.login_required
     @blp.response(204)
-    @blp.doc(responses=NOT_FOUND)
     def delete(self, pk):
         """Remove a contact"""
         social_services.delete_contact(current_user, pk)

@@ -3,9 +3,10 @@
 import marshmallow as ma
 
 from uzbekhub.accounts.schemas import UserBriefSchema
+from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.schemas import Schema, StrippedString, UtcDateTime
 
-USER_ID = ma.validate.Range(min=1, max=2**31 - 1)
+USER_ID = ma.validate.Range(min=1, max=MAX_ID)
 
 
 class BlockSchema(Schema):

@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 from uzbekhub.accounts.models import Block, Contact, User
 from uzbekhub.accounts.services import active_user_or_none
 from uzbekhub.accounts.visibility import blockable_user, blocked_between, is_blocked
-from uzbekhub.common.db import flush_or_refuse
+from uzbekhub.common.db import refuse_duplicate
 from uzbekhub.common.pagination import array_page
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
@@ -59,8 +59,8 @@ def create_block(caller: User, blocked_user_id: int) -> Block:
         select(User.id).where(User.id == blocked_user_id, blockable_user(caller.id))
     ):
         raise invalid("blocked_user", NO_SUCH_USER)
-    db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
-    flush_or_refuse("blocked_user", ALREADY_BLOCKED)
+    with refuse_duplicate("blocked_user", ALREADY_BLOCKED):
+        db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
     notifications.blocked(caller.id, blocked_user_id)
     db.session.commit()
     return block_of(caller, blocked_user_id)
@@ -102,20 +102,15 @@ def _check_target(caller: User, contact_id: int) -> None:
         raise invalid("contact", NO_SUCH_USER)
 
 
-def _save(contact: Contact) -> Contact:
-    flush_or_refuse("contact", ALREADY_CONTACT)
-    db.session.commit()
-    return contact
-
-
 def add_contact(caller: User, data: dict) -> Contact:
     _check_target(caller, data["contact_id"])
     contact = Contact(owner_id=caller.id, contact_id=data["contact_id"])
     contact.nikname = data.get("nikname", "")
-    db.session.add(contact)
-    flush_or_refuse("contact", ALREADY_CONTACT)
+    with refuse_duplicate("contact", ALREADY_CONTACT):
+        db.session.add(contact)
     notifications.contact_added(caller, contact.contact_id)
-    return _save(contact)
+    db.session.commit()
+    return contact
 
 
 def update_contact(caller: User, contact_pk: int, changes: dict) -> Contact:
@@ -123,13 +118,14 @@ def update_contact(caller: User, contact_pk: int, changes: dict) -> Contact:
     target = changes.get("contact_id", contact.contact_id)
     if target != contact.contact_id:
         _check_target(caller, target)
-        notifications.contact_removed(caller.id, contact.contact_id)
+    previous = contact.contact_id
+    with refuse_duplicate("contact", ALREADY_CONTACT):
         contact.contact_id = target
-        flush_or_refuse("contact", ALREADY_CONTACT)
-        notifications.contact_added(caller, target)
-    if "nikname" in changes:
-        contact.nikname = changes["nikname"]
-    return _save(contact)
+        if "nikname" in changes:
+            contact.nikname = changes["nikname"]
+    notifications.contact_changed(caller, previous, target)
+    db.session.commit()
+    return contact
 
 
 def delete_contact(caller: User, contact_pk: int) -> None:

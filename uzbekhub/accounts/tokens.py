@@ -1,48 +1,116 @@
-"""JWT pairs, rotation and revocation.
+"""JWT pairs, sessions, rotation and revocation.
 
-Every token carries the user's `ver` (token_version): bumping it revokes all of
-the user's tokens at once. Access tokens carry `rfr`, the jti of the refresh
-token they were issued with, so that logging out revokes both. Revoked jtis go
-to Redis when REDIS_URL is set and to the `revoked_tokens` table otherwise.
+A sign-in starts a session. Every token of it carries the session id (`sid`),
+the user's `ver` (token_version) and the time it was issued (`iat`):
 
-Revocations are announced after their commit to the hooks registered with
-`on_revocation` (the real-time layer closes the sockets those tokens opened).
+- rotating a refresh token revokes that refresh token and issues a new pair in
+  the same session; access tokens issued before stay valid until they expire;
+- a rotated refresh token presented again is taken for a stolen copy and ends
+  its whole session, unless it comes within REFRESH_RETRY_SECONDS of the
+  rotation (a client retrying, or two tabs refreshing at once): then it is only
+  refused;
+- logout ends the session; bumping token_version (password change or reset,
+  account deletion) ends every session of the user;
+- a token issued before its account was created names an earlier account that
+  had the same id, and is refused.
+
+Revoked refresh tokens (by jti) and ended sessions (by sid) go to Redis when
+REDIS_URL is set and to the `revoked_tokens` table otherwise, with the time of
+their revocation. Revocations are announced after their commit to the hooks
+registered with `on_revocation` (the real-time layer closes the sockets of the
+sessions that ended).
 """
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from jwt import PyJWTError
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import ExpiredSignatureError, InvalidTokenError, PyJWTError
 from sqlalchemy import Select, bindparam, delete, exists, select
-from sqlalchemy.exc import IntegrityError
 
 from uzbekhub.accounts.models import RevokedToken, User
-from uzbekhub.common.db import after_commit, utcnow
+from uzbekhub.common.db import MAX_ID, after_commit, unique_savepoint, utcnow
 from uzbekhub.common.redis import redis_client
 from uzbekhub.errors import Unauthorized, respond
 from uzbekhub.extensions import db, jwt
 
 REDIS_PREFIX = "uzbekhub:revoked:"
+TOKEN_ID = re.compile(r"[0-9a-f-]{1,64}")
+USER_ID = re.compile(r"[1-9][0-9]{0,9}")
+
+# One sentence per cause of a 401 (README, "Tokens").
+NO_CREDENTIALS = "Authentication credentials were not provided."
+INVALID = "Token is invalid."
+EXPIRED = "Token has expired."
+REVOKED = "Token has been revoked."
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a token of ours says, checked (`claims_of`)."""
+
+    user_id: int
+    version: int
+    issued_at: int
+    expires_at: int
+    jti: str
+    session: str
+    kind: str
+
+
+def claims_of(payload: dict) -> Claims:
+    """The claims every token of ours carries, of the right types and ranges.
+
+    InvalidTokenError otherwise: a token signed with our key but saying anything
+    else (an id past 32 bits, a version that is no number) is refused as invalid
+    before anything is looked up.
+    """
+    sub, ver = payload.get("sub"), payload.get("ver")
+    iat, exp = payload.get("iat"), payload.get("exp")
+    jti, sid, kind = payload.get("jti"), payload.get("sid"), payload.get("type")
+    well_formed = (
+        isinstance(sub, str)
+        and USER_ID.fullmatch(sub)
+        and int(sub) <= MAX_ID
+        and type(ver) is int
+        and 0 <= ver <= MAX_ID
+        and type(iat) is int
+        and type(exp) is int
+        and all(isinstance(v, str) and TOKEN_ID.fullmatch(v) for v in (jti, sid))
+        and kind in ("access", "refresh")
+    )
+    if not well_formed:
+        raise InvalidTokenError("malformed claims")
+    return Claims(int(sub), ver, iat, exp, jti, sid, kind)
+
+
+def verified_claims(token: str, kind: str) -> Claims:
+    """The claims of a token of `kind` given outside the Authorization header (a request
+    body, a socket); Unauthorized with the sentence of its cause otherwise."""
+    try:
+        claims = claims_of(decode_token(token))
+    except ExpiredSignatureError:
+        raise Unauthorized(EXPIRED) from None
+    except (PyJWTError, JWTExtendedException):
+        raise Unauthorized(INVALID) from None
+    if claims.kind != kind:
+        raise Unauthorized(INVALID)
+    return claims
 
 
 @dataclass(frozen=True)
 class Revocation:
-    """Tokens of a user that stopped being valid, announced once that is committed.
-
-    Either every token of a version below `below_version` (password change or
-    reset, account deletion), or the refresh tokens in `jtis` and the access
-    tokens issued with them. `successor` is set when a refresh token was rotated:
-    it names the refresh token that carries the session on.
-    """
+    """Tokens of a user that stopped being valid, announced once that is committed:
+    every token of a version below `below_version`, or those of one `session`."""
 
     user_id: int
-    jtis: tuple[str, ...] = ()
-    successor: str | None = None
+    session: str | None = None
     below_version: int | None = None
 
 
@@ -63,20 +131,14 @@ def _announce(revocation: Revocation) -> None:
     after_commit(db.session, announce)
 
 
-def _issue(user: User) -> tuple[dict[str, str], str]:
-    refresh_jti = uuid.uuid4().hex
+def issue_tokens(user: User, session: str | None = None) -> dict[str, str]:
+    """A token pair for `user`, in `session` or in a new one (a sign-in)."""
     identity = str(user.id)
-    refresh = create_refresh_token(
-        identity, additional_claims={"ver": user.token_version, "jti": refresh_jti}
-    )
-    access = create_access_token(
-        identity, additional_claims={"ver": user.token_version, "rfr": refresh_jti}
-    )
-    return {"access": access, "refresh": refresh}, refresh_jti
-
-
-def issue_tokens(user: User) -> dict[str, str]:
-    return _issue(user)[0]
+    claims = {"ver": user.token_version, "sid": session or uuid.uuid4().hex}
+    return {
+        "access": create_access_token(identity, additional_claims=claims),
+        "refresh": create_refresh_token(identity, additional_claims=claims),
+    }
 
 
 def revoke_all(user: User) -> None:
@@ -85,108 +147,128 @@ def revoke_all(user: User) -> None:
     _announce(Revocation(user.id, below_version=user.token_version))
 
 
-def revoke_jti(jti: str, expires_at: datetime) -> bool:
-    """Put `jti` on the blocklist until it expires; False if it already was there."""
+def _revoke(token_id: str, expires_at: datetime) -> datetime | None:
+    """List `token_id` until `expires_at`: None, or when it already was listed."""
+    now = utcnow()
     client = redis_client()
     if client is not None:
-        ttl = max(1, int((expires_at - utcnow()).total_seconds()) + 1)
-        return bool(client.set(REDIS_PREFIX + jti, 1, ex=ttl, nx=True))
-    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
-    try:
-        with db.session.begin_nested():
-            db.session.add(RevokedToken(jti=jti, expires_at=expires_at))
-    except IntegrityError:
-        return False
-    return True
+        ttl = max(1, int((expires_at - now).total_seconds()) + 1)
+        if client.set(REDIS_PREFIX + token_id, now.timestamp(), ex=ttl, nx=True):
+            return None
+        return _revoked_at(token_id) or now
+    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+    with unique_savepoint() as saved:
+        db.session.add(RevokedToken(jti=token_id, expires_at=expires_at, revoked_at=now))
+    return (_revoked_at(token_id) or now) if saved.refused else None
+
+
+def _revoked_at(token_id: str) -> datetime | None:
+    client = redis_client()
+    if client is not None:
+        listed = client.get(REDIS_PREFIX + token_id)
+        return None if listed is None else datetime.fromtimestamp(float(listed), UTC)
+    return db.session.scalar(select(RevokedToken.revoked_at).where(RevokedToken.jti == token_id))
 
 
 @cache
 def _user_and_revocation() -> Select:
-    """The token's user and whether one of its jtis is revoked, built once (every request)."""
-    revoked = exists().where(RevokedToken.jti.in_(bindparam("jtis", expanding=True)))
+    """The token's user and whether its jti or session is revoked, built once (every request)."""
+    revoked = exists().where(RevokedToken.jti.in_(bindparam("ids", expanding=True)))
     return select(User, revoked).where(User.id == bindparam("user_id"))
 
 
-def _user_id(payload: dict) -> int | None:
-    try:
-        return int(payload["sub"])
-    except (KeyError, TypeError, ValueError):
+def _current(user: User | None, claims: Claims) -> User | None:
+    """The user if active and the token is of the user's current version and account."""
+    if user is None or not user.is_active or claims.version != user.token_version:
         return None
-
-
-def _current(user: User | None, payload: dict) -> User | None:
-    """The user if active and the token is still of the user's current version."""
-    if user is None or not user.is_active or payload.get("ver") != user.token_version:
+    if claims.issued_at < int(user.date_joined.timestamp()):
         return None
     return user
 
 
-def token_user(payload: dict) -> User | None:
+def token_user(claims: Claims) -> User | None:
     """The user a token stands for; None when the token is revoked: its user is gone,
-    inactive or has bumped token_version, or a jti is listed.
+    inactive, newer than the token or has bumped token_version, or its jti or session is
+    listed.
 
     Every authenticated request asks this, so without Redis the user and the blocklist
     are read in one statement.
     """
-    user_id = _user_id(payload)
-    if user_id is None:
-        return None
-    jtis = [j for j in (payload.get("jti"), payload.get("rfr")) if j]
+    ids = [claims.jti, claims.session]
     client = redis_client()
     if client is not None:
-        user = _current(db.session.get(User, user_id), payload)
-        listed = user is not None and any(client.mget([REDIS_PREFIX + j for j in jtis]))
+        user = _current(db.session.get(User, claims.user_id), claims)
+        listed = user is not None and any(client.mget([REDIS_PREFIX + i for i in ids]))
     else:
-        row = db.session.execute(_user_and_revocation(), {"user_id": user_id, "jtis": jtis}).first()
-        user = _current(row[0], payload) if row else None
+        row = db.session.execute(
+            _user_and_revocation(), {"user_id": claims.user_id, "ids": ids}
+        ).first()
+        user = _current(row[0], claims) if row else None
         listed = bool(row and row[1])
     return None if listed else user
 
 
-def is_revoked(payload: dict) -> bool:
-    return token_user(payload) is None
-
-
 def _request_user(payload: dict) -> User | None:
     """`token_user` once per request: flask-jwt-extended's blocklist check and its
-    `current_user` share the one read."""
+    `current_user` share the one read. Malformed claims raise InvalidTokenError (a 401
+    "Token is invalid.")."""
     if "token_user" not in g:
-        g.token_user = token_user(payload)
+        g.token_user = token_user(claims_of(payload))
     return g.token_user
 
 
-def decode_refresh(token: str) -> tuple[dict, User]:
-    """Validate a refresh token given in a request body; 401 for anything wrong."""
-    try:
-        payload = decode_token(token)
-    except PyJWTError:
-        raise Unauthorized("Token is invalid or expired") from None
-    user = token_user(payload) if payload.get("type") == "refresh" else None
-    if user is None:
-        raise Unauthorized("Token is invalid or expired")
-    return payload, user
+def access_claims(token: str) -> Claims:
+    """The claims of a live access token (a socket's); Unauthorized otherwise."""
+    claims = verified_claims(token, "access")
+    if token_user(claims) is None:
+        raise Unauthorized(REVOKED)
+    return claims
+
+
+def _live_refresh(token: str) -> tuple[Claims, User]:
+    """A refresh token that may still be used, and its user; 401 otherwise.
+
+    A refresh token that was rotated away and comes back after the retry window ends
+    its session (committed here, before the 401).
+    """
+    claims = verified_claims(token, "refresh")
+    user = _current(db.session.get(User, claims.user_id), claims)
+    if user is None or _revoked_at(claims.session) is not None:
+        raise Unauthorized(REVOKED)
+    rotated_at = _revoked_at(claims.jti)
+    if rotated_at is not None:
+        if utcnow() - rotated_at > _retry_window():
+            _end_session(user, claims.session)
+            db.session.commit()
+        raise Unauthorized(REVOKED)
+    return claims, user
+
+
+def _retry_window() -> timedelta:
+    return timedelta(seconds=current_app.config["REFRESH_RETRY_SECONDS"])
+
+
+def _end_session(user: User, session: str) -> None:
+    config = current_app.config
+    lifetime = max(config["JWT_REFRESH_TOKEN_EXPIRES"], config["JWT_ACCESS_TOKEN_EXPIRES"])
+    _revoke(session, utcnow() + lifetime)
+    _announce(Revocation(user.id, session=session))
 
 
 def rotate(token: str) -> dict[str, str]:
-    payload, user = decode_refresh(token)
-    if not revoke_jti(payload["jti"], _expiry(payload)):
-        raise Unauthorized("Token is invalid or expired")
-    pair, refresh_jti = _issue(user)
-    _announce(Revocation(user.id, (payload["jti"],), successor=refresh_jti))
+    claims, user = _live_refresh(token)
+    if _revoke(claims.jti, datetime.fromtimestamp(claims.expires_at, UTC)) is not None:
+        # Rotated by a concurrent request a moment ago: a retry, not a theft.
+        raise Unauthorized(REVOKED)
+    pair = issue_tokens(user, claims.session)
     db.session.commit()
     return pair
 
 
 def logout(token: str) -> None:
-    payload, user = decode_refresh(token)
-    if not revoke_jti(payload["jti"], _expiry(payload)):
-        raise Unauthorized("Token is invalid or expired")
-    _announce(Revocation(user.id, (payload["jti"],)))
+    claims, user = _live_refresh(token)
+    _end_session(user, claims.session)
     db.session.commit()
-
-
-def _expiry(payload: dict) -> datetime:
-    return datetime.fromtimestamp(payload["exp"], UTC)
 
 
 def _unauthorized(detail: str):
@@ -202,14 +284,10 @@ def register_jwt(app: Flask) -> None:
 
     jwt.token_in_blocklist_loader(lambda header, payload: _request_user(payload) is None)
     jwt.user_lookup_loader(lambda header, payload: _request_user(payload))
-    jwt.unauthorized_loader(
-        lambda reason: _unauthorized("Authentication credentials were not provided.")
-    )
-    jwt.invalid_token_loader(lambda reason: _unauthorized("Token is invalid."))
-    jwt.expired_token_loader(lambda header, payload: _unauthorized("Token has expired."))
-    jwt.revoked_token_loader(lambda header, payload: _unauthorized("Token has been revoked."))
-    jwt.user_lookup_error_loader(
-        lambda header, payload: _unauthorized("User not found or inactive.")
-    )
-    jwt.needs_fresh_token_loader(lambda header, payload: _unauthorized("Fresh token required."))
-    jwt.token_verification_failed_loader(lambda header, payload: _unauthorized("Token is invalid."))
+    jwt.unauthorized_loader(lambda reason: _unauthorized(NO_CREDENTIALS))
+    jwt.invalid_token_loader(lambda reason: _unauthorized(INVALID))
+    jwt.expired_token_loader(lambda header, payload: _unauthorized(EXPIRED))
+    jwt.revoked_token_loader(lambda header, payload: _unauthorized(REVOKED))
+    jwt.user_lookup_error_loader(lambda header, payload: _unauthorized(REVOKED))
+    jwt.needs_fresh_token_loader(lambda header, payload: _unauthorized(INVALID))
+    jwt.token_verification_failed_loader(lambda header, payload: _unauthorized(INVALID))

@@ -185,8 +185,7 @@ class Hub:
         message = {
             "k": "revoke",
             "user": revocation.user_id,
-            "jtis": list(revocation.jtis),
-            "successor": revocation.successor,
+            "session": revocation.session,
             "below_version": revocation.below_version,
         }
         self._send(CONTROL + orjson.dumps(message), lambda: self._control(message))
@@ -219,19 +218,14 @@ class Hub:
             self._revoke_here(message)
 
     def _revoke_here(self, message: dict) -> None:
-        jtis, successor = set(message["jtis"]), message["successor"]
-        below_version = message["below_version"]
+        session, below_version = message["session"], message["below_version"]
         for peer in self.peers_of(message["user"]):
             if below_version is not None:
-                if peer.token_version is None or peer.token_version < below_version:
-                    peer.end(BAD_TOKEN, SESSION_ENDED)
-            elif peer.jtis & jtis:
-                if successor:
-                    # A rotated refresh token: the session goes on, and a later
-                    # logout names the new refresh token.
-                    peer.jtis.add(successor)
-                else:
-                    peer.end(BAD_TOKEN, SESSION_ENDED)
+                ended = peer.token_version < below_version
+            else:
+                ended = peer.session == session
+            if ended:
+                peer.end(BAD_TOKEN, SESSION_ENDED)
 
     def _receive(self, data: bytes) -> None:
         kind, body = data[:1], data[1:]

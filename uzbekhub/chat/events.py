@@ -1,9 +1,9 @@
 """The one way chat state changes reach clients.
 
 Services call `publish()` with a payload shaped as the frames of DESIGN.md §5.
-The event is held on the database session and handed to subscribers only after
-that session commits (a rolled-back change is never announced), so "committed
-before broadcast" holds by construction. Ephemeral signals that change no state
+The event is handed to subscribers only after the session commits
+(`uzbekhub.common.db.after_commit`: a rolled-back change is never announced), so
+"committed before broadcast" holds by construction. Ephemeral signals that change no state
 (typing) use `publish_now()`.
 
 The default bus dispatches in-process to its subscribers; the real-time layer
@@ -14,16 +14,15 @@ plain WebSocket (through Redis across processes).
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Flask, current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
 
+from uzbekhub.common.db import after_commit
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
 
-PENDING_KEY = "chat_events"
 # The "room" of events about a user rather than a chat room (notifications): they reach
 # every socket of the user's, one-room sockets included.
 USER_EVENTS = ""
@@ -93,8 +92,9 @@ def publish(
     room_id, payload: dict, recipients: Iterable[int], *, exclude_user_id: int | None = None
 ) -> None:
     """Announce a change once the current transaction commits."""
-    pending = db.session().info.setdefault(PENDING_KEY, [])
-    pending.append((bus(), _event(room_id, payload, recipients, exclude_user_id)))
+    after_commit(
+        db.session, partial(bus().dispatch, _event(room_id, payload, recipients, exclude_user_id))
+    )
 
 
 def publish_now(
@@ -110,19 +110,5 @@ def publish_to_user(user_id: int, payload: dict) -> None:
     bus().dispatch(_event(USER_EVENTS, payload, (user_id,), None))
 
 
-def _dispatch_pending(session: Session) -> None:
-    for event_bus, chat_event in session.info.pop(PENDING_KEY, []):
-        event_bus.dispatch(chat_event)
-
-
-def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
-    # The outermost transaction ended without a commit (rollback, close): drop them.
-    if transaction.parent is None:
-        session.info.pop(PENDING_KEY, None)
-
-
 def register_events(app: Flask) -> None:
     app.extensions["chat_events"] = EventBus()
-    if not event.contains(Session, "after_commit", _dispatch_pending):
-        event.listen(Session, "after_commit", _dispatch_pending)
-        event.listen(Session, "after_transaction_end", _forget_pending)

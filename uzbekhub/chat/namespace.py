@@ -25,6 +25,7 @@ from uzbekhub.chat.protocol import (
     connection_closed,
     error_frame,
     handle_frame,
+    request_token,
 )
 from uzbekhub.common.json import InvalidJSON, loads_strict
 from uzbekhub.extensions import db, socketio
@@ -188,10 +189,7 @@ class DefaultNamespace(Namespace):
 def _token(auth) -> str | None:
     if isinstance(auth, dict) and isinstance(auth.get("token"), str):
         return auth["token"]
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.args.get("token") or None
+    return request_token()
 
 
 def register_namespace() -> None:

@@ -20,20 +20,17 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
-from flask import current_app
-from flask_jwt_extended import decode_token
-from flask_jwt_extended.exceptions import JWTExtendedException
-from jwt import PyJWTError
+from flask import current_app, request
 from werkzeug.exceptions import HTTPException, NotFound
 
+from uzbekhub.accounts import tokens
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.services import record_last_online
-from uzbekhub.accounts.tokens import is_revoked
 from uzbekhub.chat import services
-from uzbekhub.chat.schemas import MAX_ID
+from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.json import InvalidJSON, loads_strict
 from uzbekhub.common.schemas import Boolean
-from uzbekhub.errors import ValidationFailed, error_details
+from uzbekhub.errors import Unauthorized, ValidationFailed, error_details
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
@@ -50,7 +47,6 @@ UNKNOWN_TYPE = "Unknown frame type."
 THROTTLED = "Too many frames: wait before sending more."
 SHUTTING_DOWN = "The server is restarting: reconnect and send this again."
 SERVER_ERROR = "Internal server error occurred"
-TOKEN_INVALID = "Token is invalid or expired."
 SESSION_ENDED = "Your session has ended: sign in again."
 
 
@@ -83,9 +79,9 @@ class Identity:
     """Who a connection belongs to, and the tokens that let it in."""
 
     user_id: int
-    token_version: int | None
-    # The access token's jti and the jti of the refresh token it was issued with.
-    jtis: frozenset[str]
+    token_version: int
+    # The sign-in session the access token belongs to (a logout of it ends the connection).
+    session: str
 
 
 def error_frame(sentence: str, details: dict | None = None, **extra) -> dict:
@@ -104,18 +100,24 @@ def encode(frame: dict) -> bytes:
 # --- opening a connection -----------------------------------------------------------------------
 
 
+def request_token() -> str | None:
+    """The access token of a socket's opening request: `Authorization: Bearer <token>`, else
+    `?token=` (browsers cannot set headers on a WebSocket)."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.args.get("token") or None
+
+
 def authenticate(token: str | None) -> Identity:
     """The identity behind an access token; Refused(4401) for anything else."""
     if not token:
-        raise Refused(BAD_TOKEN, "Authentication credentials were not provided.")
+        raise Refused(BAD_TOKEN, tokens.NO_CREDENTIALS)
     try:
-        payload = decode_token(token)
-    except (PyJWTError, JWTExtendedException):
-        raise Refused(BAD_TOKEN, TOKEN_INVALID) from None
-    if payload.get("type") != "access" or is_revoked(payload):
-        raise Refused(BAD_TOKEN, TOKEN_INVALID)
-    jtis = frozenset(j for j in (payload.get("jti"), payload.get("rfr")) if j)
-    return Identity(int(payload["sub"]), payload.get("ver"), jtis)
+        claims = tokens.access_claims(token)
+    except Unauthorized as refused:
+        raise Refused(BAD_TOKEN, refused.description) from None
+    return Identity(claims.user_id, claims.version, claims.session)
 
 
 def open_room(identity: Identity, raw_room_id: str) -> uuid.UUID:
@@ -187,7 +189,7 @@ class Peer:
         config = current_app.config
         self.user_id = identity.user_id
         self.token_version = identity.token_version
-        self.jtis = set(identity.jtis)
+        self.session = identity.session
         self.room = room
         self.room_key = str(room) if room is not None else None
         self.max_frame_bytes = config["CHAT_FRAME_MAX_BYTES"]

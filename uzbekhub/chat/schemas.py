@@ -3,10 +3,10 @@ import marshmallow as ma
 from uzbekhub.accounts.fields import USERNAME_RE, USERNAME_RULE
 from uzbekhub.accounts.schemas import UserBriefSchema
 from uzbekhub.chat.models import FILE_TYPES, PRIVATE, ROOM_TYPES
+from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.schemas import File, MediaUrl, Schema, StrippedString, UtcDateTime
 
 # Ids are 32-bit integers on every backend; larger numbers cannot name anything.
-MAX_ID = 2**31 - 1
 MAX_MEMBERS_AT_CREATION = 200
 
 

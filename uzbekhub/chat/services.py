@@ -19,7 +19,6 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 from sqlalchemy import Select, and_, case, delete, exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
@@ -42,17 +41,17 @@ from uzbekhub.chat.models import (
     message_files,
 )
 from uzbekhub.chat.schemas import ChatMessageSchema, RoomMemberSchema
-from uzbekhub.common.db import utcnow
+from uzbekhub.common.db import refuse_duplicate, unique_savepoint, utcnow
 from uzbekhub.common.media import (
-    MIB,
     delete_after_success,
     delete_now,
     read_upload,
     save_image,
     store,
 )
+from uzbekhub.common.quota import require_room
 from uzbekhub.common.schemas import MediaUrl, UtcDateTime
-from uzbekhub.errors import NON_FIELD, Forbidden, PayloadTooLarge, invalid
+from uzbekhub.errors import NON_FIELD, Forbidden, invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks as notifications
 
@@ -147,8 +146,8 @@ def load_rooms(stmt: Select, user_id: int) -> list[Room]:
     return rooms
 
 
-def room_detail(room_id: uuid.UUID, user_id: int) -> Room:
-    rooms = load_rooms(rooms_query(user_id).where(Room.id == room_id), user_id)
+def room_detail(caller: User, room_id: uuid.UUID) -> Room:
+    rooms = load_rooms(rooms_query(caller.id).where(Room.id == room_id), caller.id)
     if not rooms:
         raise NotFound()
     return rooms[0]
@@ -195,11 +194,11 @@ def _annotate(rooms: Sequence[Room], user_id: int) -> None:
 # --- rooms: changes -----------------------------------------------------------------------------
 
 
-def create_room(user: User, data: dict) -> tuple[uuid.UUID, bool]:
+def create_room(caller: User, data: dict) -> tuple[uuid.UUID, bool]:
     """A new room (created=True), or the existing private room of the pair (False)."""
     if data["room_type"] == PRIVATE:
-        return _create_private(user, data["members"])
-    return _create_group(user, data), True
+        return _create_private(caller, data["members"])
+    return _create_group(caller, data), True
 
 
 def _visible_users(caller_id: int, ids: Iterable[int]) -> list[User]:
@@ -221,39 +220,37 @@ def _private_room_id(low: int, high: int) -> uuid.UUID | None:
     )
 
 
-def _create_private(user: User, members: list[int]) -> tuple[uuid.UUID, bool]:
+def _create_private(caller: User, members: list[int]) -> tuple[uuid.UUID, bool]:
     if len(set(members)) != len(members):
         raise invalid("members", "List each member once.")
-    others = [m for m in members if m != user.id]
+    others = [m for m in members if m != caller.id]
     if len(others) != 1 or len(members) > 2:
         raise invalid("members", "A private room has exactly two members: you and one other user.")
-    (other,) = _visible_users(user.id, others)
-    low, high = sorted((user.id, other.id))
+    (other,) = _visible_users(caller.id, others)
+    low, high = sorted((caller.id, other.id))
     existing = _private_room_id(low, high)
     if existing is not None:
         return existing, False
     room = Room(room_type=PRIVATE, private_low_id=low, private_high_id=high)
-    try:
-        with db.session.begin_nested():
-            db.session.add(room)
-            db.session.flush()
-            joined = [_add(room, user, MEMBER), _add(room, other, MEMBER)]
-            db.session.flush()
-    except IntegrityError:
+    with unique_savepoint() as saved:
+        db.session.add(room)
+        db.session.flush()
+        joined = [_add(room, caller, MEMBER), _add(room, other, MEMBER)]
+    if saved.refused:
         # The other user (or a second tab) created it in the meantime.
         existing = _private_room_id(low, high)
         if existing is None:
-            raise
+            raise saved.error
         db.session.commit()
         return existing, False
     for member in joined:
-        _publish_member_added(member, [user.id, other.id])
+        _publish_member_added(member, [caller.id, other.id])
     db.session.commit()
     return room.id, True
 
 
-def _create_group(user: User, data: dict) -> uuid.UUID:
-    others = [u for u in _visible_users(user.id, data["members"]) if u.id != user.id]
+def _create_group(caller: User, data: dict) -> uuid.UUID:
+    others = [u for u in _visible_users(caller.id, data["members"]) if u.id != caller.id]
     _check_room_username(data.get("username"))
     room = Room(
         room_type=GROUP,
@@ -263,14 +260,15 @@ def _create_group(user: User, data: dict) -> uuid.UUID:
     )
     if data.get("profile_pic") is not None:
         room.profile_pic = save_image(data["profile_pic"], ROOM_PICTURES, "profile_pic")
-    db.session.add(room)
-    _flush_room_username()
-    joined = [_add(room, user, OWNER)] + [_add(room, other, MEMBER) for other in others]
+    # Checked above; a race on the name is still a 400.
+    with refuse_duplicate("username", ROOM_USERNAME_TAKEN):
+        db.session.add(room)
+    joined = [_add(room, caller, OWNER)] + [_add(room, other, MEMBER) for other in others]
     db.session.flush()
     recipients = [member.user_id for member in joined]
     for member in joined:
         _publish_member_added(member, recipients)
-    notifications.added_to_group(user, room.id, [other.id for other in others])
+    notifications.added_to_group(caller, room.id, [other.id for other in others])
     db.session.commit()
     return room.id
 
@@ -282,6 +280,9 @@ def _add(room: Room, user: User, role: str) -> RoomMember:
     return member
 
 
+ROOM_USERNAME_TAKEN = "A room with this username already exists."
+
+
 def _check_room_username(username: str | None, except_room: uuid.UUID | None = None) -> None:
     if not username:
         return
@@ -289,21 +290,12 @@ def _check_room_username(username: str | None, except_room: uuid.UUID | None = N
     if except_room is not None:
         query = query.where(Room.id != except_room)
     if db.session.scalar(query) is not None:
-        raise invalid("username", "A room with this username already exists.")
+        raise invalid("username", ROOM_USERNAME_TAKEN)
 
 
-def _flush_room_username() -> None:
-    """Flush a room whose username was checked; a race on the name is still a 400."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise invalid("username", "A room with this username already exists.") from None
-
-
-def update_room(user: User, room_id: uuid.UUID, changes: dict) -> None:
+def update_room(caller: User, room_id: uuid.UUID, changes: dict) -> None:
     """Group details, by the owner or an admin."""
-    member = require_member(room_id, user.id)
+    member = require_member(room_id, caller.id)
     _require_group(member)
     _require_role(member, OWNER, ADMIN)
     if not changes:
@@ -311,16 +303,16 @@ def update_room(user: User, room_id: uuid.UUID, changes: dict) -> None:
     room = member.room
     if "username" in changes:
         _check_room_username(changes["username"], except_room=room.id)
-    for field in ("name", "username", "description"):
-        if field in changes:
-            setattr(room, field, changes[field])
     if "profile_pic" in changes:
         delete_after_success(room.profile_pic)
         upload = changes["profile_pic"]
         room.profile_pic = (
             None if upload is None else save_image(upload, ROOM_PICTURES, "profile_pic")
         )
-    _flush_room_username()
+    with refuse_duplicate("username", ROOM_USERNAME_TAKEN):
+        for field in ("name", "username", "description"):
+            if field in changes:
+                setattr(room, field, changes[field])
     events.publish(
         room.id,
         {
@@ -338,9 +330,9 @@ def update_room(user: User, room_id: uuid.UUID, changes: dict) -> None:
     db.session.commit()
 
 
-def delete_room(user: User, room_id: uuid.UUID) -> None:
+def delete_room(caller: User, room_id: uuid.UUID) -> None:
     """A group by its owner; a private room by either member."""
-    member = require_member(room_id, user.id)
+    member = require_member(room_id, caller.id)
     if member.room.is_group:
         _require_role(member, OWNER)
     remove_room(member.room)
@@ -358,9 +350,9 @@ def remove_room(room: Room) -> None:
     events.publish(room.id, {"type": "room_deleted", "room": str(room.id)}, recipients)
 
 
-def clear_messages(user: User, room_id: uuid.UUID) -> None:
+def clear_messages(caller: User, room_id: uuid.UUID) -> None:
     """Every message of the room, for everyone: the group's owner, or either private member."""
-    member = require_member(room_id, user.id)
+    member = require_member(room_id, caller.id)
     if member.room.is_group:
         _require_role(member, OWNER)
     _lock_room(room_id)
@@ -378,8 +370,8 @@ def clear_messages(user: User, room_id: uuid.UUID) -> None:
 # --- members ------------------------------------------------------------------------------------
 
 
-def members_query(user_id: int, room_id: uuid.UUID) -> Select:
-    require_member(room_id, user_id)
+def members_query(caller: User, room_id: uuid.UUID) -> Select:
+    require_member(room_id, caller.id)
     return (
         select(RoomMember)
         .where(RoomMember.room_id == room_id)
@@ -419,33 +411,29 @@ def _publish_role_changed(member: RoomMember) -> None:
     )
 
 
-def join(user: User, room_id: uuid.UUID) -> None:
+def join(caller: User, room_id: uuid.UUID) -> None:
     """Anyone the owner has not blocked (nor been blocked by) joins a group by its id."""
     room = db.get_or_404(Room, room_id)
-    if membership(room_id, user.id) is not None:
+    if membership(room_id, caller.id) is not None:
         raise invalid(NON_FIELD, "You are already a member of this room.")
     owner_id = _owner_id(room_id)
-    if not room.is_group or (owner_id is not None and is_blocked(owner_id, user.id)):
+    if not room.is_group or (owner_id is not None and is_blocked(owner_id, caller.id)):
         raise NotFound()
-    member = _add(room, user, MEMBER)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise invalid(NON_FIELD, "You are already a member of this room.") from None
+    with refuse_duplicate(NON_FIELD, "You are already a member of this room."):
+        member = _add(room, caller, MEMBER)
     _publish_member_added(member, member_ids(room_id))
     db.session.commit()
 
 
-def leave(user: User, room_id: uuid.UUID) -> None:
-    member = require_member(room_id, user.id)
+def leave(caller: User, room_id: uuid.UUID) -> None:
+    member = require_member(room_id, caller.id)
     _require_group(member)
     if member.role == OWNER:
         raise Forbidden("Transfer ownership before leaving the room.")
     db.session.delete(member)
     db.session.flush()
-    notifications.left_group(room_id, user.id)
-    _publish_member_removed(member, user, member_ids(room_id))
+    notifications.left_group(room_id, caller.id)
+    _publish_member_removed(member, caller, member_ids(room_id))
     db.session.commit()
 
 
@@ -460,43 +448,43 @@ def _target(room_id: uuid.UUID, user_id: int) -> RoomMember:
 
 
 def _owner_acting_on(
-    user: User, room_id: uuid.UUID, target_id: int
+    caller: User, room_id: uuid.UUID, target_id: int
 ) -> tuple[RoomMember, RoomMember]:
     """The owner's membership and the target's, for the owner-only role changes."""
-    member = require_member(room_id, user.id)
+    member = require_member(room_id, caller.id)
     _require_group(member)
     _require_role(member, OWNER)
     target = _target(room_id, target_id)
-    if target.user_id == user.id:
+    if target.user_id == caller.id:
         raise invalid("user_id", "You cannot change your own role.")
     return member, target
 
 
-def set_admin(user: User, room_id: uuid.UUID, target_id: int) -> None:
-    _, target = _owner_acting_on(user, room_id, target_id)
+def set_admin(caller: User, room_id: uuid.UUID, target_id: int) -> None:
+    _, target = _owner_acting_on(caller, room_id, target_id)
     if target.role == ADMIN:
         return
     target.role = ADMIN
-    notifications.role_given(user, room_id, target.user_id)
+    notifications.role_given(caller, room_id, target.user_id)
     _publish_role_changed(target)
     db.session.commit()
 
 
-def remove_admin(user: User, room_id: uuid.UUID, target_id: int) -> None:
-    _, target = _owner_acting_on(user, room_id, target_id)
+def remove_admin(caller: User, room_id: uuid.UUID, target_id: int) -> None:
+    _, target = _owner_acting_on(caller, room_id, target_id)
     if target.role == MEMBER:
         return
     target.role = MEMBER
-    notifications.role_taken_back(user.id, room_id, target.user_id)
+    notifications.role_taken_back(caller.id, room_id, target.user_id)
     _publish_role_changed(target)
     db.session.commit()
 
 
-def transfer_owner(user: User, room_id: uuid.UUID, target_id: int) -> None:
+def transfer_owner(caller: User, room_id: uuid.UUID, target_id: int) -> None:
     """The target becomes the owner; the previous owner stays on as an admin."""
-    current, target = _owner_acting_on(user, room_id, target_id)
+    current, target = _owner_acting_on(caller, room_id, target_id)
     _hand_over(current, target)
-    notifications.role_given(user, room_id, target.user_id)
+    notifications.role_given(caller, room_id, target.user_id)
     db.session.commit()
 
 
@@ -546,34 +534,30 @@ def remove_files_of_user(user_id: int) -> None:
         delete_after_success(path)
 
 
-def add_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
-    member = require_member(room_id, user.id)
+def add_member(caller: User, room_id: uuid.UUID, target_id: int) -> None:
+    member = require_member(room_id, caller.id)
     _require_group(member)
     _require_role(member, OWNER, ADMIN)
-    target = db.first_or_404(select(User).where(User.id == target_id, visible_user(user.id)))
+    target = db.first_or_404(select(User).where(User.id == target_id, visible_user(caller.id)))
     owner_id = _owner_id(room_id)
     if owner_id is not None and is_blocked(owner_id, target.id):
         raise Forbidden("This user cannot be added to the room.")
     if membership(room_id, target.id) is not None:
         raise invalid("user_id", "This user is already a member of the room.")
-    added = _add(member.room, target, MEMBER)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise invalid("user_id", "This user is already a member of the room.") from None
+    with refuse_duplicate("user_id", "This user is already a member of the room."):
+        added = _add(member.room, target, MEMBER)
     _publish_member_added(added, member_ids(room_id))
-    notifications.added_to_group(user, room_id, [target.id])
+    notifications.added_to_group(caller, room_id, [target.id])
     db.session.commit()
 
 
-def remove_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
+def remove_member(caller: User, room_id: uuid.UUID, target_id: int) -> None:
     """The owner removes anyone else; an admin removes plain members only."""
-    member = require_member(room_id, user.id)
+    member = require_member(room_id, caller.id)
     _require_group(member)
     _require_role(member, OWNER, ADMIN)
     target = _target(room_id, target_id)
-    if target.user_id == user.id:
+    if target.user_id == caller.id:
         raise invalid("user_id", "Use leave to leave the room.")
     if member.role == ADMIN and target.role != MEMBER:
         raise Forbidden("Admins cannot remove the owner or other admins.")
@@ -588,9 +572,9 @@ def remove_member(user: User, room_id: uuid.UUID, target_id: int) -> None:
 # --- messages -----------------------------------------------------------------------------------
 
 
-def history(user_id: int, room_id: uuid.UUID) -> tuple[Select, int]:
+def history(caller: User, room_id: uuid.UUID) -> tuple[Select, int]:
     """The room's messages, newest first, for a member, and how many there are."""
-    room = require_member(room_id, user_id).room
+    room = require_member(room_id, caller.id).room
     stmt = (
         select(Message)
         .where(Message.room_id == room_id)
@@ -650,7 +634,7 @@ def _check_text(text: str | None, *, has_files: bool) -> str:
 
 
 def send_message(
-    user: User,
+    caller: User,
     room_id: uuid.UUID,
     text: str | None,
     reply_to: uuid.UUID | None = None,
@@ -660,7 +644,7 @@ def send_message(
 
     Returns the message as history shows it (the `chat_message` frame's `message`).
     """
-    member = require_member(room_id, user.id)
+    member = require_member(room_id, caller.id)
     _check_may_post(member)
     file_ids = list(dict.fromkeys(files or ()))
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in file_ids):
@@ -668,7 +652,7 @@ def send_message(
     text = _check_text(text, has_files=bool(file_ids))
     if len(file_ids) > MAX_FILES_PER_MESSAGE:
         raise invalid("files", f"A message may carry at most {MAX_FILES_PER_MESSAGE} files.")
-    attachments = _own_files(user.id, file_ids)
+    attachments = _own_files(caller.id, file_ids)
     if reply_to is not None:
         in_room = db.session.scalar(
             select(Message.id).where(Message.id == reply_to, Message.room_id == room_id)
@@ -678,7 +662,7 @@ def send_message(
     now = utcnow()
     message = Message(
         room_id=room_id,
-        sender=user,
+        sender=caller,
         text=text,
         reply_to_id=reply_to,
         attachments=attachments,
@@ -742,11 +726,11 @@ def _message_in_my_room(
 
 
 def edit_message(
-    user: User, message_id: uuid.UUID, text: str | None, *, room_id: uuid.UUID | None = None
+    caller: User, message_id: uuid.UUID, text: str | None, *, room_id: uuid.UUID | None = None
 ) -> dict:
     """The sender changes the text of their message; returns it as history shows it."""
-    message, member = _message_in_my_room(user.id, message_id, room_id)
-    if message.sender_id != user.id:
+    message, member = _message_in_my_room(caller.id, message_id, room_id)
+    if message.sender_id != caller.id:
         raise Forbidden("Only the sender edits a message.")
     _check_may_post(member)
     message.text = _check_text(text, has_files=bool(message.attachments))
@@ -763,10 +747,12 @@ def edit_message(
     return payload
 
 
-def delete_message(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = None) -> None:
+def delete_message(
+    caller: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = None
+) -> None:
     """The sender, or an owner or admin of the group, deletes a message for everyone."""
-    message, member = _message_in_my_room(user.id, message_id, room_id)
-    if message.sender_id != user.id and not (
+    message, member = _message_in_my_room(caller.id, message_id, room_id)
+    if message.sender_id != caller.id and not (
         member.room.is_group and member.role in (OWNER, ADMIN)
     ):
         raise Forbidden("Only the sender or a group's owner or admin deletes a message.")
@@ -781,9 +767,9 @@ def delete_message(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | No
     db.session.commit()
 
 
-def mark_read(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = None) -> None:
+def mark_read(caller: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = None) -> None:
     """Move the caller's read marker up to the message (never back)."""
-    message, member = _message_in_my_room(user.id, message_id, room_id)
+    message, member = _message_in_my_room(caller.id, message_id, room_id)
     if message.created_at > member.last_read_at:
         member.last_read_at = message.created_at
         read_at = utcnow()
@@ -793,7 +779,7 @@ def mark_read(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = 
                 "type": "message_read",
                 "room": str(message.room_id),
                 "message_id": str(message.id),
-                "user": _user_brief.dump(user),
+                "user": _user_brief.dump(caller),
                 "read_at": UtcDateTime().serialize("read_at", {"read_at": read_at}),
             },
             member_ids(message.room_id),
@@ -801,7 +787,7 @@ def mark_read(user: User, message_id: uuid.UUID, *, room_id: uuid.UUID | None = 
     db.session.commit()
 
 
-def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
+def typing(caller: User, room_id: uuid.UUID, is_typing: bool) -> None:
     """Tell the room's other members that the caller is (not) typing.
 
     Clients repeat it on every keystroke: the same state for the same room goes
@@ -809,21 +795,21 @@ def typing(user: User, room_id: uuid.UUID, is_typing: bool) -> None:
     rate-limit storage); a change of state goes out at once.
     """
     # Typing reaches the other member like a message would: not across a block.
-    _check_may_post(require_member(room_id, user.id))
+    _check_may_post(require_member(room_id, caller.id))
     recipients = member_ids(room_id)
     db.session.commit()
-    if not _typing_is_news(user.id, room_id, bool(is_typing)):
+    if not _typing_is_news(caller.id, room_id, bool(is_typing)):
         return
     events.publish_now(
         room_id,
         {
             "type": "user_typing",
             "room": str(room_id),
-            "user": _user_brief.dump(user),
+            "user": _user_brief.dump(caller),
             "is_typing": bool(is_typing),
         },
         recipients,
-        exclude_user_id=user.id,
+        exclude_user_id=caller.id,
     )
 
 
@@ -854,10 +840,10 @@ def _typing_is_news(user_id: int, room_id: uuid.UUID, is_typing: bool) -> bool:
 # --- files --------------------------------------------------------------------------------------
 
 
-def files_query(user_id: int) -> Select:
+def files_query(caller: User) -> Select:
     return (
         select(ChatFile)
-        .where(ChatFile.uploader_id == user_id)
+        .where(ChatFile.uploader_id == caller.id)
         .order_by(ChatFile.uploaded_at.desc(), ChatFile.id.desc())
     )
 
@@ -873,32 +859,27 @@ def _own_record(user_id: int, digest: str) -> ChatFile | None:
     )
 
 
-def _used_bytes(user_id: int) -> int:
-    # Serialises a user's concurrent uploads on PostgreSQL, so the quota holds.
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    return db.session.scalar(
-        select(func.coalesce(func.sum(ChatFile.file_size), 0)).where(
-            ChatFile.uploader_id == user_id
-        )
+def media_bytes(user_id: int) -> Select:
+    """The bytes of the user's chat files (for the media quota)."""
+    return select(func.coalesce(func.sum(ChatFile.file_size), 0)).where(
+        ChatFile.uploader_id == user_id
     )
 
 
-def upload_file(user: User, upload: FileStorage, file_type: str) -> tuple[ChatFile, bool]:
+def upload_file(caller: User, upload: FileStorage, file_type: str) -> tuple[ChatFile, bool]:
     """The caller's record of the bytes: new (True), or the one they already have (False)."""
     data = read_upload(upload, "file")
     digest = hashlib.sha256(data).hexdigest()
-    existing = _own_record(user.id, digest)
+    existing = _own_record(caller.id, digest)
     if existing is None:
-        quota = current_app.config["CHAT_QUOTA_MB"]
-        if _used_bytes(user.id) + len(data) > quota * MIB:
-            raise PayloadTooLarge(f"Your chat storage quota of {quota:g} MB is used up.")
+        require_room(caller.id, len(data))
     # Content-addressed: identical bytes share one file (rewritten only if it went missing).
     path = store(data, CHAT_FILES, _file_extension(data), name=digest)
     if existing is not None:
         db.session.commit()
         return existing, False
     record = ChatFile(
-        uploader_id=user.id,
+        uploader_id=caller.id,
         unique_id=digest,
         file=path,
         file_type=file_type,
@@ -906,24 +887,22 @@ def upload_file(user: User, upload: FileStorage, file_type: str) -> tuple[ChatFi
         is_temporary=True,
         uploaded_at=utcnow(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-            db.session.flush()
-    except IntegrityError:
-        existing = _own_record(user.id, digest)
+    with unique_savepoint() as saved:
+        db.session.add(record)
+    if saved.refused:
+        existing = _own_record(caller.id, digest)
         if existing is None:
-            raise
+            raise saved.error
         db.session.commit()
         return existing, False
     db.session.commit()
     return record, True
 
 
-def delete_file(user: User, file_id: int) -> None:
+def delete_file(caller: User, file_id: int) -> None:
     """The uploader's record goes; the bytes go with the last record that refers to them."""
     record = db.first_or_404(
-        select(ChatFile).where(ChatFile.id == file_id, ChatFile.uploader_id == user.id)
+        select(ChatFile).where(ChatFile.id == file_id, ChatFile.uploader_id == caller.id)
     )
     digest, path = record.unique_id, record.file
     db.session.delete(record)
@@ -933,16 +912,16 @@ def delete_file(user: User, file_id: int) -> None:
     db.session.commit()
 
 
-def may_fetch_file(user_id: int, path: str) -> bool:
+def may_fetch_file(caller: User, path: str) -> bool:
     """The uploader of the bytes at `path`, or a member of a room where they were sent."""
     digest = path.rsplit("/", 1)[-1].split(".", 1)[0]
     same_bytes = and_(ChatFile.unique_id == digest, ChatFile.file == path)
     records = select(ChatFile.id).where(same_bytes)
-    uploaded = exists().where(same_bytes, ChatFile.uploader_id == user_id)
+    uploaded = exists().where(same_bytes, ChatFile.uploader_id == caller.id)
     sent_to_me = exists().where(
         message_files.c.file_id.in_(records),
         Message.id == message_files.c.message_id,
         RoomMember.room_id == Message.room_id,
-        RoomMember.user_id == user_id,
+        RoomMember.user_id == caller.id,
     )
     return bool(db.session.scalar(select(or_(uploaded, sent_to_me))))

@@ -39,6 +39,7 @@ from uzbekhub.chat.protocol import (
     encode,
     handle_frame,
     open_room,
+    request_token,
 )
 from uzbekhub.errors import NON_FIELD, invalid
 from uzbekhub.extensions import db, sock, socketio
@@ -77,7 +78,7 @@ def _subscribe():
     try:
         if realtime.draining:
             raise Refused(GOING_AWAY, "The server is shutting down.")
-        identity = authenticate(_token())
+        identity = authenticate(request_token())
         room_id = request.view_args.get("room_id")
         room = open_room(identity, room_id) if room_id is not None else None
     except Refused as refused:
@@ -345,13 +346,6 @@ class SocketPeer(Peer):
                     self._writing_since = None
                 _abort(self.ws)
                 return
-
-
-def _token() -> str | None:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.args.get("token") or None
 
 
 def serve(ws) -> None:

@@ -3,10 +3,12 @@
 import logging
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, Uuid, event
+from sqlalchemy import DateTime, Engine, Integer, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
@@ -15,6 +17,11 @@ from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
+
+
+# Ids are 32-bit integers on every backend: a larger number names nothing (and must not reach
+# the database driver, which overflows).
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -68,6 +75,19 @@ def enforce_sqlite_foreign_keys() -> None:
         event.listen(Engine, "connect", _sqlite_foreign_keys_on)
 
 
+def never_reuse_ids(metadata: MetaData) -> None:
+    """AUTOINCREMENT on every table keyed by a generated integer.
+
+    Without it SQLite hands the highest freed id out again, and whatever still names the
+    deleted row (a token, a link, a client's cache) would name the next one. PostgreSQL's
+    sequences never go back.
+    """
+    for table in metadata.tables.values():
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and isinstance(key[0].type, Integer) and not key[0].foreign_keys:
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
+
 _AFTER_COMMIT = "after_commit_callbacks"
 
 
@@ -99,14 +119,40 @@ def register_after_commit() -> None:
         event.listen(Session, "after_transaction_end", _forget_after_commit)
 
 
-def flush_or_refuse(field: str, message: str) -> None:
-    """Flush pending changes; when a unique constraint refuses them (a concurrent duplicate
-    included), roll back and answer 400 on `field`."""
+# --- unique conflicts: the constraint decides, concurrent duplicates included -------------------
+
+
+@dataclass
+class Savepoint:
+    error: IntegrityError | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.error is not None
+
+
+@contextmanager
+def unique_savepoint() -> Iterator[Savepoint]:
+    """The block's writes go in a savepoint, flushed at its end. When a constraint refuses
+    them, only they are undone and `refused` is True: the caller answers what exists (or
+    raises `error` when nothing does)."""
+    outcome = Savepoint()
     try:
-        db.session.flush()
-    except IntegrityError:
+        with db.session.begin_nested():
+            yield outcome
+    except IntegrityError as exc:
+        outcome.error = exc
+
+
+@contextmanager
+def refuse_duplicate(field: str, message: str) -> Iterator[None]:
+    """`unique_savepoint` for the usual answer: when a constraint refuses the block's writes,
+    the request's transaction is rolled back (nothing half-written) and 400 on `field`."""
+    with unique_savepoint() as saved:
+        yield
+    if saved.refused:
         db.session.rollback()
-        raise invalid(field, message) from None
+        raise invalid(field, message)
 
 
 def insert_with_conflicts(model):
@@ -114,3 +160,14 @@ def insert_with_conflicts(model):
     `on_conflict_do_update`), in the dialect of the session's database."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def insert_once(model, **values):
+    """Insert a row unless a unique constraint already holds one: the new row, or None.
+
+    One statement (INSERT ... ON CONFLICT DO NOTHING), for a plain row whose duplicate needs
+    no answer of its own; otherwise `unique_savepoint`.
+    """
+    return db.session.scalar(
+        insert_with_conflicts(model).values(**values).on_conflict_do_nothing().returning(model)
+    )

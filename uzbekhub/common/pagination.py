@@ -15,11 +15,12 @@ import marshmallow as ma
 from flask import request
 from sqlalchemy import Select, func, select
 
+from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.schemas import Schema
 from uzbekhub.extensions import db
 
-# Keeps OFFSET within a 32-bit integer on every backend.
-MAX_OFFSET = 2**31 - 1
+# Keeps OFFSET within a 32-bit integer on every backend, like ids.
+MAX_OFFSET = MAX_ID
 
 Fetch = Callable[[Select], Sequence[Any]]
 

@@ -1,7 +1,10 @@
 """Named throttle scopes (DESIGN.md §2), each configured by THROTTLE_<SCOPE>.
 
 `throttle` limits requests to a view; `check_budget`/`spend_budget` count failures
-(wrong codes) per key, whichever view and client they come from.
+(wrong codes) per key, whichever view and client they come from, and
+`check_failures`/`count_failure` count them twice: strictly per key and client address
+(THROTTLE_<SCOPE>) and more loosely per key from all addresses (THROTTLE_<SCOPE>_ALL),
+so that a client that keeps failing is stopped long before the owner of the key is.
 """
 
 import logging
@@ -9,7 +12,7 @@ import time
 from collections.abc import Callable
 from copy import deepcopy
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_jwt_extended import current_user
 from flask_smorest.utils import deepupdate
 from limits import parse
@@ -74,6 +77,22 @@ def spend_budget(scope: str, key: str) -> None:
         limiter.limiter.hit(item, *ids)
     except Exception:
         log.warning("failure budget %s unavailable", scope, exc_info=True)
+
+
+def _from_client(key: str) -> str:
+    return f"{key}|{request.remote_addr}"
+
+
+def check_failures(scope: str, key: str) -> None:
+    """429 once the failures for `key` from this client address, or from all, are used up."""
+    check_budget(scope, _from_client(key))
+    check_budget(f"{scope}_all", key)
+
+
+def count_failure(scope: str, key: str) -> None:
+    """Count one failure for `key` from this client address (and so from all)."""
+    spend_budget(scope, _from_client(key))
+    spend_budget(f"{scope}_all", key)
 
 
 def register_limiter(app: Flask) -> None:

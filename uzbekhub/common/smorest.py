@@ -179,9 +179,9 @@ class Blueprint(flask_smorest.Blueprint):
                     raise Forbidden()
                 return view(*args, **kwargs)
 
-            responses = {"401": ERROR_RESPONSES_REF["401"]}
+            responses = {"401": error_response(401, "Missing, expired, revoked or malformed token")}
             if staff:
-                responses["403"] = ERROR_RESPONSES_REF["403"]
+                responses["403"] = error_response(403)
             return self.doc(security=[{"bearerAuth": []}], responses=responses)(wrapper)
 
         return decorator(func) if func is not None else decorator
@@ -189,17 +189,26 @@ class Blueprint(flask_smorest.Blueprint):
     def staff_required(self, func):
         return self.login_required(func, staff=True)
 
+    @staticmethod
+    def answers(*codes: int, description: str | None = None):
+        """Document error answers of a view that its kind does not already get: 400 comes
+        with its arguments, 401 (and 403 for staff) with `login_required`, 404 with an id in
+        its path, 413 with a body. `description` says what the code means for this view."""
+        return flask_smorest.Blueprint.doc(
+            responses={str(code): error_response(code, description) for code in codes}
+        )
 
-ERROR_RESPONSES_REF = {
-    "401": {
-        "description": "Missing, expired, revoked or malformed token",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuthError"}}},
-    },
-    "403": {
-        "description": "Forbidden",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuthError"}}},
-    },
-}
+
+_SCHEMA_NAMES = {schema: name for name, schema in ERROR_RESPONSES.items()}
+
+
+def error_response(status: int, description: str | None = None) -> dict:
+    """The OpenAPI answer for an error status, with the body uzbekhub.errors sends for it."""
+    schema = _SCHEMA_NAMES[ERROR_SCHEMA_OF_STATUS.get(status, ErrorSchema)]
+    return {
+        "description": description or http.HTTPStatus(status).phrase,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
 
 
 def _required_fields(schema) -> list[str]:

@@ -125,8 +125,7 @@ def story_shared(story) -> None:
     notify_mentions(owner, story.caption, target, audience)
 
 
-def story_reacted(reactor_id: int, story) -> None:
-    reactor = db.session.get(User, reactor_id)
+def story_reacted(reactor: User, story) -> None:
     notify_user("story_reacted", reactor, story_target(story.id), story.owner_id)
 
 
@@ -147,6 +146,12 @@ def contact_added(owner: User, contact_id: int) -> None:
 
 def contact_removed(owner_id: int, contact_id: int) -> None:
     retract("contact_added", ABOUT_THE_RECIPIENT, owner_id, contact_id)
+
+
+def contact_changed(owner: User, previous_id: int, contact_id: int) -> None:
+    if contact_id != previous_id:
+        contact_removed(owner.id, previous_id)
+        contact_added(owner, contact_id)
 
 
 def blocked(blocker_id: int, blocked_id: int) -> None:

@@ -79,6 +79,8 @@ class PostImage(db.Model):
     image: Mapped[str] = mapped_column(String(255))
     # Upload order, kept when images are added or removed later.
     position: Mapped[int] = mapped_column(Integer)
+    # Bytes stored, counted against the owner's media quota (0 before migration 0006).
+    file_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -3,7 +3,6 @@
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from uzbekhub.common.errors_doc import AuthErrorSchema
 from uzbekhub.common.pagination import ArrayArgsSchema, PageArgsSchema, array_page, page_envelope
 from uzbekhub.common.smorest import Blueprint
 from uzbekhub.posts import services
@@ -26,8 +25,7 @@ blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Posts")
 
 # Documented answers besides the schema's: objects hidden from the caller, and
 # objects the caller sees but may not change (DESIGN.md §6).
-not_found = blp.alt_response(404, response="NOT_FOUND")
-forbidden = blp.alt_response(403, schema=AuthErrorSchema, description="Not the owner")
+forbidden = blp.answers(403, description="Not the owner")
 
 
 @blp.route("/post/")
@@ -37,7 +35,7 @@ class PostViews(MethodView):
     @blp.response(200, PostPageSchema)
     def get(self, args):
         """The feed: posts the caller may see, newest first"""
-        caller, owner = current_user.id, args.get("owner")
+        caller, owner = current_user, args.get("owner")
         stmt = services.feed(caller, owner)
         total = services.feed_count(caller, owner)
         return page_envelope(stmt, args, services.with_counts(caller), total=total)
@@ -57,24 +55,22 @@ class MyPostsView(MethodView):
     @blp.response(200, PostPageSchema)
     def get(self, args):
         """The caller's own posts, newest first, inactive ones included"""
-        stmt = services.my_posts(current_user.id)
-        return page_envelope(stmt, args, services.with_counts(current_user.id))
+        stmt = services.my_posts(current_user)
+        return page_envelope(stmt, args, services.with_counts(current_user))
 
 
 @blp.route("/post/<uuid:post_id>/")
 class PostByIdViews(MethodView):
     @blp.login_required
     @blp.response(200, PostSchema)
-    @not_found
     def get(self, post_id):
         """One post"""
-        return services.get_post(current_user.id, post_id)
+        return services.get_post(current_user, post_id)
 
     @blp.login_required
     @blp.arguments(PostUpdateSchema, location="body")
     @blp.response(200, PostSchema)
     @forbidden
-    @not_found
     def patch(self, changes, post_id):
         """Edit a post's content, add images or remove them (owner only)"""
         return services.update_post(current_user, post_id, changes)
@@ -82,7 +78,6 @@ class PostByIdViews(MethodView):
     @blp.login_required
     @blp.response(204)
     @forbidden
-    @not_found
     def delete(self, post_id):
         """Delete a post with its likes, comments, views and images (owner or staff)"""
         services.delete_post(current_user, post_id)
@@ -103,7 +98,6 @@ class LikeByIdViews(MethodView):
     @blp.login_required
     @blp.response(204)
     @forbidden
-    @not_found
     def delete(self, like_id):
         """Take back one's like"""
         services.unlike(current_user, like_id)
@@ -114,10 +108,9 @@ class PostLikesView(MethodView):
     @blp.login_required
     @blp.arguments(ArrayArgsSchema, location="query")
     @blp.response(200, LikeSchema(many=True))
-    @not_found
     def get(self, args, post_id):
         """The likes of a post, newest first"""
-        stmt = services.entries_of(PostLike, current_user.id, post_id)
+        stmt = services.entries_of(current_user, PostLike, post_id)
         return array_page(stmt, args, services.with_owner(PostLike))
 
 
@@ -137,7 +130,6 @@ class CommentByIdViews(MethodView):
     @blp.arguments(CommentUpdateSchema, location="body")
     @blp.response(200, CommentSchema)
     @forbidden
-    @not_found
     def patch(self, data, comment_id):
         """Edit one's comment"""
         return services.edit_comment(current_user, comment_id, data["comment"])
@@ -145,7 +137,6 @@ class CommentByIdViews(MethodView):
     @blp.login_required
     @blp.response(204)
     @forbidden
-    @not_found
     def delete(self, comment_id):
         """Delete a comment (its author or the post's owner)"""
         services.delete_comment(current_user, comment_id)
@@ -156,10 +147,9 @@ class PostCommentsView(MethodView):
     @blp.login_required
     @blp.arguments(ArrayArgsSchema, location="query")
     @blp.response(200, CommentSchema(many=True))
-    @not_found
     def get(self, args, post_id):
         """The comments of a post, oldest first"""
-        stmt = services.entries_of(PostComment, current_user.id, post_id)
+        stmt = services.entries_of(current_user, PostComment, post_id)
         return array_page(stmt, args, services.with_owner(PostComment))
 
 
@@ -178,8 +168,7 @@ class PostViewsView(MethodView):
     @blp.login_required
     @blp.arguments(ArrayArgsSchema, location="query")
     @blp.response(200, ViewSchema(many=True))
-    @not_found
     def get(self, args, post_id):
         """Who has seen a post, newest first"""
-        stmt = services.entries_of(PostView, current_user.id, post_id)
+        stmt = services.entries_of(current_user, PostView, post_id)
         return array_page(stmt, args, services.with_owner(PostView))

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from uzbekhub.accounts.schemas import UserBriefSchema
+from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.pagination import PageArgsSchema
 from uzbekhub.common.schemas import File, MediaUrl, Schema, StrippedString, UtcDateTime
 from uzbekhub.posts.models import COMMENT_MAX, CONTENT_MAX, IMAGES_MAX
@@ -59,7 +60,7 @@ class PostPageSchema(Schema):
 
 class PostQueryArgsSchema(PageArgsSchema):
     owner = ma.fields.Integer(
-        validate=ma.validate.Range(min=1, max=2**31 - 1),
+        validate=ma.validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Only this user's posts"},
     )
 

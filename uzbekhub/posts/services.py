@@ -22,16 +22,22 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import blocked_between, is_blocked, visible_user
-from uzbekhub.common.db import new_uuid, utcnow
-from uzbekhub.common.media import delete_after_success, keep_created_files, save_image
+from uzbekhub.common.db import new_uuid, unique_savepoint, utcnow
+from uzbekhub.common.media import (
+    clean_image,
+    delete_after_success,
+    keep_created_files,
+    read_upload,
+    store,
+)
 from uzbekhub.common.pagination import Fetch
+from uzbekhub.common.quota import require_room
 from uzbekhub.errors import NON_FIELD, Forbidden, invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks as notifications
@@ -114,15 +120,15 @@ def _newest_first(stmt: Select) -> Select:
     return stmt.order_by(Post.created_at.desc(), Post.id.desc())
 
 
-def feed(caller_id: int, owner_id: int | None = None) -> Select:
+def feed(caller: User, owner_id: int | None = None) -> Select:
     """Active posts the caller may see, newest first, optionally of one owner."""
-    stmt = visible_posts(caller_id).where(Post.is_active == true())
+    stmt = visible_posts(caller.id).where(Post.is_active == true())
     if owner_id is not None:
         stmt = stmt.where(Post.owner_id == owner_id)
     return _newest_first(stmt)
 
 
-def feed_count(caller_id: int, owner_id: int | None = None) -> int:
+def feed_count(caller: User, owner_id: int | None = None) -> int:
     """The feed's `count`: the kept active-post counts of the owners the caller may see.
 
     Equal to counting `feed()`, whose posts are the active posts of visible owners, but
@@ -131,16 +137,16 @@ def feed_count(caller_id: int, owner_id: int | None = None) -> int:
     stmt = (
         select(func.coalesce(func.sum(PostCount.active_posts), 0))
         .join(User, User.id == PostCount.owner_id)
-        .where(visible_user(caller_id, User))
+        .where(visible_user(caller.id, User))
     )
     if owner_id is not None:
         stmt = stmt.where(PostCount.owner_id == owner_id)
     return db.session.scalar(stmt)
 
 
-def my_posts(caller_id: int) -> Select:
+def my_posts(caller: User) -> Select:
     """All of the caller's posts, inactive ones included."""
-    return _newest_first(select(Post).join(Post.owner).where(Post.owner_id == caller_id))
+    return _newest_first(select(Post).join(Post.owner).where(Post.owner_id == caller.id))
 
 
 def _count_of(model: Entry) -> ColumnElement[int]:
@@ -153,11 +159,11 @@ def _count_of(model: Entry) -> ColumnElement[int]:
     )
 
 
-def with_counts(caller_id: int) -> Fetch:
+def with_counts(caller: User) -> Fetch:
     """Load posts with owner, images, counts and `is_liked`: three statements for any page."""
 
     def fetch(stmt: Select) -> Sequence[Post]:
-        liked = exists().where(PostLike.post_id == Post.id, PostLike.owner_id == caller_id)
+        liked = exists().where(PostLike.post_id == Post.id, PostLike.owner_id == caller.id)
         stmt = stmt.add_columns(
             _count_of(PostLike), _count_of(PostComment), _count_of(PostView), liked
         ).options(contains_eager(Post.owner), selectinload(Post.images))
@@ -171,9 +177,9 @@ def with_counts(caller_id: int) -> Fetch:
     return fetch
 
 
-def get_post(caller_id: int, post_id: uuid.UUID) -> Post:
+def get_post(caller: User, post_id: uuid.UUID) -> Post:
     """One visible post as the API shows it, or 404."""
-    found = with_counts(caller_id)(visible_posts(caller_id).where(Post.id == post_id))
+    found = with_counts(caller)(visible_posts(caller.id).where(Post.id == post_id))
     if not found:
         raise NotFound()
     return found[0]
@@ -191,25 +197,32 @@ def _post_to_change(caller: User, post_id: uuid.UUID, *, staff_may: bool = False
     raise NotFound()
 
 
-def _stored_images(uploads: list[FileStorage], first_position: int) -> list[PostImage]:
+def _stored_images(
+    owner_id: int, uploads: list[FileStorage], first_position: int
+) -> list[PostImage]:
+    """The uploads cleaned, counted against the owner's media quota, then stored."""
+    cleaned = [clean_image(read_upload(upload, "images"), "images") for upload in uploads]
+    if cleaned:
+        require_room(owner_id, sum(len(data) for data, _ in cleaned))
     return [
         PostImage(
             id=new_uuid(),
-            image=save_image(upload, IMAGE_FOLDER, "images"),
+            image=store(data, IMAGE_FOLDER, ext),
+            file_size=len(data),
             position=first_position + offset,
         )
-        for offset, upload in enumerate(uploads)
+        for offset, (data, ext) in enumerate(cleaned)
     ]
 
 
 def create_post(caller: User, content: str, uploads: list[FileStorage]) -> Post:
     post = Post(id=new_uuid(), owner_id=caller.id, content=content)
-    post.images = _stored_images(uploads, 0)
+    post.images = _stored_images(caller.id, uploads, 0)
     db.session.add(post)
     notifications.post_written(caller, post)
     db.session.commit()
     keep_created_files()
-    return get_post(caller.id, post.id)
+    return get_post(caller, post.id)
 
 
 def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
@@ -232,14 +245,14 @@ def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
     for image_id in removing:
         delete_after_success(current[image_id].image)
         post.images.remove(current[image_id])
-    post.images.extend(_stored_images(adding, next_position))
+    post.images.extend(_stored_images(caller.id, adding, next_position))
     post.content = content
     post.is_edited = True
     post.updated_at = utcnow()
     notifications.post_written(caller, post)
     db.session.commit()
     keep_created_files()
-    return get_post(caller.id, post.id)
+    return get_post(caller, post.id)
 
 
 def delete_post(caller: User, post_id: uuid.UUID) -> None:
@@ -255,16 +268,16 @@ def delete_post(caller: User, post_id: uuid.UUID) -> None:
 # --- likes, comments, views ------------------------------------------------------------------
 
 
-def entries_of(model: Entry, caller_id: int, post_id: uuid.UUID) -> Select:
+def entries_of(caller: User, model: Entry, post_id: uuid.UUID) -> Select:
     """The likes, comments or views of a visible post that the caller sees (404 otherwise).
 
     Comments read oldest first, as a conversation; likes and views newest first.
     """
-    post = post_or_404(caller_id, post_id)
+    post = post_or_404(caller.id, post_id)
     stmt = (
         select(model)
         .join(model.owner)
-        .where(model.post_id == post.id, visible_entry_owner(caller_id, post.owner_id))
+        .where(model.post_id == post.id, visible_entry_owner(caller.id, post.owner_id))
     )
     if model is PostComment:
         return stmt.order_by(model.created_at, model.id)
@@ -309,17 +322,15 @@ def _record_once(
     post = post_named_in_body(caller.id, post_id)
     entry_id = new_uuid()
     taken = select(model.id).where(model.post_id == post.id, model.owner_id == caller.id)
-    db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
-    try:
-        if then is not None:
-            db.session.flush()
-            then(post)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    with unique_savepoint() as saved:
+        db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
+    if saved.refused:
         if db.session.scalar(taken) is not None:
-            raise invalid(NON_FIELD, duplicate) from None
-        raise invalid("post", does_not_exist(post_id)) from None
+            raise invalid(NON_FIELD, duplicate)
+        raise invalid("post", does_not_exist(post_id))
+    if then is not None:
+        then(post)
+    db.session.commit()
     return _load_entry(model, entry_id)
 
 
@@ -392,6 +403,15 @@ def delete_comment(caller: User, comment_id: uuid.UUID) -> None:
     )
     db.session.delete(comment)
     db.session.commit()
+
+
+def media_bytes(user_id: int) -> Select:
+    """The bytes of the user's post images (for the media quota)."""
+    return (
+        select(func.coalesce(func.sum(PostImage.file_size), 0))
+        .join(Post, Post.id == PostImage.post_id)
+        .where(Post.owner_id == user_id)
+    )
 
 
 def remove_files_of_user(user_id: int) -> None:

@@ -32,6 +32,8 @@ class Story(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(user_fk())
     media: Mapped[str] = mapped_column(String(255))
+    # Bytes stored, counted against the owner's media quota (0 before migration 0006).
+    media_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     caption: Mapped[str] = mapped_column(Text, default="")
     audience: Mapped[str] = mapped_column(String(10), default="public")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,10 +19,9 @@ from uzbekhub.stories.schemas import (
 
 blp = Blueprint("stories", __name__, url_prefix="/api/stories", description="Stories")
 
-# 404 for ids in paths is documented by the Blueprint; these are the other error answers.
-not_owner = blp.alt_response(403, response="FORBIDDEN", description="Not the owner's to change")
-story_not_found = blp.alt_response(
-    404, response="NOT_FOUND", description="The story does not exist, expired or is not visible"
+not_owner = blp.answers(403, description="Not the owner's to change")
+story_not_found = blp.answers(
+    404, description="The story does not exist, expired or is not visible"
 )
 
 
@@ -33,7 +32,7 @@ class ActiveStoryViews(MethodView):
     @blp.response(200, StorySchema(many=True))
     def get(self, args):
         """The caller's active stories, oldest first"""
-        stmt = services.own_active_stories(current_user.id)
+        stmt = services.own_active_stories(current_user)
         return array_page(stmt, args, services.fetch_stories)
 
     @blp.login_required
@@ -42,7 +41,7 @@ class ActiveStoryViews(MethodView):
     def post(self, data):
         """Create a story from an image or a video (mp4, webm, mov)"""
         return services.create_story(
-            current_user.id, data["media"], data["caption"], data["audience"], data["marked"]
+            current_user, data["media"], data["caption"], data["audience"], data["marked"]
         )
 
 
@@ -52,7 +51,7 @@ class ActiveStoryByIdViews(MethodView):
     @blp.response(200, StorySchema)
     def get(self, story_id):
         """An active story the caller may see"""
-        return services.visible_active_story(current_user.id, story_id)
+        return services.visible_active_story(current_user, story_id)
 
     @blp.login_required
     @blp.arguments(StoryUpdateSchema, location="body")
@@ -60,14 +59,14 @@ class ActiveStoryByIdViews(MethodView):
     @not_owner
     def patch(self, data, story_id):
         """Change the caption, audience or marked users of the caller's active story"""
-        return services.update_story(current_user.id, story_id, data)
+        return services.update_story(current_user, story_id, data)
 
     @blp.login_required
     @blp.response(204)
     @not_owner
     def delete(self, story_id):
         """Delete the caller's active story"""
-        services.delete_active_story(current_user.id, story_id)
+        services.delete_active_story(current_user, story_id)
 
 
 @blp.route("/active/<int:user_id>/stories/")
@@ -77,7 +76,7 @@ class UserStoryViews(MethodView):
     @blp.response(200, StorySchema(many=True))
     def get(self, args, user_id):
         """A user's active stories that the caller may see, oldest first"""
-        stmt = services.user_active_stories(current_user.id, user_id)
+        stmt = services.user_active_stories(current_user, user_id)
         return array_page(stmt, args, services.fetch_stories)
 
 
@@ -88,7 +87,7 @@ class ActiveStoryViewerViews(MethodView):
     @blp.response(200, ViewerSchema(many=True))
     def get(self, args, story_id):
         """Who viewed the caller's active story, when, and their reaction (owner only)"""
-        stmt = services.story_viewers(current_user.id, story_id, active=True)
+        stmt = services.story_viewers(current_user, story_id, active=True)
         return array_page(stmt, args, services.fetch_viewers)
 
 
@@ -99,7 +98,7 @@ class ArchiveViews(MethodView):
     @blp.response(200, StorySchema(many=True))
     def get(self, args):
         """The caller's expired stories, newest first"""
-        return array_page(services.archived_stories(current_user.id), args, services.fetch_stories)
+        return array_page(services.archived_stories(current_user), args, services.fetch_stories)
 
 
 @blp.route("/archive/<int:pk>/")
@@ -108,13 +107,13 @@ class ArchiveByIdViews(MethodView):
     @blp.response(200, StorySchema)
     def get(self, pk):
         """One of the caller's expired stories"""
-        return services.owned_story(current_user.id, pk, active=False)
+        return services.owned_story(current_user, pk, active=False)
 
     @blp.login_required
     @blp.response(204)
     def delete(self, pk):
         """Delete one of the caller's expired stories for good"""
-        services.delete_archived_story(current_user.id, pk)
+        services.delete_archived_story(current_user, pk)
 
 
 @blp.route("/archive/<int:pk>/viewers/")
@@ -124,7 +123,7 @@ class ArchiveViewerViews(MethodView):
     @blp.response(200, ViewerSchema(many=True))
     def get(self, args, pk):
         """Who viewed the caller's expired story, when, and their reaction"""
-        stmt = services.story_viewers(current_user.id, pk, active=False)
+        stmt = services.story_viewers(current_user, pk, active=False)
         return array_page(stmt, args, services.fetch_viewers)
 
 
@@ -136,7 +135,7 @@ class ReactionViews(MethodView):
     @story_not_found
     def post(self, data):
         """React to a story the caller may see (once per story)"""
-        return services.react(current_user.id, data["story_id"], data["reaction"])
+        return services.react(current_user, data["story_id"], data["reaction"])
 
 
 @blp.route("/reaction/<int:reaction_id>/")
@@ -147,14 +146,14 @@ class ReactionByIdViews(MethodView):
     @not_owner
     def patch(self, data, reaction_id):
         """Change the caller's reaction"""
-        return services.update_reaction(current_user.id, reaction_id, data["reaction"])
+        return services.update_reaction(current_user, reaction_id, data["reaction"])
 
     @blp.login_required
     @blp.response(204)
     @not_owner
     def delete(self, reaction_id):
         """Take the caller's reaction back"""
-        services.delete_reaction(current_user.id, reaction_id)
+        services.delete_reaction(current_user, reaction_id)
 
 
 @blp.route("/viewed/")
@@ -165,4 +164,4 @@ class ViewedViews(MethodView):
     @story_not_found
     def post(self, data):
         """Mark a story as viewed by the caller (a `viewer` in the body is ignored)"""
-        return services.record_view(current_user.id, data["story"])
+        return services.record_view(current_user, data["story"])

@@ -1,10 +1,10 @@
 import marshmallow as ma
 
 from uzbekhub.accounts.schemas import UserBriefSchema
+from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.schemas import File, MediaUrl, Schema, StrippedString, UtcDateTime
 from uzbekhub.stories.models import AUDIENCES
 
-MAX_ID = 2**31 - 1
 CAPTION_LENGTH = ma.validate.Length(max=2200)
 REACTION_LENGTH = ma.validate.Length(min=1, max=32)
 

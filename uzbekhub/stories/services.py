@@ -3,14 +3,25 @@
 from collections.abc import Iterable, Sequence
 
 import filetype
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import blocked_between, has_added_contact, visible_user
-from uzbekhub.common.db import insert_with_conflicts, utcnow
+from uzbekhub.common.db import insert_once, utcnow
 from uzbekhub.common.media import (
     clean_image,
     delete_after_success,
@@ -18,6 +29,7 @@ from uzbekhub.common.media import (
     read_upload,
     store,
 )
+from uzbekhub.common.quota import require_room
 from uzbekhub.errors import Forbidden, invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks as notifications
@@ -66,49 +78,49 @@ def fetch_stories(stmt: Select) -> Sequence[Story]:
     return db.session.scalars(with_details(stmt)).all()
 
 
-def visible_active_story(caller_id: int, story_id: int, *, details: bool = True) -> Story:
+def visible_active_story(caller: User, story_id: int, *, details: bool = True) -> Story:
     """The active story `story_id` if the caller may see it; 404 otherwise.
 
     Detail, update, delete, views and reactions all find their story here.
     """
-    stmt = select(Story).where(Story.id == story_id, Story.is_active, visible_story(caller_id))
+    stmt = select(Story).where(Story.id == story_id, Story.is_active, visible_story(caller.id))
     story = db.first_or_404(with_details(stmt) if details else stmt)
     return story
 
 
-def owned_story(caller_id: int, story_id: int, *, active: bool, details: bool = True) -> Story:
+def owned_story(caller: User, story_id: int, *, active: bool, details: bool = True) -> Story:
     """The caller's own active (or archived) story; 404 for anyone else's or the other kind."""
     state = Story.is_active if active else ~Story.is_active
-    stmt = select(Story).where(Story.id == story_id, Story.owner_id == caller_id, state)
+    stmt = select(Story).where(Story.id == story_id, Story.owner_id == caller.id, state)
     story = db.first_or_404(with_details(stmt) if details else stmt)
     return story
 
 
-def own_active_stories(caller_id: int) -> Select:
+def own_active_stories(caller: User) -> Select:
     """Oldest first: the order in which stories are played."""
     return (
         select(Story)
-        .where(Story.owner_id == caller_id, Story.is_active)
+        .where(Story.owner_id == caller.id, Story.is_active)
         .order_by(Story.created_at, Story.id)
     )
 
 
-def user_active_stories(caller_id: int, user_id: int) -> Select:
+def user_active_stories(caller: User, user_id: int) -> Select:
     """A user's active stories that the caller may see; 404 when the user is not visible."""
-    visible = select(User.id).where(User.id == user_id, visible_user(caller_id))
+    visible = select(User.id).where(User.id == user_id, visible_user(caller.id))
     db.first_or_404(visible)
     return (
         select(Story)
-        .where(Story.owner_id == user_id, Story.is_active, visible_story(caller_id))
+        .where(Story.owner_id == user_id, Story.is_active, visible_story(caller.id))
         .order_by(Story.created_at, Story.id)
     )
 
 
-def archived_stories(caller_id: int) -> Select:
+def archived_stories(caller: User) -> Select:
     """Newest first."""
     return (
         select(Story)
-        .where(Story.owner_id == caller_id, ~Story.is_active)
+        .where(Story.owner_id == caller.id, ~Story.is_active)
         .order_by(Story.created_at.desc(), Story.id.desc())
     )
 
@@ -120,16 +132,17 @@ def load_story(story_id: int) -> Story:
 # --- creating and changing stories ---------------------------------------------------------------
 
 
-def save_story_media(upload: FileStorage) -> str:
-    """A video (mp4, webm, mov) or an image, recognised by content; returns the stored path."""
+def save_story_media(owner_id: int, upload: FileStorage) -> tuple[str, int]:
+    """A video (mp4, webm, mov) or an image, recognised by content, counted against the
+    owner's media quota; returns the stored path and its size."""
     data = read_upload(upload, "media")
-    video_ext = detect_video(data)
-    if video_ext is not None:
-        return store(data, MEDIA_FOLDER, video_ext)
-    if not filetype.is_image(data[:8192]):
-        raise invalid("media", NOT_MEDIA)
-    image, ext = clean_image(data, "media")
-    return store(image, MEDIA_FOLDER, ext)
+    ext = detect_video(data)
+    if ext is None:
+        if not filetype.is_image(data[:8192]):
+            raise invalid("media", NOT_MEDIA)
+        data, ext = clean_image(data, "media")
+    require_room(owner_id, len(data))
+    return store(data, MEDIA_FOLDER, ext), len(data)
 
 
 def markable_users(owner_id: int, user_ids: Iterable[int]) -> list[int]:
@@ -161,14 +174,16 @@ def require_marks_for_audience(audience: str, marked: list[int]) -> None:
 
 
 def create_story(
-    owner_id: int, media: FileStorage, caption: str, audience: str, marked: list[int]
+    caller: User, media: FileStorage, caption: str, audience: str, marked: list[int]
 ) -> Story:
-    marked = markable_users(owner_id, marked)
+    marked = markable_users(caller.id, marked)
     require_marks_for_audience(audience, marked)
     now = utcnow()
+    path, size = save_story_media(caller.id, media)
     story = Story(
-        owner_id=owner_id,
-        media=save_story_media(media),
+        owner_id=caller.id,
+        media=path,
+        media_size=size,
         caption=caption,
         audience=audience,
         created_at=now,
@@ -181,19 +196,19 @@ def create_story(
     return load_story(story.id)
 
 
-def owner_only(story: Story, caller_id: int) -> None:
-    if story.owner_id != caller_id:
+def owner_only(caller: User, story: Story) -> None:
+    if story.owner_id != caller.id:
         raise Forbidden("Only the owner may change or delete a story.")
 
 
-def update_story(caller_id: int, story_id: int, changes: dict) -> Story:
-    story = visible_active_story(caller_id, story_id)
-    owner_only(story, caller_id)
+def update_story(caller: User, story_id: int, changes: dict) -> Story:
+    story = visible_active_story(caller, story_id)
+    owner_only(caller, story)
     if "marked" in changes:
         current = {mark.user_id: mark for mark in story.marks}
         story.marks = [
             current.get(user_id) or StoryMark(user_id=user_id)
-            for user_id in markable_users(caller_id, changes["marked"])
+            for user_id in markable_users(caller.id, changes["marked"])
         ]
     require_marks_for_audience(changes.get("audience", story.audience), story.marked)
     for field in ("caption", "audience"):
@@ -205,14 +220,14 @@ def update_story(caller_id: int, story_id: int, changes: dict) -> Story:
     return load_story(story.id)
 
 
-def delete_active_story(caller_id: int, story_id: int) -> None:
-    story = visible_active_story(caller_id, story_id, details=False)
-    owner_only(story, caller_id)
+def delete_active_story(caller: User, story_id: int) -> None:
+    story = visible_active_story(caller, story_id, details=False)
+    owner_only(caller, story)
     remove_story(story)
 
 
-def delete_archived_story(caller_id: int, story_id: int) -> None:
-    remove_story(owned_story(caller_id, story_id, active=False, details=False))
+def delete_archived_story(caller: User, story_id: int) -> None:
+    remove_story(owned_story(caller, story_id, active=False, details=False))
 
 
 def remove_story(story: Story) -> None:
@@ -226,42 +241,33 @@ def remove_story(story: Story) -> None:
 # --- views and reactions -------------------------------------------------------------------------
 
 
-def insert_once(model, **values):
-    """Insert a row unless a unique constraint already holds one: the new row, or None.
-
-    One statement, race-free on both backends (INSERT ... ON CONFLICT DO NOTHING).
-    """
-    stmt = insert_with_conflicts(model).values(**values).on_conflict_do_nothing().returning(model)
-    return db.session.scalar(stmt)
-
-
-def record_view(caller_id: int, story_id: int) -> StoryView:
+def record_view(caller: User, story_id: int) -> StoryView:
     """The caller has viewed a story they may see: once per user and story."""
-    story = visible_active_story(caller_id, story_id, details=False)
-    if story.owner_id == caller_id:
+    story = visible_active_story(caller, story_id, details=False)
+    if story.owner_id == caller.id:
         raise invalid("story", "Your own story's views are not recorded.")
-    view = insert_once(StoryView, story_id=story.id, viewer_id=caller_id)
+    view = insert_once(StoryView, story_id=story.id, viewer_id=caller.id)
     if view is None:
         raise invalid("story", "You have already viewed this story.")
     db.session.commit()
     return view
 
 
-def react(caller_id: int, story_id: int, reaction: str) -> StoryReaction:
+def react(caller: User, story_id: int, reaction: str) -> StoryReaction:
     """React once to a story the caller may see; reacting counts as viewing it."""
-    story = visible_active_story(caller_id, story_id, details=False)
-    if story.owner_id == caller_id:
+    story = visible_active_story(caller, story_id, details=False)
+    if story.owner_id == caller.id:
         raise invalid("story", "You cannot react to your own story.")
-    created = insert_once(StoryReaction, story_id=story.id, user_id=caller_id, reaction=reaction)
+    created = insert_once(StoryReaction, story_id=story.id, user_id=caller.id, reaction=reaction)
     if created is None:
         raise invalid("story", "You have already reacted to this story.")
-    insert_once(StoryView, story_id=story.id, viewer_id=caller_id)
-    notifications.story_reacted(caller_id, story)
+    insert_once(StoryView, story_id=story.id, viewer_id=caller.id)
+    notifications.story_reacted(caller, story)
     db.session.commit()
     return created
 
 
-def own_reaction(caller_id: int, reaction_id: int) -> StoryReaction:
+def own_reaction(caller: User, reaction_id: int) -> StoryReaction:
     """The caller's reaction; 403 for the story's owner (who sees it), 404 for anyone else."""
     row = db.session.execute(
         select(StoryReaction, Story.owner_id)
@@ -271,36 +277,36 @@ def own_reaction(caller_id: int, reaction_id: int) -> StoryReaction:
     if row is None:
         raise NotFound()
     reaction, story_owner_id = row
-    if reaction.user_id == caller_id:
+    if reaction.user_id == caller.id:
         return reaction
-    if story_owner_id == caller_id:
+    if story_owner_id == caller.id:
         raise Forbidden("Only the user who reacted may change or delete a reaction.")
     raise NotFound()
 
 
-def update_reaction(caller_id: int, reaction_id: int, text: str) -> StoryReaction:
+def update_reaction(caller: User, reaction_id: int, text: str) -> StoryReaction:
     """Changing a reaction is reacting again: the story must still be active and visible."""
-    reaction = own_reaction(caller_id, reaction_id)
-    visible_active_story(caller_id, reaction.story_id, details=False)
+    reaction = own_reaction(caller, reaction_id)
+    visible_active_story(caller, reaction.story_id, details=False)
     reaction.reaction = text
     db.session.commit()
     return reaction
 
 
-def delete_reaction(caller_id: int, reaction_id: int) -> None:
+def delete_reaction(caller: User, reaction_id: int) -> None:
     """Taking one's reaction back is always allowed."""
-    reaction = own_reaction(caller_id, reaction_id)
+    reaction = own_reaction(caller, reaction_id)
     notifications.reaction_deleted(reaction)
     db.session.delete(reaction)
     db.session.commit()
 
 
-def story_viewers(caller_id: int, story_id: int, *, active: bool) -> Select:
+def story_viewers(caller: User, story_id: int, *, active: bool) -> Select:
     """Who viewed the caller's story, when, and their reaction; newest view first.
 
     Users who are gone or blocked either way since are left out.
     """
-    story = owned_story(caller_id, story_id, active=active, details=False)
+    story = owned_story(caller, story_id, active=active, details=False)
     return (
         select(User, StoryView.viewed_at, StoryReaction.reaction)
         .select_from(StoryView)
@@ -315,7 +321,7 @@ def story_viewers(caller_id: int, story_id: int, *, active: bool) -> Select:
         .where(
             StoryView.story_id == story.id,
             User.is_active == true(),
-            not_(blocked_between(User.id, caller_id)),
+            not_(blocked_between(User.id, caller.id)),
         )
         .order_by(StoryView.viewed_at.desc(), StoryView.id.desc())
     )
@@ -326,6 +332,11 @@ def fetch_viewers(stmt: Select) -> list[dict]:
         {"viewer": user, "viewed_at": viewed_at, "reaction": reaction}
         for user, viewed_at, reaction in db.session.execute(stmt)
     ]
+
+
+def media_bytes(user_id: int) -> Select:
+    """The bytes of the user's story media, archived ones included (for the media quota)."""
+    return select(func.coalesce(func.sum(Story.media_size), 0)).where(Story.owner_id == user_id)
 
 
 def remove_files_of_user(user_id: int) -> None:

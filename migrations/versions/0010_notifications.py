@@ -4,13 +4,14 @@
 holds the groups that the API lists, with `actor_count`, the latest time and the
 unread flag kept by triggers on `notification_actors` (written here for PostgreSQL and
 SQLite), so that adding an actor to a group is one INSERT whatever the group's size.
-The trigger SQL is a copy of the one in `uzbekhub/notifications/models.py` (which
+Integer-keyed tables are AUTOINCREMENT on SQLite (see 0007): a client may hold a
+notification's id. The trigger SQL is a copy of the one in `uzbekhub/notifications/models.py` (which
 `create_all` uses in tests) on purpose: a migration must keep creating what it created
 then, whatever the model becomes. A batch migration that recreates
 `notification_actors` on SQLite drops its triggers and must create them again.
 
-Revision ID: 0006_notifications
-Revises: 0005_feed_counts_search
+Revision ID: 0010_notifications
+Revises: 0009_signup_attempts
 Create Date: 2026-12-03 12:25:09.319354
 
 """
@@ -19,8 +20,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_notifications'
-down_revision = '0005_feed_counts_search'
+revision = '0010_notifications'
+down_revision = '0009_signup_attempts'
 branch_labels = None
 depends_on = None
 
@@ -72,7 +73,8 @@ def upgrade():
     sa.CheckConstraint('length(endpoint) <= 2048', name=op.f('ck_push_subscriptions_endpoint_length')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_push_subscriptions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_push_subscriptions')),
-    sa.UniqueConstraint('user_id', 'endpoint', name=op.f('uq_push_subscriptions_user_id_endpoint'))
+    sa.UniqueConstraint('user_id', 'endpoint', name=op.f('uq_push_subscriptions_user_id_endpoint')),
+    sqlite_autoincrement=True
     )
 
     op.create_table('notifications',
@@ -93,7 +95,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['room_id'], ['chat_rooms.id'], name=op.f('fk_notifications_room_id_chat_rooms'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['story_id'], ['stories.id'], name=op.f('fk_notifications_story_id_stories'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
-    sa.UniqueConstraint('recipient_id', 'type', 'target_key', name=op.f('uq_notifications_recipient_id_type_target_key'))
+    sa.UniqueConstraint('recipient_id', 'type', 'target_key', name=op.f('uq_notifications_recipient_id_type_target_key')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_comment_id', ['comment_id'], unique=False)
@@ -120,7 +123,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['room_id'], ['chat_rooms.id'], name=op.f('fk_notification_actors_room_id_chat_rooms'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['story_id'], ['stories.id'], name=op.f('fk_notification_actors_story_id_stories'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_actors')),
-    sa.UniqueConstraint('recipient_id', 'type', 'target_key', 'actor_id', name=op.f('uq_notification_actors_recipient_id_type_target_key_actor_id'))
+    sa.UniqueConstraint('recipient_id', 'type', 'target_key', 'actor_id', name=op.f('uq_notification_actors_recipient_id_type_target_key_actor_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('notification_actors', schema=None) as batch_op:
         batch_op.create_index('ix_notification_actors_actor_id', ['actor_id'], unique=False)
