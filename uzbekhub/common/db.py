@@ -131,12 +131,22 @@ class Savepoint:
         return self.error is not None
 
 
+def _open_sqlite_transaction() -> None:
+    """pysqlite opens a transaction only before INSERT, UPDATE or DELETE: a SAVEPOINT before
+    any of them opens one of its own, and its RELEASE commits it, the request's later writes
+    apart. Open the request's transaction first, so that the savepoint nests in it."""
+    driver = db.session.connection().connection.driver_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        driver.execute("BEGIN")
+
+
 @contextmanager
 def unique_savepoint() -> Iterator[Savepoint]:
     """The block's writes go in a savepoint, flushed at its end. When a constraint refuses
     them, only they are undone and `refused` is True: the caller answers what exists (or
     raises `error` when nothing does)."""
     outcome = Savepoint()
+    _open_sqlite_transaction()
     try:
         with db.session.begin_nested():
             yield outcome
