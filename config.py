@@ -1,4 +1,4 @@
-"""Configuration read from the environment (DESIGN.md §2).
+"""Configuration read from the environment (README, Configuration).
 
 Nothing is read at import time: `load_config()` builds a plain dict from an
 environment mapping when the application is created.
@@ -10,6 +10,8 @@ from collections.abc import Mapping
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 GEOCODERS = ("offline", "nominatim")
+LOG_FORMATS = ("text", "json")
+MEDIA_STORAGES = ("local", "s3")
 
 
 class ConfigError(RuntimeError):
@@ -86,11 +88,21 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "GEOCODER_MIN_DELAY": _float(env, "GEOCODER_MIN_DELAY", 1),
         # Relative paths (the defaults included) resolve against the instance folder.
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or "media",
-        "MEDIA_URL": "/" + (env.get("MEDIA_URL") or "/media/").strip("/") + "/",
+        "MEDIA_URL": _media_url(env.get("MEDIA_URL") or "/media/"),
+        # Where media bytes live (README, Operations): `local` (MEDIA_ROOT) or `s3`, a bucket
+        # reached with the standard AWS credentials; fetches redirect to URLs signed for
+        # S3_URL_SECONDS.
+        "MEDIA_STORAGE": (env.get("MEDIA_STORAGE") or "local").lower(),
+        "S3_BUCKET": env.get("S3_BUCKET") or None,
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": env.get("S3_REGION") or None,
+        "S3_URL_SECONDS": _int(env, "S3_URL_SECONDS", 300),
         "MAX_UPLOAD_MB": _float(env, "MAX_UPLOAD_MB", 25),
         # One quota across post images, story media and chat files (CHAT_QUOTA_MB, its
         # name before it covered posts and stories, is still read).
         "MEDIA_QUOTA_MB": _float(env, "MEDIA_QUOTA_MB", _float(env, "CHAT_QUOTA_MB", 200)),
+        # A chat file uploaded and never sent is removed by `flask purge` after this long.
+        "CHAT_TEMP_FILE_HOURS": _float(env, "CHAT_TEMP_FILE_HOURS", 24),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "THROTTLE_EMAIL_VERIFY": env.get("THROTTLE_EMAIL_VERIFY") or "6/minute",
         "THROTTLE_FORGET_PASSWORD": env.get("THROTTLE_FORGET_PASSWORD") or "6/minute",
@@ -139,13 +151,37 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "WEBPUSH_ALLOW_HTTP": _bool(env.get("WEBPUSH_ALLOW_HTTP"), False),
         "WEBPUSH_TTL": _int(env, "WEBPUSH_TTL", 24 * 3600),
         "WEBPUSH_TIMEOUT": _float(env, "WEBPUSH_TIMEOUT", 10),
+        "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").lower(),
+        # Processes serving the app (platforms set it); more than one must meet through Redis.
+        "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 1),
+        "METRICS_ENABLED": _bool(env.get("METRICS_ENABLED"), False),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
     }
     if cfg["GEOCODER"] not in GEOCODERS:
         choices = ", ".join(GEOCODERS)
         raise ConfigError(f"GEOCODER must be one of {choices}, got {cfg['GEOCODER']!r}")
+    if cfg["MEDIA_STORAGE"] not in MEDIA_STORAGES:
+        raise ConfigError(f"MEDIA_STORAGE must be local or s3, got {cfg['MEDIA_STORAGE']!r}")
+    if cfg["MEDIA_STORAGE"] == "s3" and not cfg["S3_BUCKET"]:
+        raise ConfigError("MEDIA_STORAGE=s3 needs S3_BUCKET")
+    if cfg["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {cfg['LOG_FORMAT']!r}")
+    if cfg["WEB_CONCURRENCY"] > 1 and not cfg["REDIS_URL"]:
+        raise ConfigError(
+            "REDIS_URL is required when WEB_CONCURRENCY > 1: processes share throttles, "
+            "the token blocklist and chat events only through Redis"
+        )
     if production:
         check_production(cfg)
     return cfg
+
+
+def _media_url(raw: str) -> str:
+    """A path prefix the app serves (`/media/`), or the absolute URL of a CDN in front of
+    the public media (README, Operations)."""
+    if raw.startswith(("http://", "https://")):
+        return raw.rstrip("/") + "/"
+    return "/" + raw.strip("/") + "/"
 
 
 def _list(raw: str | None) -> list[str]:

@@ -44,7 +44,7 @@ try:
     from uzbekhub.chat.realtime import shutdown
     from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS
     from uzbekhub.common import offload
-    from uzbekhub.common.http_headers import access_logger
+    from uzbekhub.common.request_log import EVENTLET_ACCESS_LINE, server_logger
     from uzbekhub.extensions import socketio
     from uzbekhub.index import announce
 except ModuleNotFoundError as missing:
@@ -141,7 +141,8 @@ if __name__ == "__main__":
         host=app.config["HOST"],
         port=app.config["PORT"],
         log_output=True,
-        log=access_logger(),
+        log=server_logger(),
+        log_format=EVENTLET_ACCESS_LINE,
         **options,
     )
     app.logger.info("stopped")

@@ -25,7 +25,7 @@ import orjson  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from config import load_config  # noqa: E402
-from uzbekhub.common.http_headers import access_logger  # noqa: E402
+from uzbekhub.common.request_log import EVENTLET_ACCESS_LINE, server_logger  # noqa: E402
 
 BODY_BYTES = 2048
 
@@ -64,7 +64,8 @@ def main() -> None:
         eventlet.listen((host, port)),
         app,
         log_output=True,
-        log=access_logger(),
+        log=server_logger(),
+        log_format=EVENTLET_ACCESS_LINE,
         protocol=NoDelayProtocol,
         max_size=load_config()["MAX_CONNECTIONS"],
     )

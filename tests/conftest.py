@@ -17,6 +17,8 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
@@ -24,10 +26,14 @@ from config import normalise_database_url
 from tests.support.factories import make_account as create_account
 from tests.support.google import GoogleKeys
 from tests.support.push_service import VapidKeys
+from tests.support.s3 import moto_server
 from tests.support.smtp import MailCatcher
 from uzbekhub import create_app
 from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.common.redis import redis_client
+from uzbekhub.common.schema_state import MIGRATIONS
+from uzbekhub.common.storage import EXTENSION_KEY as STORAGE_KEY
+from uzbekhub.common.storage import create_storage
 from uzbekhub.dev_mail import forget_all
 from uzbekhub.extensions import db, limiter, socketio
 
@@ -102,6 +108,10 @@ def app(app_overrides):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        # create_all built the head's schema: record it, as `flask db upgrade` would (not
+        # through migrations/env.py, whose logging setup would disable the loggers).
+        with db.engine.begin() as connection:
+            MigrationContext.configure(connection).stamp(ScriptDirectory(MIGRATIONS), "heads")
     yield app
     with app.app_context():
         db.session.remove()
@@ -186,8 +196,9 @@ class Server:
 
 @contextmanager
 def run_wsgi(app_overrides, test_paths, mail_catcher, **extra_env):
-    """`python wsgi.py` under eventlet on a free port, on the test database and Redis."""
-    port = free_port()
+    """`python wsgi.py` under eventlet on the test database and Redis, on a free port unless
+    PORT is given."""
+    port = int(extra_env.pop("PORT", 0)) or free_port()
     env = {
         **os.environ,
         "DATABASE_URL": app_overrides["SQLALCHEMY_DATABASE_URI"],
@@ -306,6 +317,37 @@ def alice(make_account):
 @pytest.fixture
 def bob(make_account):
     return make_account("bob@example.com", first_name="Bob", last_name="Usmonov")
+
+
+@pytest.fixture(scope="session")
+def moto(test_paths):
+    """moto's standalone S3 server (moto[server]), for the whole session."""
+    with moto_server(free_port(), test_paths["base"] / "moto.log") as server:
+        yield server
+
+
+@pytest.fixture
+def s3_media(app, moto):
+    """The app's media storage is a fresh bucket on moto's server for one test
+    (MEDIA_STORAGE=s3); yields the bucket's name."""
+    bucket = moto.new_bucket()
+    settings = moto.settings(bucket)
+    saved_storage = app.extensions[STORAGE_KEY]
+    saved_config = {key: app.config[key] for key in settings}
+    app.config.update(settings)
+    app.extensions[STORAGE_KEY] = create_storage(app.config)
+    yield bucket
+    app.config.update(saved_config)
+    app.extensions[STORAGE_KEY] = saved_storage
+
+
+@pytest.fixture(params=["local", "s3"])
+def each_storage(request):
+    """Runs a test once on the local disk and once on moto's S3 server: modules whose media
+    tests must hold on both use it (`pytestmark = pytest.mark.usefixtures("each_storage")`)."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_media")
+    return request.param
 
 
 @pytest.fixture(scope="session")

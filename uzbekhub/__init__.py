@@ -1,6 +1,5 @@
 """UzbekHub backend: create_app() builds the Flask application."""
 
-import logging
 import os
 from collections.abc import Mapping
 
@@ -39,15 +38,20 @@ from uzbekhub.common.media import register_media
 from uzbekhub.common.quota import count_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
+from uzbekhub.common.request_log import register_logging
+from uzbekhub.common.request_log import wrap as log_requests
 from uzbekhub.common.routing import RouteMap
 from uzbekhub.common.smorest import is_form_request
 from uzbekhub.dev_mail import register_dev_mail
-from uzbekhub.docs import docs_config, register_docs_assets
+from uzbekhub.docs import docs_config, register_docs_assets, spec_plugins
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 from uzbekhub.index import register_index
 from uzbekhub.notifications import routes as notification_routes
 from uzbekhub.notifications.live import register_notifier
+from uzbekhub.operations import health, metrics
+from uzbekhub.operations.media_migrate import media_cli
+from uzbekhub.operations.purge import purge_command
 from uzbekhub.posts import routes as post_routes
 from uzbekhub.posts import services as post_services
 from uzbekhub.stories import routes as story_routes
@@ -72,6 +76,9 @@ BLUEPRINTS = (
 class UzbekHub(Flask):
     url_map_class = RouteMap
 
+    def log_exception(self, exc_info) -> None:
+        """The 500 handler (uzbekhub.errors) logs the traceback, once, with the request id."""
+
 
 def create_app(overrides: Mapping | None = None) -> Flask:
     app = UzbekHub(__name__, instance_relative_config=True, static_folder=None)
@@ -93,6 +100,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_request_limits(app)
     register_security_headers(app)
     register_cli(app)
+    log_requests(app, [metrics.observe_request])
     return app
 
 
@@ -161,12 +169,6 @@ def engine_options(url: str, async_mode: str = "threading") -> dict:
     }
 
 
-def register_logging(app: Flask) -> None:
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
 def register_extensions(app: Flask) -> None:
     enforce_sqlite_foreign_keys()
     register_after_commit()
@@ -186,7 +188,7 @@ def register_extensions(app: Flask) -> None:
         cors_allowed_origins=socketio_cors_origins(app.config),
         **socketio_options(app.config),
     )
-    api.init_app(app)
+    api.init_app(app, spec_kwargs=spec_plugins())
     register_media(app)
     register_docs_assets(app)
 
@@ -197,6 +199,9 @@ def socketio_cors_origins(config: Mapping) -> list[str] | None:
 
 
 def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(health.blp)
+    if app.config["METRICS_ENABLED"]:
+        app.register_blueprint(metrics.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
 
@@ -236,3 +241,5 @@ def register_request_limits(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(media_cli)

@@ -9,27 +9,11 @@ import os
 import swagger_ui_bundle
 from flask import Blueprint, Flask, send_from_directory
 
+from uzbekhub.openapi_examples import DESCRIPTION, ExamplesPlugin
+
 STATIC_PREFIX = "/docs-static"
 REDOC_DIR = os.path.join(os.path.dirname(__file__), "static", "redoc")
 
-DESCRIPTION = """\
-Tokens and sessions. Signing in (password or Google) starts a session and answers an access
-token (15 minutes by default), sent as `Authorization: Bearer <access>`, and a refresh token
-(7 days), sent only to the refresh and logout operations.
-
-- Refresh answers a new pair in the same session and revokes the refresh token it was given;
-  access tokens issued before stay valid until they expire.
-- A refresh token is used once. Sent again within a few seconds of its rotation (a retry, two
-  tabs at once) it is a 401 and nothing else happens; sent again later it is taken for a
-  stolen copy and the whole session ends (all its tokens and sockets).
-- Logout ends its session. A password change or reset and account deletion end every session.
-- A 401 is `{"detail": sentence}`, one sentence per cause:
-  "Authentication credentials were not provided." (no token),
-  "Token is invalid." (not ours, the wrong kind, malformed claims),
-  "Token has expired.",
-  "Token has been revoked." (logged out, session ended, refresh token already used,
-  password changed, account deleted).
-"""
 
 docs_assets = Blueprint("docs_assets", __name__, url_prefix=STATIC_PREFIX)
 
@@ -48,8 +32,8 @@ def docs_config() -> dict:
     return {
         "API_TITLE": "UzbekHub API",
         "API_VERSION": "v1.0",
-        "API_SPEC_OPTIONS": {"info": {"description": DESCRIPTION}},
         "OPENAPI_VERSION": "3.0.3",
+        "API_SPEC_OPTIONS": {"info": {"description": DESCRIPTION}},
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "/swdoc/",
@@ -62,3 +46,8 @@ def docs_config() -> dict:
 
 def register_docs_assets(app: Flask) -> None:
     app.register_blueprint(docs_assets)
+
+
+def spec_plugins() -> dict:
+    """Plugins of the OpenAPI document beyond flask-smorest's own."""
+    return {"extra_plugins": [ExamplesPlugin()]}

@@ -1,4 +1,4 @@
-"""The one error format of DESIGN.md §3, whatever raised the error.
+"""The one error format (docs/errors.md), whatever raised the error.
 
 Views and services raise the exceptions below (or werkzeug's); they never build
 error dictionaries themselves. "404 if missing" is Flask-SQLAlchemy's `db.get_or_404`
@@ -18,6 +18,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from uzbekhub.common.request_log import request_id
 from uzbekhub.common.schema_state import NOT_MIGRATED, schema_is_migrated
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,8 @@ def error_body(status: int, exc: HTTPException | None = None) -> dict:
             "wait_seconds": getattr(exc, "wait_seconds", 60),
         }
     if status >= 500 and status != 503:
-        return {"error": "Internal server error occurred"}
+        # The id finds the request's log lines, its traceback among them.
+        return {"error": "Internal server error occurred", "request_id": request_id()}
     return {"error": description or "Request failed"}
 
 

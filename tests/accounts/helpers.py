@@ -1,10 +1,10 @@
 """Shared helpers for the account tests: URLs, error details, data straight in the DB."""
 
 import io
-import os
 
 from sqlalchemy import select
 
+from tests.support.media import stored_names
 from uzbekhub.accounts.models import Location, Status, User
 from uzbekhub.extensions import db
 
@@ -92,7 +92,4 @@ def upload(data: bytes, name: str = "picture.png") -> tuple[io.BytesIO, str]:
 
 
 def media_files(app, folder: str = "profile_pictures") -> set[str]:
-    root = os.path.join(app.config["MEDIA_ROOT"], folder)
-    if not os.path.isdir(root):
-        return set()
-    return set(os.listdir(root))
+    return stored_names(app, folder)

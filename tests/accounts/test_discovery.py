@@ -1,4 +1,4 @@
-"""Accounts 14-16: search, user by id, public profile, and the privacy rules of DESIGN.md §4."""
+"""Accounts 14-16: search, user by id, public profile, and the privacy rules of docs/rules.md."""
 
 import pytest
 

@@ -1,4 +1,5 @@
-"""Media storage (uzbekhub/common/media.py) as profile pictures meet it."""
+"""Media storage (uzbekhub/common/media.py) as profile pictures meet it, on the local disk and
+on S3 (moto's server)."""
 
 import io
 
@@ -8,8 +9,10 @@ from PIL import Image
 from tests.accounts.helpers import PROFILE, media_files, update_user, upload
 from tests.support.answers import field_errors
 from tests.support.images import image_bytes, jpeg_with_exif
+from tests.support.media import fetch_media
 
 HOST = "http://localhost"
+pytestmark = pytest.mark.usefixtures("each_storage")
 
 
 def send_picture(client, account, data: bytes, name="picture.png", **fields):
@@ -33,9 +36,9 @@ def test_real_images_are_stored_and_served_under_an_absolute_url(client, alice, 
     assert response.status_code == 200
     url = response.get_json()["profile_picture"]
     assert url.startswith(f"{HOST}/media/profile_pictures/") and url.endswith(f".{ext}")
-    served = client.get(url.removeprefix(HOST))
-    assert served.status_code == 200
-    assert Image.open(io.BytesIO(served.data)).format == fmt
+    status, served, _ = fetch_media(client, url.removeprefix(HOST))
+    assert status == 200
+    assert Image.open(io.BytesIO(served)).format == fmt
 
 
 def test_stored_names_are_random_and_never_the_uploaded_name(client, alice, bob):
@@ -53,7 +56,7 @@ def test_exif_metadata_is_stripped(client, alice):
     assert Image.open(io.BytesIO(original)).getexif()  # the test image does carry EXIF
     response = send_picture(client, alice, original, name="holiday.jpg")
     assert response.status_code == 200
-    stored = client.get(picture_path(response)).data
+    stored = fetch_media(client, picture_path(response))[1]
     image = Image.open(io.BytesIO(stored))
     assert not image.getexif()
     assert b"SpyCam" not in stored
@@ -122,14 +125,14 @@ def test_replacing_the_picture_removes_the_old_file(app, client, alice):
     new = picture_path(send_picture(client, alice, image_bytes(color=(4, 5, 6))))
     assert old != new
     assert client.get(old).status_code == 404
-    assert client.get(new).status_code == 200
+    assert fetch_media(client, new)[0] == 200
 
 
 def test_a_failed_replacement_keeps_the_old_picture(app, client, alice):
     old = picture_path(send_picture(client, alice, image_bytes()))
     response = send_picture(client, alice, image_bytes(), phone="not a phone")
     assert response.status_code == 400
-    assert client.get(old).status_code == 200
+    assert fetch_media(client, old)[0] == 200
     assert client.get(PROFILE, headers=alice.headers).get_json()["profile_picture"].endswith(old)
 
 
@@ -156,8 +159,8 @@ def test_an_empty_multipart_field_removes_the_picture(client, alice):
 def test_served_media_are_cached_for_a_year_without_revalidation(client, alice):
     """A stored name never gets other bytes: a new picture is a new name."""
     first = picture_path(send_picture(client, alice, image_bytes()))
-    served = client.get(first)
-    assert set(served.headers["Cache-Control"].split(", ")) == {
+    _, _, headers = fetch_media(client, first)
+    assert set(headers["cache-control"].split(", ")) == {
         "public",
         "max-age=31536000",
         "immutable",

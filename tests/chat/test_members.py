@@ -1,5 +1,5 @@
 """Chat API 7-14: members and roles, each rule from the owner's, an admin's, a member's and an
-outsider's side (DESIGN.md §4: owner > admin > member)."""
+outsider's side (docs/rules.md: owner > admin > member)."""
 
 import uuid
 

@@ -238,7 +238,10 @@ def test_a_crash_after_storing_images_leaves_no_file_and_no_post(app, client, al
         app.config["PROPAGATE_EXCEPTIONS"] = None
         monkeypatch.undo()
     assert response.status_code == 500
-    assert response.get_json() == {"error": "Internal server error occurred"}
+    assert response.get_json() == {
+        "error": "Internal server error occurred",
+        "request_id": response.headers["X-Request-ID"],
+    }
     assert stored_images(app) == before
     assert count_rows(app, Post) == 0
     assert count_rows(app, PostImage) == 0

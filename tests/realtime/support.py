@@ -39,9 +39,9 @@ def ws_url(base: str, room=None, **query) -> str:
 class WsClient:
     """A plain WebSocket client, as a browser's WebSocket would use the server."""
 
-    def __init__(self, url: str, token: str | None = None):
-        headers = [f"Authorization: Bearer {token}"] if token else []
-        self.ws = websocket.create_connection(url, header=headers, timeout=TIMEOUT)
+    def __init__(self, url: str, token: str | None = None, headers: tuple[str, ...] = ()):
+        auth = [f"Authorization: Bearer {token}"] if token else []
+        self.ws = websocket.create_connection(url, header=[*headers, *auth], timeout=TIMEOUT)
 
     def send(self, frame) -> None:
         if isinstance(frame, bytes):

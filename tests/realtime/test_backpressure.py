@@ -10,6 +10,7 @@ import socket
 import websocket
 
 from tests.realtime.support import WsClient, ws_url
+from tests.support.metrics import scrape, value
 
 QUEUE = 20
 # ~16 KB frames (four-byte characters), 6 MB in all: more than the kernel buffers between
@@ -75,7 +76,10 @@ def test_a_slow_reader_gets_every_message_intact_later(start_server, team):
 
 def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(start_server, team):
     server = start_server(
-        CHAT_SEND_QUEUE=str(QUEUE), CHAT_FRAMES_PER_SECOND="1000", CHAT_FRAME_BURST="1000"
+        CHAT_SEND_QUEUE=str(QUEUE),
+        CHAT_FRAMES_PER_SECOND="1000",
+        CHAT_FRAME_BURST="1000",
+        METRICS_ENABLED="true",
     )
     room_socket = ws_url(server.url, team.room)
     stalled = stalled_client(room_socket, team.member.access)
@@ -84,3 +88,6 @@ def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(start_server
     assert 0 < len(received) < MESSAGES
     assert received == [text(n) for n in range(len(received))]
     assert f"dropping a chat socket of user {team.member.id}" in server.log_path.read_text()
+    _, metrics = scrape(server.url, token=None)
+    assert value(metrics, "uzbekhub_chat_slow_consumer_disconnects_total") == 1
+    assert value(metrics, "uzbekhub_chat_frames_dropped_total") > 0

@@ -1,4 +1,4 @@
-"""Who sees a story (DESIGN.md §4), from the owner's, a contact's, a marked user's, a stranger's
+"""Who sees a story (docs/rules.md), from the owner's, a contact's, a marked user's, a stranger's
 and a blocked user's side, through every path that applies the rule: detail, user stories,
 viewed and reaction."""
 

@@ -3,7 +3,7 @@
 `MATRIX` is walked against `app.url_map`: a new route without a row fails the suite. Each row
 names the request (made against a fresh `World`) and the status expected for the owner of the
 objects it names, another user, a user the owner has blocked, a staff user and an anonymous
-caller. A success for anyone but the owner must say why DESIGN.md (§4, §6) intends it.
+caller. A success for anyone but the owner must say which rule (docs/rules.md, README) intends it.
 
 Every response is also scanned for what must never reach the caller: other users' emails,
 phones and coordinates, password hashes, codes, tokens and internal paths (`leaks`).
@@ -113,12 +113,13 @@ def own_refresh(w, me) -> dict:
 
 
 SELF = "self: the caller's own data, nobody else's"
-SEES_OWNER = "§4: the owner is public and not blocked either way, so the caller sees it"
-JOINABLE = "§4: group rooms are joinable by anyone not blocked by the owner"
+SEES_OWNER = "rules.md: the owner is public and not blocked either way, so the caller sees it"
+JOINABLE = "rules.md: group rooms are joinable by anyone not blocked by the owner"
 PUBLIC_ROUTE = "open to everyone by design (spec: no account needed)"
-PUBLIC_MEDIA = "§6: media other than chat files are public at unguessable URLs"
+PROBE = "README operations: load balancers probe health without an account"
+PUBLIC_MEDIA = "rules.md: media other than chat files are public at unguessable URLs"
 STAFF_POSTS = "posts README: staff delete any post (moderation)"
-STAFF_ADMIN = "§4: staff list, view and delete non-staff users"
+STAFF_ADMIN = "rules.md: staff list, view and delete non-staff users"
 DEV_ONLY = "development only, absent in production (README): the mails this process sent"
 PLAIN_HTTP_TO_SOCKET = "a WebSocket route: a request without the Upgrade handshake is refused"
 NO_TOKEN_NEEDED = "auth: the body (credentials, code, token) is what counts, not the caller"
@@ -167,7 +168,7 @@ MATRIX = [
         "POST",
         send(lambda w: f"{AUTH}/forgot-password/", lambda w, me: {"email": w.owner.email}),
         same(200),
-        "§4: the same answer whether or not the email exists; the link goes to the owner",
+        "rules.md: the same answer whether or not the email exists; the link goes to the owner",
     ),
     Row(
         "auth.reset_password",
@@ -294,7 +295,7 @@ MATRIX = [
         "GET",
         get(lambda w: f"{ACC}/location/25/"),
         own(200),
-        "§4: nearby users with their distance, never coordinates (the scan checks)",
+        "rules.md: nearby users with their distance, never coordinates (the scan checks)",
     ),
     # --- other users ------------------------------------------------------------------------
     Row(
@@ -302,7 +303,7 @@ MATRIX = [
         "GET",
         get(lambda w: f"{ACC}/search/{w.owner.username}/"),
         own(200),
-        "§4: search finds public, non-blocked users (the owner is left out for `blocked`)",
+        "rules.md: search finds public, non-blocked users (the owner is left out for `blocked`)",
     ),
     Row(
         "discovery.user_by_id",
@@ -316,7 +317,7 @@ MATRIX = [
         "GET",
         get(lambda w: f"{ACC}/profile/{w.owner.username}/"),
         answers(200, 200, 404, 200, 200),
-        "§4 and spec: a public profile needs no token; a token sent applies blocks",
+        "rules.md and spec: a public profile needs no token; a token sent applies blocks",
     ),
     Row("social.BlockViews", "GET", get(lambda w: f"{ACC}/block/"), own(200), SELF),
     Row(
@@ -401,7 +402,7 @@ MATRIX = [
         "GET",
         lambda w, me: {"path": f"/api/posts/post/?owner={w.owner.id}&x={w.post}"},
         own(200),
-        "§4: the feed shows posts of owners the caller may see (none for `blocked`)",
+        "rules.md: the feed shows posts of owners the caller may see (none for `blocked`)",
     ),
     Row(
         "posts.PostViews",
@@ -519,7 +520,7 @@ MATRIX = [
         "GET",
         get(lambda w: f"/api/stories/active/{w.story}/"),
         answers(200, 200, 404, 200),
-        "§4: a public story is seen by anyone not blocked either way",
+        "rules.md: a public story is seen by anyone not blocked either way",
     ),
     Row(
         "stories.ActiveStoryByIdViews",
@@ -538,7 +539,7 @@ MATRIX = [
         "GET",
         lambda w, me: (w.story, {"path": f"/api/stories/active/{w.owner.id}/stories/"})[1],
         answers(200, 200, 404, 200),
-        "§4: a user's public stories are seen by anyone not blocked either way",
+        "rules.md: a user's public stories are seen by anyone not blocked either way",
     ),
     Row(
         "stories.ActiveStoryViewerViews",
@@ -579,7 +580,7 @@ MATRIX = [
             lambda w, me: {"story": w.story, "reaction": "wow"},
         ),
         answers(400, 201, 404, 201),
-        "§4: anyone who sees a story may react once (not its owner)",
+        "rules.md: anyone who sees a story may react once (not its owner)",
     ),
     Row(
         "stories.ReactionByIdViews",
@@ -598,7 +599,7 @@ MATRIX = [
         "POST",
         send(lambda w: "/api/stories/viewed/", lambda w, me: {"story": w.story}),
         answers(400, 201, 404, 201),
-        "§4: anyone who sees a story records a view once (not its owner)",
+        "rules.md: anyone who sees a story records a view once (not its owner)",
     ),
     # --- the comments app: no account needed -------------------------------------------------
     Row(
@@ -638,7 +639,7 @@ MATRIX = [
             lambda w, me: {"room_type": "private", "members": [w.owner.id]},
         ),
         answers(400, 201, 400, 201),
-        "§4: a private room with any user one may see, not blocked either way",
+        "rules.md: a private room with any user one may see, not blocked either way",
         variant="private room with the owner",
     ),
     Row(
@@ -826,6 +827,8 @@ MATRIX = [
         same(400),
         PLAIN_HTTP_TO_SOCKET,
     ),
+    Row("health.healthz", "GET", get(lambda w: "/healthz"), same(200), PROBE),
+    Row("health.readyz", "GET", get(lambda w: "/readyz"), same(200), PROBE),
     Row("api-docs.openapi_json", "GET", get(lambda w: "/openapi.json"), same(200), PUBLIC_ROUTE),
     Row("index.api_index", "GET", get(lambda w: "/"), same(200), PUBLIC_ROUTE),
     Row("dev_mail.recent_mail", "GET", get(lambda w: "/dev/mail/"), same(200), DEV_ONLY),
@@ -900,7 +903,7 @@ def forbidden_for(w: World, role: str, app, mails: MailCatcher) -> tuple[Forbidd
     for name, account in w.accounts.items():
         if name == role:
             continue
-        if role != "staff":  # staff see emails and phones (DESIGN.md §4)
+        if role != "staff":  # staff see emails and phones (docs/rules.md)
             never.add(account.email, f"{name}'s email")
             never.add(w.phones[name], f"{name}'s phone")
         for value in PLACES[name]:

@@ -1,7 +1,7 @@
 """The real server killed with SIGKILL while 50 clients send messages, then started again.
 
-A message is acknowledged by its own `chat_message` echo, sent after the commit (DESIGN.md
-§6), so whatever was acknowledged before the kill must be in history after the restart, and
+A message is acknowledged by its own `chat_message` echo, sent after the commit
+(docs/realtime.md), so whatever was acknowledged before the kill must be in history after the restart, and
 nothing may be half-written: every room's `message_count` is its number of rows, every
 attachment, reply and read marker points at a message that exists, and a file is temporary
 exactly when no message carries it. Runs on SQLite and on PostgreSQL (+ Redis).

@@ -1,7 +1,7 @@
 """The OpenAPI document describes every API operation completely enough to fuzz it.
 
 Each operation has a summary, its security, a success answer with a schema, request bodies
-with schemas, and error answers whose bodies are the error schemas of DESIGN.md §3.
+with schemas, and error answers whose bodies are the error schemas of docs/errors.md.
 The authorisation matrix checks that every status it meets is documented; schemathesis
 checks that the answers match these schemas.
 """

@@ -63,6 +63,7 @@ def signin(data):
 @blp.arguments(GoogleSigninSchema)
 @blp.response(200, TokenPairSchema)
 @bad_token
+@blp.answers(503, description="Google sign-in is not configured, or Google's keys are out of reach")
 def google_signin(data):
     """Sign in with a Google ID token"""
     return auth_services.google_signin(data["token"])

@@ -1,4 +1,4 @@
-"""Finding other users: search, profile by id, public profile, nearby (DESIGN.md §4).
+"""Finding other users: search, profile by id, public profile, nearby (docs/rules.md).
 
 Who may be found is decided by `visibility`; what is shown of them here: the
 phone only to the user, staff and the user's contacts, never coordinates.

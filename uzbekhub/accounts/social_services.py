@@ -1,4 +1,4 @@
-"""Blocks and contacts: one user's relations to another (DESIGN.md §4).
+"""Blocks and contacts: one user's relations to another (docs/rules.md).
 
 Both are the caller's own: other users' rows are 404. A contact between two
 users blocked either way is hidden (404, left out of the list) until the block

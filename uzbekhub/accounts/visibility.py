@@ -1,4 +1,4 @@
-"""Who may see whom (DESIGN.md §4): blocks both ways, private accounts, contacts.
+"""Who may see whom (docs/rules.md): blocks both ways, private accounts, contacts.
 
 Every domain asks these questions through the functions here, as SQL
 expressions for lists and as booleans for single objects, so the rule exists once.

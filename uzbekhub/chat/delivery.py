@@ -30,6 +30,7 @@ from uzbekhub.accounts.tokens import Revocation
 from uzbekhub.chat.events import ChatEvent
 from uzbekhub.chat.protocol import BAD_TOKEN, GOING_AWAY, SESSION_ENDED, Peer, TokenBucket
 from uzbekhub.extensions import socketio
+from uzbekhub.operations.metrics import EVENTS_FANNED_OUT
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ class Hub:
 
     def _fan_out(self, header: dict, frame: bytes) -> None:
         room, kind, removed = header["room"], header["type"], header.get("removed")
+        EVENTS_FANNED_OUT.inc()
         for user_id in header["users"]:
             for peer in self.peers_of(user_id):
                 peer.deliver(room, kind, frame, removed)

@@ -1,6 +1,6 @@
 """The one way chat state changes reach clients.
 
-Services call `publish()` with a payload shaped as the frames of DESIGN.md §5.
+Services call `publish()` with a payload shaped as the events of docs/realtime.md.
 The event is handed to subscribers only after the session commits
 (`uzbekhub.common.db.after_commit`: a rolled-back change is never announced), so
 "committed before broadcast" holds by construction. Ephemeral signals that change no state

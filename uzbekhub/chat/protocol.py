@@ -1,4 +1,4 @@
-"""The real-time chat protocol (DESIGN.md §5 and §6), shared by both transports.
+"""The real-time chat protocol (docs/realtime.md), shared by both transports.
 
 A transport authenticates a connection (`authenticate`, and `open_room` for a
 socket bound to one room), wraps it in a `Peer` and hands every frame it

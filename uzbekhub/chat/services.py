@@ -1,4 +1,4 @@
-"""Every chat rule (DESIGN.md §4), in one place for HTTP and the real-time transports.
+"""Every chat rule (docs/rules.md), in one place for HTTP and the real-time transports.
 
 Who may see a room: its members (anyone else gets 404, as if it did not exist).
 Roles: owner > admin > member. Admins add and remove plain members; only the

@@ -41,8 +41,10 @@ from uzbekhub.chat.protocol import (
     open_room,
     request_token,
 )
+from uzbekhub.common.request_log import note_user
 from uzbekhub.errors import NON_FIELD, invalid
 from uzbekhub.extensions import db, sock, socketio
+from uzbekhub.operations.metrics import FRAMES_DROPPED, SLOW_CONSUMERS
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ def _subscribe():
         return
     finally:
         db.session.remove()
+    note_user(identity.user_id)
     g.chat_peer = SocketPeer(identity, room)
     realtime.add(g.chat_peer)
 
@@ -288,6 +291,7 @@ class SocketPeer(Peer):
         start = drop = False
         with self._lock:
             if self._dropped:
+                FRAMES_DROPPED.inc()
                 return
             stalled = (
                 self._writing_since is not None
@@ -295,6 +299,8 @@ class SocketPeer(Peer):
             )
             if stalled or (not self.ended and len(self._outbox) >= self._queue_limit):
                 self.ended = self._dropped = drop = True
+                FRAMES_DROPPED.inc(len(self._outbox) + 1)
+                SLOW_CONSUMERS.inc()
                 self._outbox.clear()
             elif not self.ended:
                 self.ended = isinstance(item, _Close)

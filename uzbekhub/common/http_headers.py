@@ -44,10 +44,3 @@ class RedactTokens(logging.Filter):
         record.msg = redact_tokens(record.getMessage())
         record.args = ()
         return True
-
-
-def access_logger() -> logging.Logger:
-    logger = logging.getLogger("uzbekhub.access")
-    if not any(isinstance(f, RedactTokens) for f in logger.filters):
-        logger.addFilter(RedactTokens())
-    return logger

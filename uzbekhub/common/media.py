@@ -1,24 +1,22 @@
-"""Media storage: validated uploads under MEDIA_ROOT, served at MEDIA_URL.
+"""Media: validated uploads in the media storage (uzbekhub.common.storage), served at MEDIA_URL.
 
 Files written while a request runs are removed again if the request fails, and
 files scheduled for deletion are removed only when it succeeds, so a refused or
-crashed request leaves the disk as it found it.
+crashed request leaves the storage as it found it.
 """
 
 import io
-import os
 import secrets
-import tempfile
 from collections.abc import Callable
 
 import filetype
-from flask import Blueprint, Flask, current_app, g, request, send_from_directory
+from flask import Blueprint, Flask, current_app, g, request
 from PIL import GifImagePlugin, Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
-from werkzeug.security import safe_join
 
 from uzbekhub.common.offload import offload
+from uzbekhub.common.storage import register_storage, storage
 from uzbekhub.errors import PayloadTooLarge, invalid
 
 MIB = 1024 * 1024
@@ -47,13 +45,20 @@ MediaGuard = Callable[[str], bool]
 _guards: dict[str, MediaGuard] = {}
 
 
-def media_root() -> str:
-    return current_app.config["MEDIA_ROOT"]
+def media_route(config) -> str:
+    """Where the app serves media: MEDIA_URL, or `/media/` when MEDIA_URL is a CDN's."""
+    url = config["MEDIA_URL"]
+    return "/media/" if url.startswith(("http://", "https://")) else url
 
 
 def media_url(path: str) -> str:
+    """The URL clients fetch `path` at. Public media may come from a CDN (an absolute
+    MEDIA_URL); guarded folders (chat files) always from the app, which checks the token."""
+    config = current_app.config
+    if config["MEDIA_URL"] != media_route(config) and path.split("/", 1)[0] not in _guards:
+        return f"{config['MEDIA_URL']}{path}"
     base = request.host_url.rstrip("/") if request else ""
-    return f"{base}{current_app.config['MEDIA_URL']}{path}"
+    return f"{base}{media_route(config)}{path}"
 
 
 def max_upload_bytes() -> int:
@@ -167,23 +172,23 @@ def save_image(upload: FileStorage, folder: str, field: str) -> str:
 
 
 def store(data: bytes, folder: str, ext: str, name: str | None = None) -> str:
-    """Write `data` under MEDIA_ROOT/folder; returns the relative path.
+    """Write `data` under `folder` in the media storage; returns the relative path.
 
     Without `name` the file gets a random, unguessable one. An existing file of
     the same name (content-addressed storage) is left as it is.
     """
     name = name or secrets.token_urlsafe(18)
     relative = f"{folder}/{name}.{ext}"
-    target = os.path.join(media_root(), folder, f"{name}.{ext}")
-    if os.path.exists(target):
+    if storage().exists(relative):
         return relative
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".upload-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, target)
+    storage().write(relative, data, content_type_of(relative))
     _request_list("media_created").append(relative)
     return relative
+
+
+def content_type_of(path: str) -> str:
+    ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return CONTENT_TYPES.get(ext, "application/octet-stream")
 
 
 def delete_after_success(path: str | None) -> None:
@@ -193,9 +198,7 @@ def delete_after_success(path: str | None) -> None:
 
 
 def delete_now(path: str) -> None:
-    full = safe_join(media_root(), path)
-    if full and os.path.isfile(full):
-        os.remove(full)
+    storage().delete(path)
 
 
 def keep_created_files() -> None:
@@ -234,25 +237,18 @@ def serve_media(path: str):
     guard = _guards.get(parts[0])
     if guard is not None and not guard(path):
         raise NotFound()
-    ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    full = safe_join(media_root(), path)
-    if not full or not os.path.isfile(full):
+    if not storage().exists(path):
         raise NotFound()
-    response = send_from_directory(
-        media_root(),
+    content_type = content_type_of(path)
+    response = storage().answer(
         path,
-        mimetype=CONTENT_TYPES.get(ext, "application/octet-stream"),
-        max_age=MEDIA_MAX_AGE,
+        content_type,
+        attachment=content_type == "application/octet-stream",
+        # Fetched with a token (often in the URL): no shared cache may keep a copy.
+        cache_control=f"{'private' if guard else 'public'}, max-age={MEDIA_MAX_AGE}, immutable",
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.cache_control.immutable = True
-    if guard is not None:
-        # Fetched with a token (often in the URL): no shared cache may keep a copy.
-        response.cache_control.public = False
-        response.cache_control.private = True
-    if ext not in CONTENT_TYPES:
-        response.headers["Content-Disposition"] = "attachment"
     return response
 
 
@@ -262,8 +258,8 @@ def register_media(app: Flask) -> None:
     GifImagePlugin.LOADING_STRATEGY = (
         GifImagePlugin.LoadingStrategy.RGB_AFTER_DIFFERENT_PALETTE_ONLY
     )
-    os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
-    app.register_blueprint(media_blueprint, url_prefix=app.config["MEDIA_URL"].rstrip("/"))
+    register_storage(app)
+    app.register_blueprint(media_blueprint, url_prefix=media_route(app.config).rstrip("/"))
 
     @app.after_request
     def _note_status(response):

@@ -1,4 +1,4 @@
-"""The three list shapes of DESIGN.md §3.
+"""The three list shapes of docs/pagination.md.
 
 - arrays bounded by `limit`/`offset`, with `X-Total-Count` and `Link` headers;
 - the page-number envelope of the post feed;

@@ -1,4 +1,4 @@
-"""Named throttle scopes (DESIGN.md §2), each configured by THROTTLE_<SCOPE>.
+"""Named throttle scopes (docs/throttling.md), each configured by THROTTLE_<SCOPE>.
 
 `throttle` limits requests to a view; `check_budget`/`spend_budget` count failures
 (wrong codes) per key, whichever view and client they come from, and

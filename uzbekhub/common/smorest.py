@@ -1,6 +1,6 @@
 """flask-smorest, adapted once for the whole API.
 
-- validation errors are 400 (DESIGN.md §3), not webargs' 422;
+- validation errors are 400 (docs/errors.md), not webargs' 422;
 - two extra body locations: `multipart` (form fields and files in one schema)
   and `body` (JSON, or multipart when the client sends files);
 - `Blueprint.login_required` / `staff_required` that also document the Bearer
@@ -105,7 +105,7 @@ class Api(flask_smorest.Api):
         self.spec.components.response(
             self.DEFAULT_ERROR_RESPONSE_NAME,
             {
-                "description": "Any other error, in the format of DESIGN.md §3",
+                "description": "Any other error, in the format of docs/errors.md",
                 "content": {self.DEFAULT_RESPONSE_CONTENT_TYPE: {"schema": any_error}},
             },
             lazy=True,

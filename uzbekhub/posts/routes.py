@@ -24,7 +24,7 @@ from uzbekhub.posts.schemas import (
 blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Posts")
 
 # Documented answers besides the schema's: objects hidden from the caller, and
-# objects the caller sees but may not change (DESIGN.md §6).
+# objects the caller sees but may not change (docs/rules.md).
 forbidden = blp.answers(403, description="Not the owner")
 
 

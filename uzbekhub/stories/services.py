@@ -1,4 +1,4 @@
-"""Story rules (DESIGN.md §4): who sees a story, expiry, marks, views and reactions."""
+"""Story rules (docs/rules.md): who sees a story, expiry, marks, views and reactions."""
 
 from collections.abc import Iterable, Sequence
 

@@ -1,0 +1,1 @@
+"""What an operator runs and watches: health and readiness, metrics, housekeeping."""
