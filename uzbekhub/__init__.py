@@ -14,11 +14,11 @@ from uzbekhub.accounts import (
     auth_routes,
     discovery_routes,
     location_routes,
+    profile_routes,
     social_routes,
 )
-from uzbekhub.accounts import routes as account_routes
-from uzbekhub.accounts.services import on_user_deleted
 from uzbekhub.accounts.tokens import register_jwt
+from uzbekhub.accounts.users import on_user_deleted
 from uzbekhub.chat import routes as chat_routes
 from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
@@ -60,7 +60,7 @@ from uzbekhub.stories import services as story_services
 MIB = 1024 * 1024
 BLUEPRINTS = (
     auth_routes.blp,
-    account_routes.blp,
+    profile_routes.blp,
     discovery_routes.blp,
     location_routes.blp,
     social_routes.blp,

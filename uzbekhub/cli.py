@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from uzbekhub import demo
-from uzbekhub.accounts.services import create_staff_user
+from uzbekhub.accounts.users import create_staff_user
 
 
 @click.command("create-admin")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from uzbekhub.accounts.models import Block, Contact, Location, Status, User
 from uzbekhub.accounts.profile_services import PROFILE_PICTURES
-from uzbekhub.accounts.services import new_user
+from uzbekhub.accounts.users import new_user
 from uzbekhub.chat.models import GROUP, MEMBER, OWNER, PRIVATE, ChatFile, Message, Room, RoomMember
 from uzbekhub.chat.services import CHAT_FILES, ROOM_PICTURES
 from uzbekhub.common.db import new_uuid, utcnow

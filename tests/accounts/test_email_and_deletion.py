@@ -358,7 +358,7 @@ def test_delete_needs_a_token(client):
 def test_other_domains_hear_of_a_deletion_before_it_happens(
     app, client, alice, mail_catcher, monkeypatch
 ):
-    from uzbekhub.accounts import services
+    from uzbekhub.accounts import users
 
     heard = []
 
@@ -366,8 +366,8 @@ def test_other_domains_hear_of_a_deletion_before_it_happens(
         with_row = db.session.get(User, user_id) is not None
         heard.append((user_id, with_row))
 
-    monkeypatch.setattr(services, "_deletion_hooks", [])
-    services.on_user_deleted(hook)
+    monkeypatch.setattr(users, "_deletion_hooks", [])
+    users.on_user_deleted(hook)
     request_deletion(client, alice)
     code = mail_catcher.code_for(alice.email)
     client.post(DELETE_CONFIRM, json={"code": code}, headers=alice.headers)

@@ -4,8 +4,8 @@ import itertools
 from dataclasses import dataclass, field
 
 from uzbekhub.accounts.models import Block, Contact
-from uzbekhub.accounts.services import new_user
 from uzbekhub.accounts.tokens import issue_tokens
+from uzbekhub.accounts.users import new_user
 from uzbekhub.extensions import db
 
 PASSWORD = "correct-horse-42"

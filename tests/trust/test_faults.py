@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from tests.realtime.support import wait_until
 from tests.support.factories import PASSWORD
 from tests.trust.live import call, free_port, start_server, stop, wait_for_port
-from uzbekhub.accounts.services import new_user
 from uzbekhub.accounts.tokens import issue_tokens
+from uzbekhub.accounts.users import new_user
 from uzbekhub.extensions import db
 
 ON_POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith("postgres")

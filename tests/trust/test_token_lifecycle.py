@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 from tests.realtime.support import wait_until
 from tests.support.factories import PASSWORD
 from uzbekhub.accounts.models import User
-from uzbekhub.accounts.services import new_user
+from uzbekhub.accounts.users import new_user
 from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.extensions import db
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
-from uzbekhub.accounts.services import delete_user, user_or_404
+from uzbekhub.accounts.users import delete_user, user_or_404
 from uzbekhub.common.pagination import array_page
 from uzbekhub.errors import Forbidden
 from uzbekhub.extensions import db

@@ -9,8 +9,8 @@ from uzbekhub.accounts import codes
 from uzbekhub.accounts.fields import normalise_email
 from uzbekhub.accounts.google import verify_id_token
 from uzbekhub.accounts.models import PasswordResetToken, User
-from uzbekhub.accounts.services import new_user, user_by_email
 from uzbekhub.accounts.tokens import issue_tokens, revoke_all
+from uzbekhub.accounts.users import new_user, user_by_email
 from uzbekhub.common.db import refuse_duplicate, utcnow
 from uzbekhub.common.mail import send_mail
 from uzbekhub.common.ratelimit import check_failures, count_failure

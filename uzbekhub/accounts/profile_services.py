@@ -1,4 +1,5 @@
-"""The caller's own account: profile edits, username check, email change, deletion."""
+"""The caller's own account: profile edits, username check, email change, deletion, and the
+status line (Accounts 25-28: at most one, up to 55 characters)."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -6,9 +7,9 @@ from sqlalchemy.orm import selectinload
 from uzbekhub.accounts import codes
 from uzbekhub.accounts.auth_services import mail_code
 from uzbekhub.accounts.fields import USERNAME_TAKEN
-from uzbekhub.accounts.models import User
-from uzbekhub.accounts.services import delete_user, user_by_email, username_taken
+from uzbekhub.accounts.models import Status, User
 from uzbekhub.accounts.tokens import revoke_all
+from uzbekhub.accounts.users import delete_user, user_by_email, username_taken
 from uzbekhub.common.db import refuse_duplicate
 from uzbekhub.common.media import delete_after_success, save_image
 from uzbekhub.common.security import hash_password, verify_password
@@ -95,4 +96,35 @@ def request_account_deletion(caller: User, password: str) -> None:
 def confirm_account_deletion(caller: User, code: str) -> None:
     codes.consume(codes.DELETE_ACCOUNT, code, caller)
     delete_user(caller)
+    db.session.commit()
+
+
+# --- status ------------------------------------------------------------------------------------
+
+ALREADY_SET = "You already have a status; update it with PUT."
+
+
+def own_status(caller: User) -> Status:
+    status = db.first_or_404(select(Status).where(Status.user_id == caller.id))
+    return status
+
+
+def create_status(caller: User, content: str) -> Status:
+    """The unique user_id column refuses a second status, concurrent requests included."""
+    status = Status(user_id=caller.id, content=content)
+    with refuse_duplicate("non_field_errors", ALREADY_SET):
+        db.session.add(status)
+    db.session.commit()
+    return status
+
+
+def update_status(caller: User, content: str) -> Status:
+    status = own_status(caller)
+    status.content = content
+    db.session.commit()
+    return status
+
+
+def delete_status(caller: User) -> None:
+    db.session.delete(own_status(caller))
     db.session.commit()

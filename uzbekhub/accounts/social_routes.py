@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import social_services
-from uzbekhub.accounts.social_schemas import (
+from uzbekhub.accounts.schemas import (
     BlockCreateSchema,
     BlockSchema,
     ContactPatchSchema,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import Block, Contact, User
-from uzbekhub.accounts.services import active_user_or_none
+from uzbekhub.accounts.users import active_user_or_none
 from uzbekhub.accounts.visibility import blockable_user, blocked_between, is_blocked
 from uzbekhub.common.db import refuse_duplicate
 from uzbekhub.common.pagination import array_page

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from uzbekhub.accounts import tokens
 from uzbekhub.accounts.models import User
-from uzbekhub.accounts.services import record_last_online
+from uzbekhub.accounts.users import record_last_online
 from uzbekhub.chat import services
 from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.json import InvalidJSON, loads_strict

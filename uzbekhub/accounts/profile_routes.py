@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from uzbekhub.accounts import profile_services, status_services
+from uzbekhub.accounts import profile_services
 from uzbekhub.accounts.schemas import (
     ChangeEmailSchema,
     CodeSchema,
@@ -102,14 +102,14 @@ class StatusViews(MethodView):
     @blp.answers(404)
     def get(self):
         """The caller's status (404 when none is set)"""
-        return status_services.own_status(current_user)
+        return profile_services.own_status(current_user)
 
     @blp.login_required
     @blp.arguments(StatusSchema)
     @blp.response(201, StatusSchema)
     def post(self, data):
         """Set a status (400 when one is set already)"""
-        return status_services.create_status(current_user, data["content"])
+        return profile_services.create_status(current_user, data["content"])
 
     @blp.login_required
     @blp.arguments(StatusSchema)
@@ -117,11 +117,11 @@ class StatusViews(MethodView):
     @blp.answers(404)
     def put(self, data):
         """Change the status"""
-        return status_services.update_status(current_user, data["content"])
+        return profile_services.update_status(current_user, data["content"])
 
     @blp.login_required
     @blp.response(204)
     @blp.answers(404)
     def delete(self):
         """Remove the status"""
-        status_services.delete_status(current_user)
+        profile_services.delete_status(current_user)
