@@ -1,7 +1,10 @@
 """The notifications API: the list and its filters, reading, removing, settings, cost."""
 
+import json
+import re
 import uuid
 
+from tests.conftest import ROOT
 from tests.notifications.conftest import (
     NOTIFICATIONS,
     READ,
@@ -17,6 +20,7 @@ from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks
 from uzbekhub.notifications.models import TYPES
+from uzbekhub.notifications.schemas import NotificationSchema
 from uzbekhub.posts.models import Post
 
 
@@ -155,3 +159,18 @@ def test_adding_an_actor_to_a_group_is_one_statement(
     assert len(seen) == 1
     assert seen[0].lstrip().upper().startswith("INSERT INTO NOTIFICATION_ACTORS")
     assert results_of(client, alice)[0]["actor_count"] == 12
+
+
+def test_the_client_reference_shows_the_item_and_every_event():
+    text = (ROOT / "docs" / "notifications.md").read_text()
+    blocks = re.findall(r"```json\n(.*?)```", text, flags=re.DOTALL)
+    item = json.loads(blocks[0])
+    events = [json.loads(line) for line in blocks[1].splitlines() if line.strip()]
+    assert set(item) == set(NotificationSchema().fields)
+    assert [e["type"] for e in events] == [
+        "notification",
+        "notification_removed",
+        "notification_count",
+    ]
+    for kind in TYPES:
+        assert f"| `{kind}` |" in text
