@@ -457,19 +457,19 @@ def _owner_acting_on(
 
 
 def set_admin(caller: User, room_id: uuid.UUID, target_id: int) -> None:
-    _, target = _owner_acting_on(caller, room_id, target_id)
-    if target.role == ADMIN:
-        return
-    target.role = ADMIN
-    _publish_role_changed(target)
-    db.session.commit()
+    _give_role(caller, room_id, target_id, ADMIN)
 
 
 def remove_admin(caller: User, room_id: uuid.UUID, target_id: int) -> None:
+    _give_role(caller, room_id, target_id, MEMBER)
+
+
+def _give_role(caller: User, room_id: uuid.UUID, target_id: int, role: str) -> None:
+    """The owner makes a member an admin or an admin a member; the same role changes nothing."""
     _, target = _owner_acting_on(caller, room_id, target_id)
-    if target.role == MEMBER:
+    if target.role == role:
         return
-    target.role = MEMBER
+    target.role = role
     _publish_role_changed(target)
     db.session.commit()
 
