@@ -144,6 +144,13 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "PASSWORD_HASH_TIME_COST": _int(env, "PASSWORD_HASH_TIME_COST", 3),
         "PASSWORD_HASH_MEMORY_KIB": _int(env, "PASSWORD_HASH_MEMORY_KIB", 65536),
         "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
+        # Web Push of notifications (README, "Notifications"): off without the VAPID keys.
+        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY") or None,
+        "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY") or None,
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT") or None,
+        "WEBPUSH_ALLOW_HTTP": _bool(env.get("WEBPUSH_ALLOW_HTTP"), False),
+        "WEBPUSH_TTL": _int(env, "WEBPUSH_TTL", 24 * 3600),
+        "WEBPUSH_TIMEOUT": _float(env, "WEBPUSH_TIMEOUT", 10),
         "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").lower(),
         # Processes serving the app (platforms set it); more than one must meet through Redis.
         "WEB_CONCURRENCY": _int(env, "WEB_CONCURRENCY", 1),
@@ -189,3 +196,5 @@ def check_production(cfg: Mapping) -> None:
             raise ConfigError(
                 f"{name} must be set to a random value of 32+ characters in production"
             )
+    if cfg.get("WEBPUSH_ALLOW_HTTP"):
+        raise ConfigError("WEBPUSH_ALLOW_HTTP is for development and tests, not production")

@@ -330,8 +330,9 @@ def seed_posts(ctx: Context) -> None:
             yield (_uuid(rng), user_n + 1, ctx.post_ids[post_n], min(when, EPOCH))
 
     columns = ("id", "owner_id", "post_id", "created_at")
-    likes = _unique_pairs(rng, w.likes, w.posts, users)
-    ctx.writer.insert("post_likes", columns, entries(likes))
+    likes = list(entries(_unique_pairs(rng, w.likes, w.posts, users)))
+    ctx.writer.insert("post_likes", columns, likes)
+    seed_like_notifications(ctx, likes)
     views = _unique_pairs(rng, w.views, w.posts, users)
     ctx.writer.insert("post_views", columns, entries(views))
 
@@ -365,6 +366,29 @@ def seed_posts(ctx: Context) -> None:
         for n in range(w.posts)
         if ctx.post_owner[n] not in ctx.private_ids and ctx.post_owner[n] != liker
     ]
+
+
+def seed_like_notifications(ctx: Context, likes: list[tuple]) -> None:
+    """The `post_liked` notifications that the seeded likes made: one actor row per like of
+    someone else's post, grouped per post (B5 then adds its likes to existing groups, as in
+    a live service)."""
+    from sqlalchemy import text
+
+    from uzbekhub.notifications.models import BACKFILL_NOTIFICATION_GROUPS
+
+    owner_of = {post_id: ctx.post_owner[n] for n, post_id in enumerate(ctx.post_ids)}
+
+    def actors():
+        for _, liker, post_id, when in likes:
+            owner = owner_of[post_id]
+            if liker != owner:
+                yield (owner, "post_liked", f"post:{post_id}", liker, post_id, when)
+
+    columns = ("recipient_id", "type", "target_key", "actor_id", "post_id", "created_at")
+    ctx.writer.insert("notification_actors", columns, actors())
+    # Written without the triggers that keep the groups (replica role): group once here.
+    ctx.writer.connection.execute(text("DELETE FROM notifications"))
+    ctx.writer.connection.execute(text(BACKFILL_NOTIFICATION_GROUPS))
 
 
 def seed_chat(ctx: Context) -> None:

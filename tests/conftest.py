@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 from config import normalise_database_url
 from tests.support.factories import make_account as create_account
 from tests.support.google import GoogleKeys
+from tests.support.push_service import VapidKeys
 from tests.support.s3 import moto_server
 from tests.support.smtp import MailCatcher
 from uzbekhub import create_app
@@ -66,7 +68,12 @@ def database_url(test_paths) -> str:
 
 
 @pytest.fixture(scope="session")
-def app_overrides(test_paths, database_url, mail_catcher, google_keys) -> dict:
+def vapid_keys() -> VapidKeys:
+    return VapidKeys.generate()
+
+
+@pytest.fixture(scope="session")
+def app_overrides(test_paths, database_url, mail_catcher, google_keys, vapid_keys) -> dict:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -86,6 +93,11 @@ def app_overrides(test_paths, database_url, mail_catcher, google_keys) -> dict:
         # Flask-SocketIO's test client cannot work with a message queue; live servers
         # (tests/realtime) use Redis as the queue when REDIS_URL is set.
         "SOCKETIO_MESSAGE_QUEUE": None,
+        # Web Push on, as a deployment would have it (tests/notifications sends to a local
+        # push service); the endpoints answer 503 without it.
+        "VAPID_PRIVATE_KEY": vapid_keys.private,
+        "VAPID_PUBLIC_KEY": vapid_keys.public,
+        "VAPID_SUBJECT": "mailto:ops@uzbekhub.example",
     }
 
 
@@ -149,11 +161,14 @@ def throttled(app):
 
 @contextmanager
 def count_statements(app):
-    """Count the SQL statements issued inside the block."""
+    """Count the SQL statements this thread issues inside the block (what a request costs;
+    announcements after the commit run in a thread of their own)."""
     statements: list[str] = []
+    thread = threading.get_ident()
 
     def record(conn, cursor, statement, *args):
-        statements.append(statement)
+        if threading.get_ident() == thread:
+            statements.append(statement)
 
     with app.app_context():
         engine = db.engine

@@ -47,6 +47,8 @@ from uzbekhub.docs import docs_config, register_docs_assets, spec_plugins
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 from uzbekhub.index import register_index
+from uzbekhub.notifications import routes as notification_routes
+from uzbekhub.notifications.live import register_notifier
 from uzbekhub.operations import health, metrics
 from uzbekhub.operations.media_migrate import media_cli
 from uzbekhub.operations.purge import purge_command
@@ -67,6 +69,7 @@ BLUEPRINTS = (
     story_routes.blp,
     comment_routes.blp,
     *chat_routes.BLUEPRINTS,
+    notification_routes.blp,
 )
 
 
@@ -92,6 +95,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_dev_mail(app)
     register_index(app)
     register_realtime(app)
+    register_notifier(app)
     register_error_handlers(app)
     register_request_limits(app)
     register_security_headers(app)

@@ -137,6 +137,29 @@ CHAT_MESSAGE = {
     "update_at": WHEN,
 }
 
+NOTIFICATION = {
+    "id": 7,
+    "type": "post_liked",
+    "actors": [MEMBER, USER],
+    "actor_count": 4,
+    "target": {"kind": "post", "id": POST_ID, "text": "Sunset over the Registan"},
+    "is_read": False,
+    "created_at": WHEN,
+}
+VAPID_PUBLIC_KEY = (
+    "BNbxGYNMhEIi9zrneh7mqV4oUanjLUK3m-mYZBc62frMKrEzcEJpuNbbBqMC6zCzXzO8rTQV9CZCtqDDWg7nC2M"
+)
+PUSH_SUBSCRIPTION = {
+    "endpoint": "https://fcm.googleapis.com/fcm/send/dXJlYWw6c3Vic2NyaXB0aW9u",
+    "expirationTime": None,
+    "keys": {
+        "p256dh": (
+            "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+        ),
+        "auth": "tBHItJI5svbpez7KI4CCXg",
+    },
+}
+
 # One example per component schema (the API document's own values where it has them).
 EXAMPLES = {
     "ValidationError": {
@@ -314,6 +337,20 @@ EXAMPLES = {
         "results": [CHAT_MESSAGE],
     },
     "FileUpload": {"file": "<file>", "file_type": "image"},
+    "Notification": NOTIFICATION,
+    "NotificationPage": {
+        "count": 12,
+        "next": "http://example.com/api/notifications/?page=2",
+        "previous": None,
+        "results": [NOTIFICATION],
+    },
+    "UnreadCount": {"unread_count": 3},
+    "MarkRead": {"ids": [7, 8]},
+    "NotificationSettings": {"post_liked": True, "mentioned": True, "contact_added": False},
+    "PushKey": {"public_key": VAPID_PUBLIC_KEY},
+    "PushSubscription": {"id": 1, **PUSH_SUBSCRIPTION, "created_at": WHEN},
+    "PushKeys": PUSH_SUBSCRIPTION["keys"],
+    "PushUnsubscribe": {"endpoint": PUSH_SUBSCRIPTION["endpoint"]},
 }
 
 # Error bodies share four schemas; the example says what that status means.

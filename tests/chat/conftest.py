@@ -3,7 +3,7 @@
 import pytest
 
 from tests.chat.support import Cast, create_group, member_action
-from uzbekhub.chat.events import bus
+from uzbekhub.chat.events import USER_EVENTS, bus
 
 
 @pytest.fixture
@@ -19,8 +19,14 @@ def cast(client, make_account) -> Cast:
 
 @pytest.fixture
 def chat_events(app):
-    """Every chat event dispatched during the test, in order."""
+    """Every chat event dispatched during the test, in order (not the events about a user,
+    which notifications send through the same bus)."""
     recorded = []
-    unsubscribe = bus(app).subscribe(recorded.append)
+
+    def record(event):
+        if event.room_id != USER_EVENTS:
+            recorded.append(event)
+
+    unsubscribe = bus(app).subscribe(record)
     yield recorded
     unsubscribe()

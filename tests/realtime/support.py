@@ -17,6 +17,9 @@ from uzbekhub.extensions import db
 
 TIMEOUT = 5
 NAMESPACE = "/chat"
+# Events about the user (tests/notifications) reach their sockets too, announced after the
+# commit from the notifier's thread; the chat's tests read the chat's frames only.
+NOTIFICATION_EVENTS = frozenset({"notification", "notification_removed", "notification_count"})
 
 
 class Closed(Exception):
@@ -46,13 +49,18 @@ class WsClient:
         else:
             self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
 
-    def next(self, timeout: float = TIMEOUT) -> dict:
-        """The next frame; Closed if the server closed the socket instead."""
-        self.ws.settimeout(timeout)
-        opcode, frame = self.ws.recv_data_frame()
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
-            raise Closed(*close_of(frame.data))
-        return json.loads(frame.data)
+    def next(self, timeout: float = TIMEOUT, *, notifications: bool = False) -> dict:
+        """The next frame (notification events skipped unless asked for); Closed if the
+        server closed the socket instead."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.ws.settimeout(max(0.01, deadline - time.monotonic()))
+            opcode, frame = self.ws.recv_data_frame()
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                raise Closed(*close_of(frame.data))
+            data = json.loads(frame.data)
+            if notifications or data.get("type") not in NOTIFICATION_EVENTS:
+                return data
 
     def expect(self, kind: str, timeout: float = TIMEOUT) -> dict:
         frame = self.next(timeout)
@@ -112,6 +120,7 @@ class SioClient:
 
     def __init__(self, base: str, token: str | None):
         self.events: queue.Queue = queue.Queue()
+        self.notifications: queue.Queue = queue.Queue()
         self.disconnected = False
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._event, namespace=NAMESPACE)
@@ -130,7 +139,10 @@ class SioClient:
         self.refusal = data
 
     def _event(self, event, data=None):
-        self.events.put((event, data))
+        if event in NOTIFICATION_EVENTS:
+            self.notifications.put(data)
+        else:
+            self.events.put((event, data))
 
     def _disconnect(self, *args):
         self.disconnected = True
@@ -194,13 +206,15 @@ def online_after(app, user_id: int, moment) -> bool:
     return wait_until(lambda: (last_online(app, user_id) or moment) > moment)
 
 
-def received(client) -> list[dict]:
-    """The payloads a Flask-SocketIO test client got, each under its event name = its type."""
+def received(client, *, notifications: bool = False) -> list[dict]:
+    """The payloads a Flask-SocketIO test client got, each under its event name = its type
+    (notification events left out unless asked for)."""
     frames = []
     for packet in client.get_received(NAMESPACE):
         (payload,) = packet["args"]
         assert payload["type"] == packet["name"], packet
-        frames.append(payload)
+        if notifications or payload["type"] not in NOTIFICATION_EVENTS:
+            frames.append(payload)
     return frames
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.factories import PASSWORD
+from tests.support.push_service import Browser
 from tests.support.smtp import CODE_RE, MailCatcher
 from tests.trust.world import PLACES, ROLES, World, png
 
@@ -80,6 +81,27 @@ def form(path_of, fields_of):
         "data": fields_of(w, me),
         "content_type": "multipart/form-data",
     }
+
+
+NOTIFS = "/api/notifications/"
+PUSH_ENDPOINT = "https://8.8.8.8/push/owner-laptop"
+
+
+def owner_notification(w) -> int:
+    """The owner's notification: the peer (a contact, who sees the owner) likes their post."""
+    w.call(w.peer, "POST", "/api/posts/like/", json={"post": w.post})
+    return w.call(w.owner, "GET", NOTIFS).get_json()["results"][0]["id"]
+
+
+def push_subscription() -> dict:
+    return {"endpoint": PUSH_ENDPOINT, "keys": Browser(PUSH_ENDPOINT).subscription()["keys"]}
+
+
+def owner_subscription(w) -> dict:
+    """The owner's browser subscribed; each caller asks to forget that endpoint."""
+    response = w.call(w.owner, "POST", f"{NOTIFS}push/subscriptions/", json=push_subscription())
+    assert response.status_code == 201, response.get_json()
+    return {"endpoint": PUSH_ENDPOINT}
 
 
 def fresh_email(w, me) -> str:
@@ -733,6 +755,50 @@ MATRIX = [
         "chat_files.FileByIdViews",
         "DELETE",
         get(lambda w: f"/api/chat/files/{w.chat_file['id']}/"),
+        owner_only(204),
+    ),
+    # --- notifications ----------------------------------------------------------------------
+    Row("notifications.NotificationViews", "GET", get(lambda w: NOTIFS), own(200), SELF),
+    Row(
+        "notifications.UnreadCountView",
+        "GET",
+        get(lambda w: f"{NOTIFS}unread_count/"),
+        own(200),
+        SELF,
+    ),
+    Row(
+        "notifications.MarkReadView",
+        "POST",
+        send(lambda w: f"{NOTIFS}read/", lambda w, me: {"all": True}),
+        own(200),
+        SELF,
+    ),
+    Row(
+        "notifications.NotificationByIdView",
+        "DELETE",
+        get(lambda w: f"{NOTIFS}{owner_notification(w)}/"),
+        owner_only(204),
+    ),
+    Row("notifications.SettingsView", "GET", get(lambda w: f"{NOTIFS}settings/"), own(200), SELF),
+    Row(
+        "notifications.SettingsView",
+        "PATCH",
+        send(lambda w: f"{NOTIFS}settings/", lambda w, me: {"post_liked": False}),
+        own(200),
+        SELF,
+    ),
+    Row("notifications.PushKeyView", "GET", get(lambda w: f"{NOTIFS}push/key/"), own(200), SELF),
+    Row(
+        "notifications.PushSubscriptionViews",
+        "POST",
+        send(lambda w: f"{NOTIFS}push/subscriptions/", lambda w, me: push_subscription()),
+        own(201),
+        SELF,
+    ),
+    Row(
+        "notifications.PushSubscriptionViews",
+        "DELETE",
+        send(lambda w: f"{NOTIFS}push/subscriptions/", lambda w, me: owner_subscription(w)),
         owner_only(204),
     ),
     # --- media and docs ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 
 from tests.accounts.helpers import public_url, update_user
 from tests.chat.support import HISTORY, create_group, create_private, send
+from tests.realtime.support import received
 from tests.support.factories import block
 from uzbekhub.accounts.models import User
 from uzbekhub.chat import protocol
@@ -178,7 +179,7 @@ def test_a_frame_error_in_a_list_item_is_a_list_of_sentences(app, client, alice)
 
 
 def replies(client) -> list[dict]:
-    return [packet["args"][0] for packet in client.get_received(NAMESPACE)]
+    return received(client)
 
 
 def test_a_socketio_event_with_more_than_one_argument_is_answered(app, client, alice, sio):

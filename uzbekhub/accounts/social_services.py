@@ -16,6 +16,7 @@ from uzbekhub.common.db import refuse_duplicate
 from uzbekhub.common.pagination import array_page
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
+from uzbekhub.notifications import hooks as notifications
 
 NO_SUCH_USER = "No such user."
 ALREADY_BLOCKED = "You have already blocked this user."
@@ -60,6 +61,7 @@ def create_block(caller: User, blocked_user_id: int) -> Block:
         raise invalid("blocked_user", NO_SUCH_USER)
     with refuse_duplicate("blocked_user", ALREADY_BLOCKED):
         db.session.add(Block(user_id=caller.id, blocked_user_id=blocked_user_id))
+    notifications.blocked(caller.id, blocked_user_id)
     db.session.commit()
     return block_of(caller, blocked_user_id)
 
@@ -106,6 +108,7 @@ def add_contact(caller: User, data: dict) -> Contact:
     contact.nikname = data.get("nikname", "")
     with refuse_duplicate("contact", ALREADY_CONTACT):
         db.session.add(contact)
+    notifications.contact_added(caller, contact.contact_id)
     db.session.commit()
     return contact
 
@@ -115,14 +118,18 @@ def update_contact(caller: User, contact_pk: int, changes: dict) -> Contact:
     target = changes.get("contact_id", contact.contact_id)
     if target != contact.contact_id:
         _check_target(caller, target)
+    previous = contact.contact_id
     with refuse_duplicate("contact", ALREADY_CONTACT):
         contact.contact_id = target
         if "nikname" in changes:
             contact.nikname = changes["nikname"]
+    notifications.contact_changed(caller, previous, target)
     db.session.commit()
     return contact
 
 
 def delete_contact(caller: User, contact_pk: int) -> None:
-    db.session.delete(contact_of(caller, contact_pk))
+    contact = contact_of(caller, contact_pk)
+    notifications.contact_removed(caller.id, contact.contact_id)
+    db.session.delete(contact)
     db.session.commit()

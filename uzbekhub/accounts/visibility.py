@@ -81,3 +81,19 @@ def is_blocked(a_id: int, b_id: int) -> bool:
     if a_id == b_id:
         return False
     return bool(db.session.scalar(select(blocked_between(a_id, b_id))))
+
+
+def sees_user(viewer_col, user: User) -> ColumnElement[bool]:
+    """The viewers (a column of user ids) who may see `user`: `visible_user` from the other
+    side, for statements that pick many viewers at once (whom to notify)."""
+    if not user.is_active:
+        return false()
+    public_or_contact = (
+        true()
+        if not user.is_private
+        else viewer_col.in_(select(Contact.contact_id).where(Contact.owner_id == user.id))
+    )
+    return or_(
+        viewer_col == user.id,
+        and_(not_(blocked_between(viewer_col, user.id)), public_or_contact),
+    )

@@ -38,6 +38,9 @@ HUB_KEY = "chat_hub"
 EVENT = b"E"
 CONTROL = b"C"
 LISTEN_TIMEOUT = 5.0
+# Who has a socket open on some process (Web Push goes to the others): each process
+# refreshes its users' entries this often; older than three periods, an entry is stale.
+PRESENCE_SECONDS = 30.0
 
 
 def channel_name(redis_url: str, suffix: str) -> str:
@@ -65,17 +68,23 @@ class Hub:
         self._barriers: dict[str, threading.Event] = {}
         self._in_flight = 0
         self.draining = False
+        self._process = uuid.uuid4().hex
+        self._presence_started = False
 
     # --- connections ----------------------------------------------------------------------------
 
     def add(self, peer: Peer) -> None:
         self._ensure_listening()
         with self._lock:
+            first = peer.user_id not in self._peers
             self._peers.setdefault(peer.user_id, set()).add(peer)
             # One frame budget per user: more sockets do not multiply it.
             peer.bucket = self._buckets.setdefault(peer.user_id, peer.bucket)
+        if first:
+            self._mark_present([peer.user_id])
 
     def remove(self, peer: Peer) -> None:
+        last = False
         with self._lock:
             peers = self._peers.get(peer.user_id)
             if peers is not None:
@@ -83,6 +92,9 @@ class Hub:
                 if not peers:
                     del self._peers[peer.user_id]
                     self._buckets.pop(peer.user_id, None)
+                    last = True
+        if last:
+            self._mark_absent(peer.user_id)
 
     def peers_of(self, user_id: int) -> tuple[Peer, ...]:
         with self._lock:
@@ -91,6 +103,64 @@ class Hub:
     def all_peers(self) -> list[Peer]:
         with self._lock:
             return [peer for peers in self._peers.values() for peer in peers]
+
+    # --- presence across processes -----------------------------------------------------------
+
+    def is_online(self, user_id: int) -> bool:
+        """Has the user a socket open on any process? (Without Redis: on this one.)"""
+        if self.peers_of(user_id):
+            return True
+        client = self.app.extensions.get("redis")
+        if client is None:
+            return False
+        try:
+            fresh_since = time.time() - 3 * PRESENCE_SECONDS
+            return bool(client.zcount(self._presence_key(user_id), fresh_since, "+inf"))
+        except RedisError:
+            log.exception("Redis is unavailable: presence on other processes unknown")
+            return False
+
+    def _presence_key(self, user_id: int) -> str:
+        return f"{self.channel}:presence:{user_id}"
+
+    def _mark_present(self, user_ids: list[int]) -> None:
+        client = self.app.extensions.get("redis")
+        if client is None or not user_ids:
+            return
+        now = time.time()
+        try:
+            with client.pipeline(transaction=False) as pipe:
+                for user_id in user_ids:
+                    key = self._presence_key(user_id)
+                    pipe.zadd(key, {self._process: now})
+                    pipe.expire(key, int(3 * PRESENCE_SECONDS))
+                pipe.execute()
+        except RedisError:
+            log.exception("Redis is unavailable: presence not recorded")
+        self._ensure_refreshing()
+
+    def _mark_absent(self, user_id: int) -> None:
+        client = self.app.extensions.get("redis")
+        if client is None:
+            return
+        try:
+            client.zrem(self._presence_key(user_id), self._process)
+        except RedisError:
+            log.exception("Redis is unavailable: presence not cleared")
+
+    def _ensure_refreshing(self) -> None:
+        with self._lock:
+            start = not self._presence_started
+            self._presence_started = True
+        if start:
+            socketio.start_background_task(self._refresh_presence)
+
+    def _refresh_presence(self) -> None:
+        while True:
+            socketio.sleep(PRESENCE_SECONDS)
+            with self._lock:
+                users = list(self._peers)
+            self._mark_present(users)
 
     # --- publishing -----------------------------------------------------------------------------
 

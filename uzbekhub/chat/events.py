@@ -23,6 +23,10 @@ from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
 
+# The "room" of events about a user rather than a chat room (notifications): they reach
+# every socket of the user's, one-room sockets included.
+USER_EVENTS = ""
+
 
 @dataclass(frozen=True)
 class ChatEvent:
@@ -98,6 +102,12 @@ def publish_now(
 ) -> None:
     """Announce a signal that changes nothing in the database (typing)."""
     bus().dispatch(_event(room_id, payload, recipients, exclude_user_id))
+
+
+def publish_to_user(user_id: int, payload: dict) -> None:
+    """Announce an event about the user to every socket of theirs, on every process; the
+    caller has committed the change already."""
+    bus().dispatch(_event(USER_EVENTS, payload, (user_id,), None))
 
 
 def register_events(app: Flask) -> None:

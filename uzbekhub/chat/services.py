@@ -53,6 +53,7 @@ from uzbekhub.common.quota import require_room
 from uzbekhub.common.schemas import MediaUrl, UtcDateTime
 from uzbekhub.errors import NON_FIELD, Forbidden, invalid
 from uzbekhub.extensions import db
+from uzbekhub.notifications import hooks as notifications
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +268,7 @@ def _create_group(caller: User, data: dict) -> uuid.UUID:
     recipients = [member.user_id for member in joined]
     for member in joined:
         _publish_member_added(member, recipients)
+    notifications.added_to_group(caller, room.id, [other.id for other in others])
     db.session.commit()
     return room.id
 
@@ -341,6 +343,7 @@ def remove_room(room: Room) -> None:
     """The room, its members and messages go (committed by the caller); members hear of it."""
     _lock_room(room.id)
     recipients = member_ids(room.id)
+    notifications.room_deleted(room.id)
     delete_after_success(room.profile_pic)
     # ON DELETE CASCADE takes its members, messages and their attachments.
     db.session.execute(delete(Room).where(Room.id == room.id))
@@ -429,6 +432,7 @@ def leave(caller: User, room_id: uuid.UUID) -> None:
         raise Forbidden("Transfer ownership before leaving the room.")
     db.session.delete(member)
     db.session.flush()
+    notifications.left_group(room_id, caller.id)
     _publish_member_removed(member, caller, member_ids(room_id))
     db.session.commit()
 
@@ -457,19 +461,21 @@ def _owner_acting_on(
 
 
 def set_admin(caller: User, room_id: uuid.UUID, target_id: int) -> None:
-    _give_role(caller, room_id, target_id, ADMIN)
+    _, target = _owner_acting_on(caller, room_id, target_id)
+    if target.role == ADMIN:
+        return
+    target.role = ADMIN
+    notifications.role_given(caller, room_id, target.user_id)
+    _publish_role_changed(target)
+    db.session.commit()
 
 
 def remove_admin(caller: User, room_id: uuid.UUID, target_id: int) -> None:
-    _give_role(caller, room_id, target_id, MEMBER)
-
-
-def _give_role(caller: User, room_id: uuid.UUID, target_id: int, role: str) -> None:
-    """The owner makes a member an admin or an admin a member; the same role changes nothing."""
     _, target = _owner_acting_on(caller, room_id, target_id)
-    if target.role == role:
+    if target.role == MEMBER:
         return
-    target.role = role
+    target.role = MEMBER
+    notifications.role_taken_back(caller.id, room_id, target.user_id)
     _publish_role_changed(target)
     db.session.commit()
 
@@ -478,6 +484,7 @@ def transfer_owner(caller: User, room_id: uuid.UUID, target_id: int) -> None:
     """The target becomes the owner; the previous owner stays on as an admin."""
     current, target = _owner_acting_on(caller, room_id, target_id)
     _hand_over(current, target)
+    notifications.role_given(caller, room_id, target.user_id)
     db.session.commit()
 
 
@@ -540,6 +547,7 @@ def add_member(caller: User, room_id: uuid.UUID, target_id: int) -> None:
     with refuse_duplicate("user_id", "This user is already a member of the room."):
         added = _add(member.room, target, MEMBER)
     _publish_member_added(added, member_ids(room_id))
+    notifications.added_to_group(caller, room_id, [target.id])
     db.session.commit()
 
 
@@ -556,6 +564,7 @@ def remove_member(caller: User, room_id: uuid.UUID, target_id: int) -> None:
     removed_user = target.user
     db.session.delete(target)
     db.session.flush()
+    notifications.left_group(room_id, removed_user.id)
     _publish_member_removed(target, removed_user, member_ids(room_id))
     db.session.commit()
 

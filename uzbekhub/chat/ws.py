@@ -26,6 +26,7 @@ from flask import Blueprint, current_app, g, request
 from simple_websocket import ConnectionClosed
 
 from uzbekhub.chat.delivery import hub
+from uzbekhub.chat.events import USER_EVENTS
 from uzbekhub.chat.protocol import (
     GOING_AWAY,
     NO_SUCH_ROOM,
@@ -244,7 +245,7 @@ class SocketPeer(Peer):
         self._dropped = False
 
     def deliver(self, room: str, kind: str, frame: bytes, removed_user: int | None) -> None:
-        if self.room_key is not None and room != self.room_key:
+        if self.room_key is not None and room not in (self.room_key, USER_EVENTS):
             return
         self._push(text_frame(frame))
         if self.room_key is None:

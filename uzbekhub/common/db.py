@@ -131,12 +131,22 @@ class Savepoint:
         return self.error is not None
 
 
+def _open_sqlite_transaction() -> None:
+    """pysqlite opens a transaction only before INSERT, UPDATE or DELETE: a SAVEPOINT before
+    any of them opens one of its own, and its RELEASE commits it, the request's later writes
+    apart. Open the request's transaction first, so that the savepoint nests in it."""
+    driver = db.session.connection().connection.driver_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        driver.execute("BEGIN")
+
+
 @contextmanager
 def unique_savepoint() -> Iterator[Savepoint]:
     """The block's writes go in a savepoint, flushed at its end. When a constraint refuses
     them, only they are undone and `refused` is True: the caller answers what exists (or
     raises `error` when nothing does)."""
     outcome = Savepoint()
+    _open_sqlite_transaction()
     try:
         with db.session.begin_nested():
             yield outcome
@@ -155,14 +165,19 @@ def refuse_duplicate(field: str, message: str) -> Iterator[None]:
         raise invalid(field, message)
 
 
+def insert_with_conflicts(model):
+    """An `INSERT` into `model` that takes ON CONFLICT clauses (`on_conflict_do_nothing`,
+    `on_conflict_do_update`), in the dialect of the session's database."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
 def insert_once(model, **values):
     """Insert a row unless a unique constraint already holds one: the new row, or None.
 
     One statement (INSERT ... ON CONFLICT DO NOTHING), for a plain row whose duplicate needs
     no answer of its own; otherwise `unique_savepoint`.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return db.session.scalar(
-        insert(model).values(**values).on_conflict_do_nothing().returning(model)
+        insert_with_conflicts(model).values(**values).on_conflict_do_nothing().returning(model)
     )

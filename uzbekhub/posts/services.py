@@ -40,6 +40,7 @@ from uzbekhub.common.pagination import Fetch
 from uzbekhub.common.quota import require_room
 from uzbekhub.errors import NON_FIELD, Forbidden, invalid
 from uzbekhub.extensions import db
+from uzbekhub.notifications import hooks as notifications
 from uzbekhub.posts.models import (
     IMAGES_MAX,
     Post,
@@ -218,6 +219,7 @@ def create_post(caller: User, content: str, uploads: list[FileStorage]) -> Post:
     post = Post(id=new_uuid(), owner_id=caller.id, content=content)
     post.images = _stored_images(caller.id, uploads, 0)
     db.session.add(post)
+    notifications.post_written(caller, post)
     db.session.commit()
     keep_created_files()
     return get_post(caller, post.id)
@@ -247,6 +249,7 @@ def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
     post.content = content
     post.is_edited = True
     post.updated_at = utcnow()
+    notifications.post_written(caller, post)
     db.session.commit()
     keep_created_files()
     return get_post(caller, post.id)
@@ -257,6 +260,7 @@ def delete_post(caller: User, post_id: uuid.UUID) -> None:
     post = _post_to_change(caller, post_id, staff_may=True)
     for image in post.images:
         delete_after_success(image.image)
+    notifications.post_deleted(post.id)
     db.session.execute(delete(Post).where(Post.id == post.id))
     db.session.commit()
 
@@ -309,9 +313,12 @@ def _entry_to_change(model: Entry, caller: User, entry_id: uuid.UUID, *, post_ow
     raise NotFound()
 
 
-def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, duplicate: str):
+def _record_once(
+    model: type[PostLike] | type[PostView], caller: User, post_id, duplicate: str, then=None
+):
     """Likes and views are unique per user and post: the unique constraint decides, so a
-    first like costs no lookup and concurrent duplicates are refused alike."""
+    first like costs no lookup and concurrent duplicates are refused alike. `then(post)`
+    runs in the same transaction, after the entry is written."""
     post = post_named_in_body(caller.id, post_id)
     entry_id = new_uuid()
     taken = select(model.id).where(model.post_id == post.id, model.owner_id == caller.id)
@@ -321,16 +328,25 @@ def _record_once(model: type[PostLike] | type[PostView], caller: User, post_id, 
         if db.session.scalar(taken) is not None:
             raise invalid(NON_FIELD, duplicate)
         raise invalid("post", does_not_exist(post_id))
+    if then is not None:
+        then(post)
     db.session.commit()
     return _load_entry(model, entry_id)
 
 
 def like_post(caller: User, post_id: uuid.UUID) -> PostLike:
-    return _record_once(PostLike, caller, post_id, "You have already liked this post.")
+    return _record_once(
+        PostLike,
+        caller,
+        post_id,
+        "You have already liked this post.",
+        then=lambda post: notifications.post_liked(caller, post),
+    )
 
 
 def unlike(caller: User, like_id: uuid.UUID) -> None:
     like = _entry_to_change(PostLike, caller, like_id)
+    notifications.post_unliked(like)
     db.session.delete(like)
     db.session.commit()
 
@@ -364,6 +380,7 @@ def add_comment(caller: User, data: dict) -> PostComment:
         reply_to_id=data["reply_to"],
     )
     db.session.add(comment)
+    notifications.commented(caller, post, comment)
     db.session.commit()
     return _load_entry(PostComment, comment.id)
 
@@ -380,6 +397,7 @@ def edit_comment(caller: User, comment_id: uuid.UUID, text: str) -> PostComment:
 def delete_comment(caller: User, comment_id: uuid.UUID) -> None:
     """The comment's author or the post's owner delete it; its replies stay, answering nothing."""
     comment = _entry_to_change(PostComment, caller, comment_id, post_owner_may=True)
+    notifications.comment_deleted(comment)
     db.session.execute(
         update(PostComment).where(PostComment.reply_to_id == comment.id).values(reply_to_id=None)
     )

@@ -32,6 +32,7 @@ from uzbekhub.common.media import (
 from uzbekhub.common.quota import require_room
 from uzbekhub.errors import Forbidden, invalid
 from uzbekhub.extensions import db
+from uzbekhub.notifications import hooks as notifications
 from uzbekhub.stories.models import Story, StoryMark, StoryReaction, StoryView
 
 MEDIA_FOLDER = "stories"
@@ -190,6 +191,7 @@ def create_story(
         marks=[StoryMark(user_id=user_id) for user_id in marked],
     )
     db.session.add(story)
+    notifications.story_shared(story)
     db.session.commit()
     return load_story(story.id)
 
@@ -213,6 +215,7 @@ def update_story(caller: User, story_id: int, changes: dict) -> Story:
         if field in changes:
             setattr(story, field, changes[field])
     story.updated_at = utcnow()
+    notifications.story_shared(story)
     db.session.commit()
     return load_story(story.id)
 
@@ -229,6 +232,7 @@ def delete_archived_story(caller: User, story_id: int) -> None:
 
 def remove_story(story: Story) -> None:
     """The story goes; ON DELETE CASCADE takes its marks, views and reactions."""
+    notifications.story_deleted(story.id)
     db.session.execute(delete(Story).where(Story.id == story.id))
     delete_after_success(story.media)
     db.session.commit()
@@ -258,6 +262,7 @@ def react(caller: User, story_id: int, reaction: str) -> StoryReaction:
     if created is None:
         raise invalid("story", "You have already reacted to this story.")
     insert_once(StoryView, story_id=story.id, viewer_id=caller.id)
+    notifications.story_reacted(caller, story)
     db.session.commit()
     return created
 
@@ -290,7 +295,9 @@ def update_reaction(caller: User, reaction_id: int, text: str) -> StoryReaction:
 
 def delete_reaction(caller: User, reaction_id: int) -> None:
     """Taking one's reaction back is always allowed."""
-    db.session.delete(own_reaction(caller, reaction_id))
+    reaction = own_reaction(caller, reaction_id)
+    notifications.reaction_deleted(reaction)
+    db.session.delete(reaction)
     db.session.commit()
 
 

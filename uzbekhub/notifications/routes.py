@@ -1,0 +1,139 @@
+"""Notifications API: the list, the unread count, reading, removing, settings, Web Push."""
+
+from functools import wraps
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from uzbekhub.common.pagination import page_envelope
+from uzbekhub.common.smorest import Blueprint
+from uzbekhub.notifications import push, services
+from uzbekhub.notifications.schemas import (
+    MarkReadSchema,
+    NotificationPageSchema,
+    NotificationQueryArgsSchema,
+    NotificationSettingsSchema,
+    PushKeySchema,
+    PushSubscriptionSchema,
+    PushUnsubscribeSchema,
+    UnreadCountSchema,
+)
+
+blp = Blueprint(
+    "notifications",
+    __name__,
+    url_prefix="/api/notifications",
+    description=(
+        "Notifications, grouped per type and target. Every change is also an event on the "
+        "user's sockets (the plain WebSocket `/ws/chat/` and Socket.IO `/chat`): "
+        '`{"type": "notification", "notification": {...}}` when one is created or regrouped, '
+        '`{"type": "notification_removed", "id": n}`, then '
+        '`{"type": "notification_count", "unread_count": n}`. A user with no socket open gets '
+        "new ones by Web Push (see the push endpoints)."
+    ),
+)
+
+push_off = blp.alt_response(
+    503, response="SERVICE_UNAVAILABLE", description="Web Push is not configured"
+)
+
+
+def push_configured(view):
+    """503 before anything else while Web Push is off (no VAPID keys)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        push.require_enabled()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blp.route("/")
+class NotificationViews(MethodView):
+    @blp.login_required
+    @blp.arguments(NotificationQueryArgsSchema, location="query")
+    @blp.response(200, NotificationPageSchema)
+    def get(self, args):
+        """The caller's notifications, newest first, grouped by type and target"""
+        stmt = services.listing(current_user.id, args)
+        return page_envelope(stmt, args, services.with_actors(current_user.id))
+
+
+@blp.route("/unread_count/")
+class UnreadCountView(MethodView):
+    @blp.login_required
+    @blp.response(200, UnreadCountSchema)
+    def get(self):
+        """How many of the caller's notifications are unread"""
+        return {"unread_count": services.unread_count(current_user.id)}
+
+
+@blp.route("/read/")
+class MarkReadView(MethodView):
+    @blp.login_required
+    @blp.arguments(MarkReadSchema, location="json")
+    @blp.response(200, UnreadCountSchema)
+    def post(self, data):
+        """Mark notifications read: the ones named by `ids`, or `all`"""
+        return {"unread_count": services.mark_read(current_user, data)}
+
+
+@blp.route("/<int:notification_id>/")
+class NotificationByIdView(MethodView):
+    @blp.login_required
+    @blp.response(204)
+    def delete(self, notification_id):
+        """Remove a notification"""
+        services.delete_notification(current_user, notification_id)
+
+
+@blp.route("/settings/")
+class SettingsView(MethodView):
+    @blp.login_required
+    @blp.response(200, NotificationSettingsSchema)
+    def get(self):
+        """Which types of notification the caller receives (all by default)"""
+        return services.settings_of(current_user.id)
+
+    @blp.login_required
+    @blp.arguments(NotificationSettingsSchema, location="json")
+    @blp.response(200, NotificationSettingsSchema)
+    def patch(self, changes):
+        """Turn types on or off; a type that is off is not created"""
+        return services.change_settings(current_user.id, changes)
+
+
+@blp.route("/push/key/")
+class PushKeyView(MethodView):
+    @blp.login_required
+    @push_configured
+    @blp.response(200, PushKeySchema)
+    @push_off
+    def get(self):
+        """The VAPID public key for `pushManager.subscribe({applicationServerKey})`"""
+        return {"public_key": push.public_key()}
+
+
+@blp.route("/push/subscriptions/")
+class PushSubscriptionViews(MethodView):
+    @blp.login_required
+    @push_configured
+    @blp.arguments(PushSubscriptionSchema, location="json")
+    @blp.response(201, PushSubscriptionSchema)
+    @blp.alt_response(200, schema=PushSubscriptionSchema, description="Already subscribed")
+    @push_off
+    def post(self, data):
+        """Subscribe this browser to Web Push (at most 10 per user)"""
+        subscription, created = push.subscribe(current_user, data)
+        return subscription, 201 if created else 200
+
+    @blp.login_required
+    @push_configured
+    @blp.arguments(PushUnsubscribeSchema, location="json")
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @push_off
+    def delete(self, data):
+        """Unsubscribe a browser (by its endpoint)"""
+        push.unsubscribe(current_user, data["endpoint"])

@@ -1,0 +1,450 @@
+"""The rules of notifications: whom an action notifies, how groups are listed, read and
+removed, and what each user turned off.
+
+Other domains call one function of `hooks` per action, inside the transaction of that
+action, so a notification commits with its cause or not at all. Adding or taking out
+actors is one statement; what changed is announced after the commit
+(`uzbekhub.notifications.live`).
+"""
+
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    event,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.orm import Session, SessionTransaction, joinedload
+
+from uzbekhub.accounts.models import User
+from uzbekhub.accounts.visibility import sees_user, visible_user
+from uzbekhub.common.db import UTCDateTime, UUIDType, after_commit, insert_with_conflicts, utcnow
+from uzbekhub.errors import invalid
+from uzbekhub.extensions import db
+from uzbekhub.notifications.models import (
+    TYPES,
+    Notification,
+    NotificationActor,
+    NotificationSetting,
+)
+
+ACTORS_SHOWN = 3
+MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]{1,25})")
+MENTIONS_MAX = 20
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a notification is about: the grouping key and the object's columns."""
+
+    key: str
+    post_id: uuid.UUID | None = None
+    comment_id: uuid.UUID | None = None
+    story_id: int | None = None
+    room_id: uuid.UUID | None = None
+
+
+def post_target(post_id: uuid.UUID) -> Target:
+    return Target(f"post:{post_id}", post_id=post_id)
+
+
+def comment_target(comment_id: uuid.UUID, post_id: uuid.UUID) -> Target:
+    return Target(f"comment:{comment_id}", post_id=post_id, comment_id=comment_id)
+
+
+def story_target(story_id: int) -> Target:
+    return Target(f"story:{story_id}", story_id=story_id)
+
+
+def room_target(room_id: uuid.UUID) -> Target:
+    return Target(f"room:{room_id}", room_id=room_id)
+
+
+ABOUT_THE_RECIPIENT = Target("user")
+
+
+# --- creating and retracting -------------------------------------------------------------------
+
+
+def _muted(kind: str, user_col) -> ColumnElement[bool]:
+    return user_col.in_(
+        select(NotificationSetting.user_id).where(
+            NotificationSetting.type == kind, NotificationSetting.enabled == false()
+        )
+    )
+
+
+def notify(
+    kind: str,
+    actor: User,
+    target: Target,
+    recipients: ColumnElement[bool],
+    may_see_target: ColumnElement[bool] | None = None,
+) -> None:
+    """`actor` did `kind` to `target`: add them to the group of each recipient.
+
+    `recipients` and `may_see_target` are conditions on `User` (the recipient). Nobody is
+    notified of their own action, nor by someone they may not see (blocks either way,
+    private accounts), nor of a type they turned off. One statement, whatever the size of
+    the groups: triggers keep the groups (see the models).
+    """
+    conditions = [
+        recipients,
+        User.id != actor.id,
+        User.is_active == true(),
+        sees_user(User.id, actor),
+        not_(_muted(kind, User.id)),
+    ]
+    if may_see_target is not None:
+        conditions.append(may_see_target)
+    rows = select(
+        User.id,
+        literal(kind),
+        literal(target.key),
+        literal(actor.id),
+        literal(target.post_id, UUIDType),
+        literal(target.comment_id, UUIDType),
+        literal(target.story_id),
+        literal(target.room_id, UUIDType),
+        literal(utcnow(), UTCDateTime()),
+    ).where(*conditions)
+    columns = (
+        "recipient_id",
+        "type",
+        "target_key",
+        "actor_id",
+        "post_id",
+        "comment_id",
+        "story_id",
+        "room_id",
+        "created_at",
+    )
+    stmt = (
+        insert_with_conflicts(NotificationActor)
+        .from_select(columns, rows)
+        .on_conflict_do_nothing()
+        .returning(NotificationActor.recipient_id)
+    )
+    for recipient_id in db.session.scalars(stmt):
+        _announce(recipient_id, kind, target.key, added=True)
+
+
+def notify_user(kind: str, actor: User, target: Target, recipient_id: int, **kwargs) -> None:
+    notify(kind, actor, target, User.id == recipient_id, **kwargs)
+
+
+def retract(kind: str, target: Target, actor_id: int, recipient_id: int | None = None) -> None:
+    """`actor_id` undid what caused `kind` on `target`: they leave those groups."""
+    conditions = [
+        NotificationActor.type == kind,
+        NotificationActor.target_key == target.key,
+        NotificationActor.actor_id == actor_id,
+    ]
+    if recipient_id is not None:
+        conditions.append(NotificationActor.recipient_id == recipient_id)
+    delete_actors(and_(*conditions))
+
+
+def forget_between(a_id: int, b_id: int) -> None:
+    """A block: neither user stays an actor in the other's notifications."""
+    delete_actors(
+        or_(
+            and_(NotificationActor.recipient_id == a_id, NotificationActor.actor_id == b_id),
+            and_(NotificationActor.recipient_id == b_id, NotificationActor.actor_id == a_id),
+        )
+    )
+
+
+def forget_target(**target_column) -> None:
+    """The object is being deleted: its notifications go with it (the cascade of its foreign
+    key, made explicit so that the recipients are told)."""
+    ((name, value),) = target_column.items()
+    gone = db.session.execute(
+        delete(Notification)
+        .where(getattr(Notification, name) == value)
+        .returning(Notification.recipient_id, Notification.id)
+    ).all()
+    db.session.execute(delete(NotificationActor).where(getattr(NotificationActor, name) == value))
+    for recipient_id, notification_id in gone:
+        _announce_removed(recipient_id, notification_id)
+
+
+def delete_actors(condition: ColumnElement[bool]) -> None:
+    stmt = (
+        delete(NotificationActor)
+        .where(condition)
+        .returning(
+            NotificationActor.recipient_id, NotificationActor.type, NotificationActor.target_key
+        )
+    )
+    for recipient_id, kind, key in db.session.execute(stmt).all():
+        _announce(recipient_id, kind, key, added=False)
+
+
+# --- mentions ----------------------------------------------------------------------------------
+
+
+def mentioned_usernames(text: str | None) -> list[str]:
+    """`@username` in a text, lower-cased, without repeats, at most MENTIONS_MAX."""
+    names = dict.fromkeys(name.lower() for name in MENTION.findall(text or ""))
+    return list(names)[:MENTIONS_MAX]
+
+
+def notify_mentions(
+    actor: User, text: str | None, target: Target, may_see_target: ColumnElement[bool]
+) -> None:
+    """`mentioned` for the users named in `text` who may see where they were named."""
+    names = mentioned_usernames(text)
+    if names:
+        notify("mentioned", actor, target, func.lower(User.username).in_(names), may_see_target)
+
+
+# --- the change announced after the commit -----------------------------------------------------
+
+_CHANGES = "notification_changes"
+NOTIFIER_KEY = "notifier"
+
+
+@dataclass
+class Changes:
+    """What one transaction did to whose notifications."""
+
+    groups: dict[tuple[int, str, str], bool]  # (recipient, type, key) -> an actor was added
+    removed: set[tuple[int, int]]  # (recipient, notification id)
+    counts: set[int]  # recipients whose unread count may have changed
+
+
+def _changes() -> Changes:
+    session = db.session()
+    changes = session.info.get(_CHANGES)
+    if changes is None:
+        changes = session.info[_CHANGES] = Changes({}, set(), set())
+        after_commit(session, lambda: _hand_over(session))
+    return changes
+
+
+def _hand_over(session) -> None:
+    changes = session.info.pop(_CHANGES, None)
+    if changes is not None:
+        current_app.extensions[NOTIFIER_KEY].submit(changes)
+
+
+def _announce(recipient_id: int, kind: str, key: str, *, added: bool) -> None:
+    changes = _changes()
+    group = (recipient_id, kind, key)
+    changes.groups[group] = changes.groups.get(group, False) or added
+    changes.counts.add(recipient_id)
+
+
+def _announce_removed(recipient_id: int, notification_id: int) -> None:
+    changes = _changes()
+    changes.removed.add((recipient_id, notification_id))
+    changes.counts.add(recipient_id)
+
+
+def _announce_count(recipient_id: int) -> None:
+    _changes().counts.add(recipient_id)
+
+
+def _forget_changes(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit: nothing it did is announced.
+    if transaction.parent is None:
+        session.info.pop(_CHANGES, None)
+
+
+def register_change_tracking() -> None:
+    if not event.contains(Session, "after_transaction_end", _forget_changes):
+        event.listen(Session, "after_transaction_end", _forget_changes)
+
+
+# --- what the recipient sees -------------------------------------------------------------------
+
+
+def _has_visible_actor(recipient_id: int) -> ColumnElement[bool]:
+    return exists().where(
+        NotificationActor.recipient_id == Notification.recipient_id,
+        NotificationActor.type == Notification.type,
+        NotificationActor.target_key == Notification.target_key,
+        NotificationActor.actor_id == User.id,
+        visible_user(recipient_id, User),
+    )
+
+
+def shown(recipient_id: int) -> Select:
+    """The caller's notifications that have an actor they may still see, newest first."""
+    return (
+        select(Notification)
+        .where(
+            Notification.recipient_id == recipient_id,
+            Notification.actor_count > 0,
+            _has_visible_actor(recipient_id),
+        )
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def listing(recipient_id: int, args: dict) -> Select:
+    stmt = shown(recipient_id)
+    if args.get("unread"):
+        stmt = stmt.where(Notification.is_read == false())
+    if args.get("types"):
+        stmt = stmt.where(Notification.type.in_(args["types"]))
+    return stmt
+
+
+def with_actors(recipient_id: int):
+    """Load a page with targets and latest actors: two statements for any page and group."""
+
+    def fetch(stmt: Select) -> Sequence[Notification]:
+        notifications = db.session.scalars(
+            stmt.options(
+                joinedload(Notification.post),
+                joinedload(Notification.comment),
+                joinedload(Notification.story),
+                joinedload(Notification.room),
+            )
+        ).all()
+        actors = latest_actors(recipient_id, [(n.type, n.target_key) for n in notifications])
+        for notification in notifications:
+            notification.actors = actors.get((notification.type, notification.target_key), [])
+        return notifications
+
+    return fetch
+
+
+def latest_actors(
+    recipient_id: int, groups: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[User]]:
+    groups = list(groups)
+    if not groups:
+        return {}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(NotificationActor.type, NotificationActor.target_key),
+            order_by=(NotificationActor.created_at.desc(), NotificationActor.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(NotificationActor.type, NotificationActor.target_key, NotificationActor.actor_id)
+        .add_columns(rank)
+        .join(User, User.id == NotificationActor.actor_id)
+        .where(
+            NotificationActor.recipient_id == recipient_id,
+            tuple_(NotificationActor.type, NotificationActor.target_key).in_(groups),
+            visible_user(recipient_id, User),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(User, ranked.c.type, ranked.c.target_key)
+        .join(ranked, ranked.c.actor_id == User.id)
+        .where(ranked.c.rank <= ACTORS_SHOWN)
+        .order_by(ranked.c.rank)
+    ).all()
+    found: dict[tuple[str, str], list[User]] = {}
+    for user, kind, key in rows:
+        found.setdefault((kind, key), []).append(user)
+    return found
+
+
+def shown_group(recipient_id: int, kind: str, key: str) -> Notification | None:
+    stmt = shown(recipient_id).where(Notification.type == kind, Notification.target_key == key)
+    found = with_actors(recipient_id)(stmt)
+    return found[0] if found else None
+
+
+def group_id(recipient_id: int, kind: str, key: str) -> int | None:
+    return db.session.scalar(
+        select(Notification.id).where(
+            Notification.recipient_id == recipient_id,
+            Notification.type == kind,
+            Notification.target_key == key,
+        )
+    )
+
+
+def unread_count(recipient_id: int) -> int:
+    stmt = shown(recipient_id).where(Notification.is_read == false())
+    return db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+
+
+# --- reading and removing ----------------------------------------------------------------------
+
+
+def mark_read(caller: User, data: dict) -> int:
+    """Mark the named notifications (or all) read; answers the unread count."""
+    stmt = update(Notification).where(Notification.recipient_id == caller.id)
+    if not data.get("all"):
+        ids = set(data["ids"])
+        own = set(
+            db.session.scalars(
+                shown(caller.id).with_only_columns(Notification.id).where(Notification.id.in_(ids))
+            )
+        )
+        unknown = sorted(ids - own)
+        if unknown:
+            raise invalid("ids", f"No such notification: {', '.join(map(str, unknown))}.")
+        stmt = stmt.where(Notification.id.in_(ids))
+    db.session.execute(stmt.where(Notification.is_read == false()).values(is_read=True))
+    _announce_count(caller.id)
+    db.session.commit()
+    return unread_count(caller.id)
+
+
+def delete_notification(caller: User, notification_id: int) -> None:
+    notification = db.first_or_404(shown(caller.id).where(Notification.id == notification_id))
+    db.session.execute(
+        delete(NotificationActor).where(
+            NotificationActor.recipient_id == caller.id,
+            NotificationActor.type == notification.type,
+            NotificationActor.target_key == notification.target_key,
+        )
+    )
+    db.session.execute(delete(Notification).where(Notification.id == notification.id))
+    _announce_removed(caller.id, notification.id)
+    db.session.commit()
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def settings_of(user_id: int) -> dict[str, bool]:
+    stored = dict(
+        db.session.execute(
+            select(NotificationSetting.type, NotificationSetting.enabled).where(
+                NotificationSetting.user_id == user_id
+            )
+        ).all()
+    )
+    return {kind: stored.get(kind, True) for kind in TYPES}
+
+
+def change_settings(user_id: int, changes: dict[str, bool]) -> dict[str, bool]:
+    if changes:
+        stmt = insert_with_conflicts(NotificationSetting).values(
+            [{"user_id": user_id, "type": kind, "enabled": on} for kind, on in changes.items()]
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["user_id", "type"], set_={"enabled": stmt.excluded.enabled}
+        )
+        db.session.execute(stmt)
+        db.session.commit()
+    return settings_of(user_id)
