@@ -145,3 +145,46 @@ def test_production_refuses_it_and_touches_nothing(empty_database):
     assert result.returncode != 0
     assert "refused when APP_ENV=production" in result.stderr
     assert "demo world" not in result.stdout
+
+
+def test_the_readme_walk_through_a_demo_user_chats_over_a_websocket(app, live_server):
+    """Quick start: seed, sign in as a demo user, open the socket with its token, send to the
+    group; another member's socket receives it."""
+    import json
+    import urllib.request
+
+    import websocket
+
+    seed(app)
+
+    def call(path, body=None, token=None):
+        request = urllib.request.Request(
+            f"{live_server}{path}",
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json"}
+            | ({"Authorization": f"Bearer {token}"} if token else {}),
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def access(name):
+        body = {"email": f"{name}@{demo.DOMAIN}", "password": demo.PASSWORD}
+        return call("/api/accounts/auth/signin/", body)["token"]["access"]
+
+    bekzod, jasur = access("bekzod"), access("jasur")
+    [group] = [r for r in call("/api/chat/rooms/", token=bekzod) if r["room_type"] == "group"]
+    socket_url = live_server.replace("http", "ws", 1) + "/ws/chat/?token="
+    sender = websocket.create_connection(socket_url + bekzod, timeout=10)
+    listener = websocket.create_connection(socket_url + jasur, timeout=10)
+    try:
+        frame = {"type": "chat_message", "room_id": group["id"], "message": "Salom!"}
+        sender.send(json.dumps(frame))
+        received = json.loads(listener.recv())
+        acknowledged = json.loads(sender.recv())
+    finally:
+        sender.close()
+        listener.close()
+    assert received["type"] == "chat_message"
+    assert received["message"]["text"] == "Salom!"
+    assert received["message"]["sender"]["username"] == "bekzod"
+    assert acknowledged == received
