@@ -5,6 +5,7 @@ import marshmallow as ma
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from uzbekhub.accounts.schemas import UserBriefSchema
+from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.media import media_url
 from uzbekhub.common.pagination import PageArgsSchema
 from uzbekhub.common.schemas import Boolean, Schema, UtcDateTime
@@ -99,7 +100,7 @@ class UnreadCountSchema(Schema):
 
 class MarkReadSchema(Schema):
     ids = ma.fields.List(
-        ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1)),
+        ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID)),
         validate=ma.validate.Length(min=1, max=500),
     )
     all = Boolean()
