@@ -10,8 +10,7 @@ import jsonschema_rs
 import pytest
 
 from tests.conftest import ROOT
-
-METHODS = {"get", "post", "put", "patch", "delete"}
+from tests.support.openapi import operations, resolve
 
 
 @pytest.fixture(scope="module")
@@ -19,18 +18,9 @@ def spec(app):
     return app.test_client().get("/openapi.json").get_json()
 
 
-def operations(spec):
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method in METHODS:
-                yield f"{method.upper()} {path}", operation
-
-
-def resolved(spec, item: dict) -> dict:
-    """A response given as a `$ref` to a response component, looked up."""
-    if "$ref" in item:
-        return spec["components"]["responses"][item["$ref"].rsplit("/", 1)[-1]]
-    return item
+def described_operations(spec):
+    for path, method, operation in operations(spec):
+        yield f"{method.upper()} {path}", operation
 
 
 def json_schema(schema, components, *, direction):
@@ -66,11 +56,11 @@ def json_schema(schema, components, *, direction):
 
 def bodies(spec):
     """(where, direction, media type object) for every request and response body."""
-    for where, operation in operations(spec):
+    for where, operation in described_operations(spec):
         for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
             yield f"{where} request {media_type}", "request", media
         for status, response in operation["responses"].items():
-            for media_type, media in resolved(spec, response).get("content", {}).items():
+            for media_type, media in resolve(spec, response).get("content", {}).items():
                 yield f"{where} {status} {media_type}", "response", media
 
 
@@ -78,11 +68,11 @@ def test_every_request_and_response_body_has_an_example(spec):
     missing = [where for where, _, media in bodies(spec) if "example" not in media]
     # A body that is JSON, or a form when files are sent, shows its example once, as JSON.
     assert [where for where in missing if "request multipart/form-data" not in where] == []
-    for where, operation in operations(spec):
+    for where, operation in described_operations(spec):
         content = operation.get("requestBody", {}).get("content", {})
         if "multipart/form-data" in content and "example" not in content["multipart/form-data"]:
             assert "example" in content["application/json"], where
-    assert len(list(operations(spec))) > 90
+    assert len(list(described_operations(spec))) > 90
 
 
 def test_every_example_validates_against_its_schema(spec):
@@ -134,8 +124,8 @@ def test_requests_leave_out_what_the_server_fills_in(spec):
 def test_lists_document_their_total_and_link_headers(spec):
     lists = [
         (where, operation["responses"]["200"])
-        for where, operation in operations(spec)
-        if resolved(spec, operation["responses"].get("200", {}))
+        for where, operation in described_operations(spec)
+        if resolve(spec, operation["responses"].get("200", {}))
         .get("content", {})
         .get("application/json", {})
         .get("schema", {})
@@ -149,8 +139,8 @@ def test_lists_document_their_total_and_link_headers(spec):
 
 def test_throttled_answers_document_retry_after(spec):
     throttled = [
-        (where, resolved(spec, operation["responses"]["429"]))
-        for where, operation in operations(spec)
+        (where, resolve(spec, operation["responses"]["429"]))
+        for where, operation in described_operations(spec)
         if "429" in operation["responses"]
     ]
     assert len(throttled) >= 8

@@ -8,27 +8,14 @@ checks that the answers match these schemas.
 
 import pytest
 
+from tests.support.openapi import operations, resolve
+
 ERROR_SCHEMAS = {"Error", "ValidationError", "AuthError", "Throttled"}
-METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 @pytest.fixture(scope="module")
 def spec(app):
     return app.test_client().get("/openapi.json").get_json()
-
-
-def operations(spec):
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method in METHODS:
-                yield path, method, operation
-
-
-def resolve(spec, obj: dict) -> dict:
-    while "$ref" in obj:
-        _, _, section, name = obj["$ref"].split("/")
-        obj = spec["components"][section][name]
-    return obj
 
 
 def schema_names(schema: dict) -> set[str]:
