@@ -9,6 +9,7 @@ from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from uzbekhub.chat import services
 from uzbekhub.chat.events import register_events
+from uzbekhub.chat.history import history_page
 from uzbekhub.chat.schemas import (
     ChatFileSchema,
     FileUploadSchema,
@@ -19,12 +20,12 @@ from uzbekhub.chat.schemas import (
     RoomSchema,
     RoomUpdateSchema,
 )
+from uzbekhub.common.json import json_response
 from uzbekhub.common.media import register_media_guard
 from uzbekhub.common.pagination import (
     ArrayArgsSchema,
     MessageArgsSchema,
     array_page,
-    limit_offset_envelope,
 )
 from uzbekhub.common.schemas import MessageSchema
 from uzbekhub.common.smorest import Blueprint
@@ -201,8 +202,7 @@ def remove_member(data, room_id):
 @messages.response(200, MessagePageSchema)
 def list_by_room(args, room_id):
     """The room's history, newest first (messages are sent over the sockets)"""
-    stmt, total = services.history(current_user, room_id)
-    return limit_offset_envelope(stmt, args, fetch=services.load_messages, total=total)
+    return json_response(history_page(current_user.id, room_id, args))
 
 
 @messages.route("/<uuid:message_id>/", methods=["DELETE"])

@@ -572,17 +572,6 @@ def remove_member(caller: User, room_id: uuid.UUID, target_id: int) -> None:
 # --- messages -----------------------------------------------------------------------------------
 
 
-def history(caller: User, room_id: uuid.UUID) -> tuple[Select, int]:
-    """The room's messages, newest first, for a member, and how many there are."""
-    room = require_member(room_id, caller.id).room
-    stmt = (
-        select(Message)
-        .where(Message.room_id == room_id)
-        .order_by(Message.created_at.desc(), Message.id.desc())
-    )
-    return stmt, room.message_count
-
-
 def _count_messages(room_id: uuid.UUID, change: int) -> None:
     db.session.execute(
         update(Room)

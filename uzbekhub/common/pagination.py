@@ -98,10 +98,21 @@ def page_envelope(
     stmt: Select, args: dict, fetch: Fetch = scalars, total: int | None = None
 ) -> dict:
     """`total`, when the caller can count more cheaply than `stmt` (the feed keeps counts)."""
-    page, size = args["page"], args["page_size"]
     if total is None:
         total = count_of(stmt)
-    items = fetch(stmt.limit(size).offset((page - 1) * size))
+    limit, offset = page_window(args)
+    return page_envelope_of(args, total, fetch(stmt.limit(limit).offset(offset)))
+
+
+def page_window(args: dict) -> tuple[int, int]:
+    """The LIMIT and OFFSET of a page-number page."""
+    size = args["page_size"]
+    return size, (args["page"] - 1) * size
+
+
+def page_envelope_of(args: dict, total: int, items: Sequence[Any]) -> dict:
+    """The page-number envelope around a page already read (see `page_window`)."""
+    page, size = args["page"], args["page_size"]
     return {
         "count": total,
         "next": _url_with(page=page + 1) if page * size < total else None,
@@ -110,14 +121,9 @@ def page_envelope(
     }
 
 
-def limit_offset_envelope(
-    stmt: Select, args: dict, fetch: Fetch = scalars, total: int | None = None
-) -> dict:
-    """`total`, when the caller keeps a count, saves counting rows (chat rooms keep one)."""
+def limit_offset_envelope_of(args: dict, total: int, items: Sequence[Any]) -> dict:
+    """The limit/offset envelope around a page already read with `args`' limit and offset."""
     limit, offset = args["limit"], args["offset"]
-    if total is None:
-        total = count_of(stmt)
-    items = fetch(stmt.limit(limit).offset(offset))
     previous = None
     if offset > 0:
         previous = _url_with(limit=limit, offset=max(offset - limit, 0))

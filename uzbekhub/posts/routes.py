@@ -3,9 +3,11 @@
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
+from uzbekhub.common.json import json_response
 from uzbekhub.common.pagination import ArrayArgsSchema, PageArgsSchema, array_page, page_envelope
 from uzbekhub.common.smorest import Blueprint
 from uzbekhub.posts import services
+from uzbekhub.posts.feed import feed_page
 from uzbekhub.posts.models import PostComment, PostLike, PostView
 from uzbekhub.posts.schemas import (
     CommentCreateSchema,
@@ -35,10 +37,7 @@ class PostViews(MethodView):
     @blp.response(200, PostPageSchema)
     def get(self, args):
         """The feed: posts the caller may see, newest first"""
-        caller, owner = current_user, args.get("owner")
-        stmt = services.feed(caller, owner)
-        total = services.feed_count(caller, owner)
-        return page_envelope(stmt, args, services.with_counts(caller), total=total)
+        return json_response(feed_page(current_user.id, args.get("owner"), args))
 
     @blp.login_required
     @blp.arguments(PostCreateSchema, location="body")
