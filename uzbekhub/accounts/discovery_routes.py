@@ -4,6 +4,7 @@ from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from uzbekhub.accounts import discovery_services
 from uzbekhub.accounts.schemas import PublicProfileSchema, SearchPathSchema, UserSchema
+from uzbekhub.common.json import json_response
 from uzbekhub.common.pagination import ArrayArgsSchema
 from uzbekhub.common.ratelimit import throttle
 from uzbekhub.common.smorest import Blueprint
@@ -21,7 +22,7 @@ blp = Blueprint(
 @blp.response(200, UserSchema(many=True))
 def search(path, args, key):
     """Users whose username, first or last name contains the key (private ones never)"""
-    return discovery_services.search(current_user, path["key"], args)
+    return json_response(*discovery_services.search(current_user, path["key"], args))
 
 
 @blp.route("/user/<int:pk>/", methods=["GET"])
@@ -29,7 +30,7 @@ def search(path, args, key):
 @blp.response(200, UserSchema)
 def user_by_id(pk):
     """A user the caller may see: 404 if blocked either way, or private and not a contact"""
-    return discovery_services.user_by_id(current_user, pk)
+    return json_response(discovery_services.user_by_id(current_user, pk))
 
 
 @blp.route("/profile/<string:username>/", methods=["GET"])

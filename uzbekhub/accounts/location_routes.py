@@ -10,6 +10,7 @@ from uzbekhub.accounts.schemas import (
     NearbyPathSchema,
     NearbyUserSchema,
 )
+from uzbekhub.common.json import json_response
 from uzbekhub.common.pagination import ArrayArgsSchema
 from uzbekhub.common.ratelimit import per_user, throttle
 from uzbekhub.common.smorest import Blueprint
@@ -64,4 +65,4 @@ class LocationViews(MethodView):
 @blp.response(200, NearbyUserSchema(many=True))
 def nearby(path, args, distance):
     """Users within `distance` km (at most 100) of the caller, nearest first"""
-    return discovery_services.nearby(current_user, path["distance"], args)
+    return json_response(*discovery_services.nearby(current_user, path["distance"], args))
