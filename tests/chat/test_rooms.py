@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from tests.chat.support import HISTORY, ROOMS, create_group, create_private, of_type, room_url, send
 from tests.support.answers import field_errors
+from tests.support.chat import HISTORY, ROOMS, create_group, create_private, of_type, room_url, send
 from tests.support.factories import add_contact, block
 from tests.support.images import png
 from uzbekhub.accounts.models import User

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.exceptions import NotFound
 
-from tests.chat.support import (
+from tests.support.chat import (
     HISTORY,
     ROOMS,
     as_user,

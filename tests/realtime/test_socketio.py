@@ -8,8 +8,8 @@ import pytest
 from flask_jwt_extended import create_access_token
 from sqlalchemy import update
 
-from tests.chat.support import HISTORY, create_private, member_action, room_url
 from tests.realtime.support import NAMESPACE, of_kind, online_after, received, wait_until
+from tests.support.chat import HISTORY, create_private, member_action, room_url
 from tests.support.factories import block
 from uzbekhub.accounts.models import User
 from uzbekhub.chat import message_services, protocol
