@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.accounts.helpers import update_user
-from tests.chat.support import HISTORY, send, upload
+from tests.support.chat import HISTORY, send, upload
 from tests.support.contract import assert_answers_the_dump
+from uzbekhub.chat.message_services import load_messages
 from uzbekhub.chat.models import Message, Room
 from uzbekhub.chat.schemas import ChatMessageSchema
-from uzbekhub.chat.services import load_messages
 from uzbekhub.common.pagination import limit_offset_envelope_of
 from uzbekhub.extensions import db
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.accounts.helpers import update_user
-from tests.posts.conftest import POSTS
 from tests.support.contract import assert_answers_the_dump
 from tests.support.factories import add_contact, block
+from tests.support.posts import POSTS
 from uzbekhub.accounts.models import User
 from uzbekhub.common.pagination import page_envelope
 from uzbekhub.extensions import db

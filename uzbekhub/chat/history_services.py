@@ -17,8 +17,8 @@ from sqlalchemy import Select, bindparam, exists, select
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.user_rows import BRIEF_COLUMNS, brief_of
+from uzbekhub.chat.lookups import require_member
 from uzbekhub.chat.models import ChatFile, Message, Room, RoomMember, message_files
-from uzbekhub.chat.services import require_member
 from uzbekhub.common.media import media_url_or_none
 from uzbekhub.common.pagination import limit_offset_envelope_of
 from uzbekhub.extensions import db
