@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import update
 
-from tests.posts.conftest import MYPOSTS, POSTS
 from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
+from tests.support.posts import MYPOSTS, POSTS
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 
@@ -198,7 +198,8 @@ def test_a_feed_page_costs_the_same_statements_at_any_size(
         )
         costs[size] = len(executed)
     assert costs[1] == costs[50], costs
-    assert costs[50] <= 6, costs
+    # The token's user, the page with its total, the page's images.
+    assert costs[50] <= 3, costs
 
 
 def test_myposts_costs_the_same_statements_at_any_size(client, alice, bob, make_post, statements):

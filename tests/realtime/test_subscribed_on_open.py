@@ -13,8 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.chat.support import create_group
 from tests.realtime.support import Closed, SioClient, WsClient, refusal_of, ws_url
+from tests.support.chat import create_group
 from tests.support.slow_tcp import slow_proxy
 
 ROUNDS = 25

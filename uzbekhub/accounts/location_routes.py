@@ -1,28 +1,28 @@
-"""The caller's location and the nearby search (Accounts 17-20)."""
+"""The caller's location (Accounts 17-19), which the nearby search measures from."""
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from uzbekhub.accounts import discovery_services, location_services
-from uzbekhub.accounts.schemas import (
-    LocationPatchSchema,
-    LocationSchema,
-    NearbyPathSchema,
-    NearbyUserSchema,
-)
-from uzbekhub.common.pagination import ArrayArgsSchema
+from uzbekhub.accounts import location_services
+from uzbekhub.accounts.schemas import LocationPatchSchema, LocationSchema
 from uzbekhub.common.ratelimit import per_user, throttle
 from uzbekhub.common.smorest import Blueprint
 
 blp = Blueprint("location", __name__, url_prefix="/api/accounts/account", description="Location")
 
+# One budget per caller for setting and moving their location.
+location_budget = throttle("location", key_func=per_user)
+
 
 @blp.route("/location/")
 class LocationViews(MethodView):
-    @blp.login_required
-    @throttle("location", key_func=per_user)
-    @blp.arguments(LocationSchema, location="body")
-    @blp.response(201, LocationSchema, description="The location was created")
+    @blp.signed_in(
+        201,
+        LocationSchema,
+        description="The location was created",
+        checks=[location_budget],
+        body=LocationSchema,
+    )
     @blp.alt_response(200, schema=LocationSchema, description="The location was moved")
     def post(self, data):
         """Set the caller's location (201), or move it (200, it keeps its id); names come from
@@ -30,38 +30,25 @@ class LocationViews(MethodView):
         location, created = location_services.set_location(current_user, data["lat"], data["long"])
         return location, 201 if created else 200
 
-    @blp.login_required
-    @throttle("location", key_func=per_user)
-    @blp.arguments(LocationSchema, location="body")
-    @blp.response(200, LocationSchema)
+    @blp.signed_in(200, LocationSchema, checks=[location_budget], body=LocationSchema)
     @blp.answers(404)
     def put(self, data):
         """Move the caller's location (it keeps its id)"""
         return location_services.update_location(current_user, data)
 
-    @blp.login_required
-    @throttle("location", key_func=per_user)
-    @blp.arguments(LocationPatchSchema, location="body")
-    @blp.response(200, LocationSchema)
+    @blp.signed_in(
+        200,
+        LocationSchema,
+        checks=[location_budget],
+        body=LocationPatchSchema,
+    )
     @blp.answers(404)
     def patch(self, changes):
         """Move the caller's location, changing `lat`, `long` or both (it keeps its id)"""
         return location_services.update_location(current_user, changes)
 
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     @blp.answers(404)
     def delete(self):
         """Remove the caller's location"""
         location_services.delete_location(current_user)
-
-
-@blp.route("/location/<string:distance>/", methods=["GET"])
-@blp.login_required
-@throttle("nearby", key_func=per_user)
-@blp.arguments(NearbyPathSchema, location="path")
-@blp.arguments(ArrayArgsSchema, location="query")
-@blp.response(200, NearbyUserSchema(many=True))
-def nearby(path, args, distance):
-    """Users within `distance` km (at most 100) of the caller, nearest first"""
-    return discovery_services.nearby(current_user, path["distance"], args)
