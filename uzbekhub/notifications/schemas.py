@@ -51,7 +51,8 @@ class NotificationSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     type = ma.fields.String(dump_only=True, metadata={"enum": list(TYPES)})
     actors = ma.fields.List(ma.fields.Nested(UserBriefSchema), dump_only=True)
-    actor_count = ma.fields.Integer(dump_only=True)
+    # The actors the recipient may see (hidden ones, like gone-private users, are not counted).
+    actor_count = ma.fields.Integer(attribute="visible_actor_count", dump_only=True)
     target = TargetField(
         dump_only=True,
         attribute="id",
