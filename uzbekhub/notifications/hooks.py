@@ -7,12 +7,12 @@ transaction (before its commit), so a notification commits with its cause or not
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, and_, delete, or_, select, true
 
 from uzbekhub.accounts.models import Contact, User
 from uzbekhub.accounts.visibility import sees_user
 from uzbekhub.extensions import db
-from uzbekhub.notifications.models import NotificationActor
+from uzbekhub.notifications.models import Notification, NotificationActor
 from uzbekhub.notifications.services import (
     ABOUT_THE_RECIPIENT,
     comment_target,
@@ -205,6 +205,8 @@ def account_deleted(user_id: int) -> None:
 
     forget_targets(about_what_it_owned)
     delete_actors(NotificationActor.actor_id == user_id)
+    # Its own groups before the cascade takes their actors (who then have no group to keep).
+    db.session.execute(delete(Notification).where(Notification.recipient_id == user_id))
 
 
 # --- chat --------------------------------------------------------------------------------------

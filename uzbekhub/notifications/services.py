@@ -464,6 +464,8 @@ def mark_read(caller: User, data: dict) -> int:
 
 def delete_notification(caller: User, notification_id: int) -> None:
     notification = db.first_or_404(shown(caller.id).where(Notification.id == notification_id))
+    # The group first: its actors' delete trigger then finds no group to keep up to date.
+    db.session.execute(delete(Notification).where(Notification.id == notification.id))
     db.session.execute(
         delete(NotificationActor).where(
             NotificationActor.recipient_id == caller.id,
@@ -471,7 +473,6 @@ def delete_notification(caller: User, notification_id: int) -> None:
             NotificationActor.target_key == notification.target_key,
         )
     )
-    db.session.execute(delete(Notification).where(Notification.id == notification.id))
     _announce_removed(caller.id, notification.id)
     db.session.commit()
 
