@@ -4,8 +4,8 @@ that drops a name takes the mention back."""
 import pytest
 
 from tests.notifications.conftest import READ, comment, new_post, only, results_of, unread_of
-from tests.stories.helpers import ACTIVE, new_story
 from tests.support.factories import add_contact
+from tests.support.stories import ACTIVE, new_story
 
 
 @pytest.fixture
