@@ -21,6 +21,7 @@ from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.accounts.users import on_user_deleted
 from uzbekhub.chat import routes as chat_routes
 from uzbekhub.chat import services as chat_services
+from uzbekhub.chat.namespace import session_notes as socketio_session_notes
 from uzbekhub.chat.realtime import register_realtime, socketio_options
 from uzbekhub.chat.routes import register_chat
 from uzbekhub.cli import create_admin, seed_demo
@@ -100,7 +101,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_request_limits(app)
     register_security_headers(app)
     register_cli(app)
-    log_requests(app, [metrics.observe_request])
+    log_requests(app, [metrics.observe_request], socketio_session_notes)
     return app
 
 
