@@ -166,7 +166,12 @@ def engine_options(url: str, async_mode: str = "threading") -> dict:
         "pool_recycle": 1800,
         # API queries are short: starting parallel workers (~10 ms) or JIT-compiling a plan
         # costs more than it saves, and one request should not take several cores.
-        "connect_args": {"options": "-c max_parallel_workers_per_gather=0 -c jit=off"},
+        "connect_args": {
+            "options": "-c max_parallel_workers_per_gather=0 -c jit=off",
+            # A host that never answers fails the connection instead of holding it for
+            # minutes (libpq ignores it under psycogreen: see uzbekhub.common.deadline).
+            "connect_timeout": 5,
+        },
     }
 
 
