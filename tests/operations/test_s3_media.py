@@ -11,7 +11,7 @@ from PIL import Image
 
 from config import load_config
 from tests.accounts.helpers import PROFILE
-from tests.chat.support import upload
+from tests.support.chat import upload
 from tests.support.images import jpeg_with_exif, png
 
 HOST = "http://localhost"

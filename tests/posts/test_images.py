@@ -7,20 +7,20 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from tests.posts.conftest import (
+from tests.support.answers import field_errors
+from tests.support.images import png
+from tests.support.media import fetch_media, is_stored, stored_bytes
+from tests.support.posts import (
     COMMENT,
     LIKE,
     POSTS,
     VIEWS,
     count_rows,
-    create,
+    create_post,
     image_part,
-    png,
     post_url,
     stored_images,
 )
-from tests.support.answers import field_errors
-from tests.support.media import fetch_media, is_stored, stored_bytes
 from uzbekhub.extensions import db
 from uzbekhub.posts.models import Post, PostComment, PostImage, PostLike, PostView
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("each_storage")
 
 
 def test_create_stores_images_and_answers_absolute_urls(app, client, alice):
-    response = create(client, alice, "Two pictures", images=2)
+    response = create_post(client, alice, "Two pictures", images=2)
     assert response.status_code == 201
     images = response.get_json()["images"]
     assert len(images) == 2
@@ -72,14 +72,14 @@ def test_stored_images_lose_their_exif(app, client, alice):
 
 
 def test_ten_images_are_accepted(client, alice):
-    response = create(client, alice, images=10)
+    response = create_post(client, alice, images=10)
     assert response.status_code == 201
     assert len(response.get_json()["images"]) == 10
 
 
 def test_an_eleventh_image_is_400_and_stores_nothing(app, client, alice):
     before = stored_images(app)
-    response = create(client, alice, images=11)
+    response = create_post(client, alice, images=11)
     assert response.status_code == 400
     assert "images" in field_errors(response)
     assert stored_images(app) == before
@@ -143,7 +143,7 @@ def test_a_crash_after_storing_images_leaves_no_file_and_no_post(app, client, al
     monkeypatch.setattr(db.session, "commit", broken_commit)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
-        response = create(client, alice, "Doomed", images=2)
+        response = create_post(client, alice, "Doomed", images=2)
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None
         monkeypatch.undo()
@@ -158,7 +158,7 @@ def test_a_crash_after_storing_images_leaves_no_file_and_no_post(app, client, al
 
 
 def test_patch_adds_images_after_the_existing_ones(client, alice):
-    created = create(client, alice, "One", images=1).get_json()
+    created = create_post(client, alice, "One", images=1).get_json()
     response = client.patch(
         post_url(created["id"]),
         data={"images": [image_part(), image_part()]},
@@ -173,7 +173,7 @@ def test_patch_adds_images_after_the_existing_ones(client, alice):
 
 
 def test_patch_removes_images_and_their_files(app, client, alice):
-    created = create(client, alice, "Two", images=2).get_json()
+    created = create_post(client, alice, "Two", images=2).get_json()
     gone, kept = created["images"]
     response = client.patch(
         post_url(created["id"]), json={"remove_images": [gone["id"]]}, headers=alice.headers
@@ -185,7 +185,7 @@ def test_patch_removes_images_and_their_files(app, client, alice):
 
 
 def test_patch_beyond_ten_images_is_400_and_changes_nothing(app, client, alice):
-    created = create(client, alice, "Eight", images=8).get_json()
+    created = create_post(client, alice, "Eight", images=8).get_json()
     before = stored_images(app)
     response = client.patch(
         post_url(created["id"]),
@@ -201,7 +201,7 @@ def test_patch_beyond_ten_images_is_400_and_changes_nothing(app, client, alice):
 
 
 def test_patch_with_a_non_image_keeps_the_old_images_and_stores_nothing(app, client, alice):
-    created = create(client, alice, "Keep me", images=1).get_json()
+    created = create_post(client, alice, "Keep me", images=1).get_json()
     before = stored_images(app)
     response = client.patch(
         post_url(created["id"]),
@@ -219,7 +219,7 @@ def test_patch_with_a_non_image_keeps_the_old_images_and_stores_nothing(app, cli
 
 
 def test_owner_deletes_a_post_with_everything_on_it(app, client, alice, bob):
-    created = create(client, alice, "Short-lived", images=2).get_json()
+    created = create_post(client, alice, "Short-lived", images=2).get_json()
     post_id = created["id"]
     assert client.post(LIKE, json={"post": post_id}, headers=bob.headers).status_code == 201
     comment = client.post(
@@ -240,7 +240,7 @@ def test_owner_deletes_a_post_with_everything_on_it(app, client, alice, bob):
 
 
 def test_another_user_may_not_delete_a_post(app, client, alice, bob):
-    created = create(client, alice, "Mine", images=1).get_json()
+    created = create_post(client, alice, "Mine", images=1).get_json()
     response = client.delete(post_url(created["id"]), headers=bob.headers)
     assert response.status_code == 403
     assert is_stored(app, created["images"][0]["image"])
@@ -249,7 +249,7 @@ def test_another_user_may_not_delete_a_post(app, client, alice, bob):
 
 def test_staff_delete_any_post_even_one_they_cannot_see(app, client, staff, make_account):
     private = make_account("private@example.com", is_private=True)
-    created = create(client, private, "Against the rules", images=1).get_json()
+    created = create_post(client, private, "Against the rules", images=1).get_json()
     assert client.get(post_url(created["id"]), headers=staff.headers).status_code == 404
     assert client.delete(post_url(created["id"]), headers=staff.headers).status_code == 204
     assert not is_stored(app, created["images"][0]["image"])
@@ -257,7 +257,7 @@ def test_staff_delete_any_post_even_one_they_cannot_see(app, client, staff, make
 
 
 def test_a_failed_delete_keeps_the_images(app, client, alice, monkeypatch):
-    created = create(client, alice, "Survivor", images=1).get_json()
+    created = create_post(client, alice, "Survivor", images=1).get_json()
 
     def broken_commit():
         raise RuntimeError("database went away mid-request")

@@ -5,17 +5,17 @@ import uuid
 import pytest
 from sqlalchemy import update
 
-from tests.posts.conftest import (
+from tests.support.answers import field_errors
+from tests.support.factories import add_contact, block
+from tests.support.posts import (
     LIKE,
     MYPOSTS,
     POSTS,
     count_rows,
-    create,
+    create_post,
     moment,
     post_url,
 )
-from tests.support.answers import field_errors
-from tests.support.factories import add_contact, block
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 from uzbekhub.posts.models import Post
@@ -46,7 +46,7 @@ def patch(client, account, post_id, **data):
 
 
 def test_create_answers_the_spec_shape(client, alice):
-    response = create(client, alice, "This is my new post!")
+    response = create_post(client, alice, "This is my new post!")
     assert response.status_code == 201
     post = response.get_json()
     assert list(post) == POST_KEYS
@@ -67,7 +67,7 @@ def test_create_answers_the_spec_shape(client, alice):
 
 
 def test_images_without_content_make_a_post(client, alice):
-    response = create(client, alice, content=None, images=1)
+    response = create_post(client, alice, content=None, images=1)
     assert response.status_code == 201
     assert response.get_json()["content"] == ""
 
@@ -80,21 +80,21 @@ def test_a_json_body_makes_a_text_post(client, alice):
 
 @pytest.mark.parametrize("content", [None, "", "   \n "])
 def test_empty_content_without_images_is_400(app, client, alice, content):
-    response = create(client, alice, content=content)
+    response = create_post(client, alice, content=content)
     assert response.status_code == 400
     assert "content" in field_errors(response)
     assert count_rows(app, Post) == 0
 
 
 def test_content_up_to_the_limit_is_accepted(client, alice):
-    response = create(client, alice, "x" * 10_000)
+    response = create_post(client, alice, "x" * 10_000)
     assert response.status_code == 201
     assert len(response.get_json()["content"]) == 10_000
 
 
 @pytest.mark.parametrize("length", [10_001, 100 * 1024])
 def test_content_beyond_the_limit_is_400(app, client, alice, length):
-    response = create(client, alice, "x" * length)
+    response = create_post(client, alice, "x" * length)
     assert response.status_code == 400
     assert "content" in field_errors(response)
     assert count_rows(app, Post) == 0
@@ -203,8 +203,8 @@ def test_patch_accepts_json(client, alice, make_post):
 
 
 def test_removing_an_unknown_image_is_400_on_remove_images(client, alice, bob):
-    mine = create(client, alice, "Mine", images=1).get_json()
-    theirs = create(client, bob, "Theirs", images=1).get_json()
+    mine = create_post(client, alice, "Mine", images=1).get_json()
+    theirs = create_post(client, bob, "Theirs", images=1).get_json()
     for image_id in (str(uuid.uuid4()), theirs["images"][0]["id"]):
         response = client.patch(
             post_url(mine["id"]), json={"remove_images": [image_id]}, headers=alice.headers
@@ -214,7 +214,7 @@ def test_removing_an_unknown_image_is_400_on_remove_images(client, alice, bob):
 
 
 def test_removing_everything_is_400_on_content(client, alice):
-    created = create(client, alice, content=None, images=1).get_json()
+    created = create_post(client, alice, content=None, images=1).get_json()
     response = client.patch(
         post_url(created["id"]),
         json={"remove_images": [created["images"][0]["id"]]},
@@ -225,7 +225,7 @@ def test_removing_everything_is_400_on_content(client, alice):
 
 
 def test_emptying_the_content_of_a_post_with_images_is_allowed(client, alice):
-    created = create(client, alice, "Caption", images=1).get_json()
+    created = create_post(client, alice, "Caption", images=1).get_json()
     response = client.patch(post_url(created["id"]), json={"content": ""}, headers=alice.headers)
     assert response.status_code == 200
     assert response.get_json()["content"] == ""

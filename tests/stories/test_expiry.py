@@ -1,7 +1,8 @@
 """Expiry (computed from created_at and STORY_TTL_HOURS at query time) and the archive
 (Stories 7-9). A short TTL is set in the test instead of waiting."""
 
-from tests.stories.helpers import (
+from tests.support.factories import add_contact
+from tests.support.stories import (
     ACTIVE,
     ARCHIVE,
     REACTION,
@@ -9,7 +10,6 @@ from tests.stories.helpers import (
     age_story,
     new_story,
 )
-from tests.support.factories import add_contact
 
 
 def test_a_story_expires_when_its_ttl_has_passed_without_any_job(client, alice, story_ttl):

@@ -7,7 +7,10 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.stories.helpers import (
+from tests.support.answers import field_errors
+from tests.support.images import jpeg_with_exif
+from tests.support.media import fetch_media, is_stored, stored_bytes, stored_names
+from tests.support.stories import (
     ACTIVE,
     ARCHIVE,
     MOV,
@@ -18,9 +21,6 @@ from tests.stories.helpers import (
     create_story,
     new_story,
 )
-from tests.support.answers import field_errors
-from tests.support.images import jpeg_with_exif
-from tests.support.media import fetch_media, is_stored, stored_bytes, stored_names
 from uzbekhub.extensions import db
 from uzbekhub.stories.models import Story, StoryMark, StoryReaction, StoryView
 

@@ -5,7 +5,9 @@ import io
 
 import pytest
 
-from tests.stories.helpers import (
+from tests.support.answers import field_errors
+from tests.support.factories import block
+from tests.support.stories import (
     ACTIVE,
     REACTION,
     VIEWED,
@@ -13,8 +15,6 @@ from tests.stories.helpers import (
     new_story,
     png_bytes,
 )
-from tests.support.answers import field_errors
-from tests.support.factories import block
 
 STORY_KEYS = [
     "id",
