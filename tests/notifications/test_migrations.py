@@ -1,34 +1,31 @@
-"""The migrations install the triggers that keep the groups as the models describe them (the
-tests build their tables from the models, production from the migrations)."""
-
-import re
+"""The migrations install the triggers that keep the groups as the models do (the tests build
+their tables from the models with `create_all`, production from the migrations)."""
 
 from sqlalchemy import create_engine, text
 
 from tests.test_platform import _flask
-from uzbekhub.notifications.models import notification_group_triggers
+from uzbekhub.extensions import db
+
+TRIGGERS = {
+    "sqlite": "SELECT name, sql FROM sqlite_master "
+    "WHERE type = 'trigger' AND tbl_name = 'notification_actors'",
+    "postgresql": "SELECT proname, prosrc FROM pg_proc WHERE proname = 'keep_notification_groups'",
+}
 
 
-def test_the_migrated_triggers_are_the_models_triggers(empty_database):
+def installed_triggers(engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        return dict(connection.execute(text(TRIGGERS[engine.dialect.name])).all())
+
+
+def test_the_migrated_triggers_are_the_ones_the_models_create(app, empty_database):
     upgrade = _flask(["db", "upgrade"], empty_database)
     assert upgrade.returncode == 0, upgrade.stderr
-    engine = create_engine(empty_database)
+    migrated = create_engine(empty_database)
     try:
-        with engine.connect() as connection:
-            if engine.dialect.name == "sqlite":
-                installed = connection.execute(
-                    text(
-                        "SELECT sql FROM sqlite_master "
-                        "WHERE type = 'trigger' AND tbl_name = 'notification_actors'"
-                    )
-                ).scalars()
-                assert set(installed) == set(notification_group_triggers("sqlite"))
-            else:
-                installed = connection.execute(
-                    text("SELECT prosrc FROM pg_proc WHERE proname = 'keep_notification_groups'")
-                ).scalar_one()
-                function = notification_group_triggers("postgresql")[0]
-                (body,) = re.findall(r"\$\$(.*)\$\$", function, flags=re.DOTALL)
-                assert installed.strip() == body.strip()
+        from_migrations = installed_triggers(migrated)
     finally:
-        engine.dispose()
+        migrated.dispose()
+    with app.app_context():
+        from_models = installed_triggers(db.engine)
+    assert from_migrations and from_migrations == from_models
