@@ -1,18 +1,23 @@
 """What only S3-compatible storage (MEDIA_STORAGE=s3) does, against moto's standalone server:
-a fetch the rules allow is a redirect to a short-lived presigned URL; and where public media
-may be linked (a CDN). The media rules themselves run on both storages in the media tests of
+a fetch the rules allow is a redirect to a short-lived presigned URL; where public media may
+be linked (a CDN); and a bucket out of reach when a committed change removes its files. The media rules themselves run on both storages in the media tests of
 each domain (the `each_storage` fixture)."""
 
 import io
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 
 from PIL import Image
 
 from config import load_config
 from tests.accounts.helpers import PROFILE
+from tests.conftest import free_port
 from tests.support.chat import upload
 from tests.support.images import jpeg_with_exif, png
+from tests.support.posts import create_post, post_url
+from uzbekhub.common.storage import EXTENSION_KEY as STORAGE_KEY
+from uzbekhub.common.storage import S3Storage
 
 HOST = "http://localhost"
 
@@ -91,3 +96,33 @@ def test_media_url_is_a_path_prefix_or_a_cdn_url():
     assert load_config({"MEDIA_URL": "files"})["MEDIA_URL"] == "/files/"
     cdn = load_config({"MEDIA_URL": "https://cdn.example.com/m"})["MEDIA_URL"]
     assert cdn == "https://cdn.example.com/m/"
+
+
+@contextmanager
+def bucket_out_of_reach(app, bucket: str):
+    """The same bucket behind an endpoint where nothing listens (S3 down, a network cut)."""
+    saved = app.extensions[STORAGE_KEY]
+    dead = f"http://127.0.0.1:{free_port()}"
+    app.extensions[STORAGE_KEY] = S3Storage(bucket, dead, "us-east-1", 300)
+    try:
+        yield
+    finally:
+        app.extensions[STORAGE_KEY] = saved
+
+
+def test_a_committed_deletion_stands_when_the_bucket_is_out_of_reach(
+    app, client, alice, moto, s3_media, caplog
+):
+    """The rows are gone once the commit is done: a file the bucket could not remove then is
+    an orphan for `flask purge`, not a failed request (nor one that stops at the first file)."""
+    post = create_post(client, alice, images=2).get_json()
+    record = upload(client, alice, b"%PDF-1.4 mine alone", name="m.pdf").get_json()
+    with bucket_out_of_reach(app, s3_media):
+        deleted_post = client.delete(post_url(post["id"]), headers=alice.headers)
+        deleted_file = client.delete(f"/api/chat/files/{record['id']}/", headers=alice.headers)
+    assert (deleted_post.status_code, deleted_file.status_code) == (204, 204)
+    assert client.get(post_url(post["id"]), headers=alice.headers).status_code == 404
+    assert client.get("/api/chat/files/", headers=alice.headers).get_json() == []
+    left = {key_of(image["image"]) for image in post["images"]} | {key_of(record["file"])}
+    assert moto.keys(s3_media) == left
+    assert sum("flask purge" in r.getMessage() for r in caplog.records) == len(left)

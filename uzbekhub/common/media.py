@@ -6,6 +6,7 @@ crashed request leaves the storage as it found it.
 """
 
 import io
+import logging
 import secrets
 from collections.abc import Callable
 
@@ -16,8 +17,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.common.offload import offload
-from uzbekhub.common.storage import register_storage, storage
+from uzbekhub.common.storage import STORAGE_ERRORS, register_storage, storage
 from uzbekhub.errors import PayloadTooLarge, invalid
+
+log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 # One frame; all frames of an animated image together (their total work); frames.
@@ -203,7 +206,13 @@ def delete_after_success(path: str | None) -> None:
 
 
 def delete_now(path: str) -> None:
-    storage().delete(path)
+    """Remove `path`. Deletions come after the commit (or after a failure): a storage that
+    cannot remove the file then (S3 out of reach) leaves an orphan that `flask purge`
+    removes, never a failed answer for a change already made, nor the other files kept."""
+    try:
+        storage().delete(path)
+    except STORAGE_ERRORS as exc:
+        log.warning("media %s not removed (`flask purge` will remove it): %s", path, exc)
 
 
 def keep_created_files() -> None:

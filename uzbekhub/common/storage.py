@@ -13,11 +13,14 @@ from typing import Protocol
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, current_app, redirect, send_from_directory
 from werkzeug.security import safe_join
 
 EXTENSION_KEY = "media_storage"
+# What a storage raises when it cannot do what it was asked: the disk (OSError), or the
+# bucket's endpoint (unreachable, refusing, timing out: botocore's errors).
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 
 class Storage(Protocol):
