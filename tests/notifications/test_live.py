@@ -164,19 +164,3 @@ def test_two_processes_announce_to_each_others_sockets_and_push_only_when_none_i
 @pytest.fixture
 def carol_account(make_account):
     return make_account("carol@example.com", first_name="Carol")
-
-
-def test_announcements_wait_for_the_outermost_commit(app):
-    """A savepoint's commit (a unique check inside a request) is not the request's: whatever
-    is announced after the commit must not be, since the request may still roll back."""
-    from uzbekhub.common.db import after_commit
-    from uzbekhub.extensions import db
-
-    ran = []
-    with app.app_context():
-        after_commit(db.session, lambda: ran.append("committed"))
-        with db.session.begin_nested():
-            pass
-        assert ran == []
-        db.session.commit()
-    assert ran == ["committed"]
