@@ -1,23 +1,32 @@
 """What only S3-compatible storage (MEDIA_STORAGE=s3) does, against moto's standalone server:
 a fetch the rules allow is a redirect to a short-lived presigned URL; where public media may
-be linked (a CDN); and a bucket out of reach when a committed change removes its files. The media rules themselves run on both storages in the media tests of
-each domain (the `each_storage` fixture)."""
+be linked (a CDN); and a bucket out of reach: an upload or a fetch is 503 with nothing
+written, a committed change that removes files stands. The media rules themselves run on both
+storages in the media tests of each domain (the `each_storage` fixture)."""
 
 import io
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 
+import pytest
 from PIL import Image
+from sqlalchemy import func, select
 
 from config import load_config
 from tests.accounts.helpers import PROFILE
 from tests.conftest import free_port
-from tests.support.chat import upload
+from tests.support.chat import ROOMS, room_url, upload
 from tests.support.images import jpeg_with_exif, png
 from tests.support.posts import create_post, post_url
+from tests.support.stories import create_story
+from uzbekhub.accounts.models import User
+from uzbekhub.chat.models import ChatFile, Room, RoomMember
 from uzbekhub.common.storage import EXTENSION_KEY as STORAGE_KEY
 from uzbekhub.common.storage import S3Storage
+from uzbekhub.extensions import db
+from uzbekhub.posts.models import Post, PostImage
+from uzbekhub.stories.models import Story
 
 HOST = "http://localhost"
 
@@ -126,3 +135,76 @@ def test_a_committed_deletion_stands_when_the_bucket_is_out_of_reach(
     left = {key_of(image["image"]) for image in post["images"]} | {key_of(record["file"])}
     assert moto.keys(s3_media) == left
     assert sum("flask purge" in r.getMessage() for r in caplog.records) == len(left)
+
+
+OUT_OF_REACH = {"error": "The media storage is out of reach. Try again shortly."}
+
+
+def rows(app, *models) -> list[int]:
+    with app.app_context():
+        return [db.session.scalar(select(func.count()).select_from(m)) for m in models]
+
+
+def new_group(client, account, picture: bytes):
+    return client.post(
+        ROOMS,
+        data={"room_type": "group", "name": "Pics", "profile_pic": (io.BytesIO(picture), "p.png")},
+        headers=account.headers,
+        content_type="multipart/form-data",
+    )
+
+
+UPLOADS = {
+    "profile picture": (lambda client, alice: set_picture(client, alice, png()), (User,)),
+    "post image": (lambda client, alice: create_post(client, alice, images=1), (Post, PostImage)),
+    "story": (lambda client, alice: create_story(client, alice), (Story,)),
+    "chat file": (
+        lambda client, alice: upload(client, alice, b"%PDF-1.4 x", "document"),
+        (ChatFile,),
+    ),
+    "room picture": (lambda client, alice: new_group(client, alice, png()), (Room, RoomMember)),
+}
+
+
+@pytest.mark.parametrize("kind", UPLOADS)
+def test_an_upload_while_the_bucket_is_out_of_reach_is_503_with_nothing_written(
+    app, client, alice, moto, s3_media, kind
+):
+    send, models = UPLOADS[kind]
+    before = rows(app, *models)
+    with bucket_out_of_reach(app, s3_media):
+        response = send(client, alice)
+    assert (response.status_code, response.get_json()) == (503, OUT_OF_REACH)
+    assert rows(app, *models) == before
+    assert moto.keys(s3_media) == set()
+    profile = client.get(PROFILE, headers=alice.headers).get_json()
+    assert profile["profile_picture"] is None
+    # The bucket back, the same upload goes through.
+    assert send(client, alice).status_code in (200, 201)
+
+
+def test_a_replacement_while_the_bucket_is_out_of_reach_keeps_the_old_picture(
+    app, client, alice, moto, s3_media
+):
+    room = new_group(client, alice, png()).get_json()
+    mine = set_picture(client, alice, png()).get_json()["profile_picture"]
+    with bucket_out_of_reach(app, s3_media):
+        profile = set_picture(client, alice, png())
+        group = client.patch(
+            room_url(room["id"]),
+            data={"profile_pic": (io.BytesIO(png()), "p.png")},
+            headers=alice.headers,
+            content_type="multipart/form-data",
+        )
+    assert [profile.status_code, group.status_code] == [503, 503]
+    assert client.get(PROFILE, headers=alice.headers).get_json()["profile_picture"] == mine
+    kept = client.get(room_url(room["id"]), headers=alice.headers).get_json()["profile_pic"]
+    assert kept == room["profile_pic"]
+    assert moto.keys(s3_media) == {key_of(mine), key_of(room["profile_pic"])}
+
+
+def test_a_fetch_while_the_bucket_is_out_of_reach_is_503(app, client, alice, s3_media):
+    url = set_picture(client, alice, png()).get_json()["profile_picture"]
+    with bucket_out_of_reach(app, s3_media):
+        response = client.get(local(url))
+    assert (response.status_code, response.get_json()) == (503, OUT_OF_REACH)

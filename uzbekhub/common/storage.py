@@ -59,9 +59,13 @@ class LocalStorage:
         target = self._full(path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".upload-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except OSError:
+            os.remove(tmp)  # a full disk: no half-written file stays
+            raise
 
     def read(self, path: str) -> bytes | None:
         if not self.exists(path):
