@@ -22,6 +22,7 @@ from uzbekhub.accounts.users import on_user_deleted
 from uzbekhub.chat import file_services as chat_file_services
 from uzbekhub.chat import room_services as chat_room_services
 from uzbekhub.chat import routes as chat_routes
+from uzbekhub.chat.namespace import session_notes as socketio_session_notes
 from uzbekhub.chat.realtime import register_realtime, socketio_options
 from uzbekhub.chat.routes import register_chat
 from uzbekhub.cli import create_admin, seed_demo
@@ -48,6 +49,7 @@ from uzbekhub.docs import docs_config, register_docs_assets, spec_plugins
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 from uzbekhub.index import register_index
+from uzbekhub.notifications import hooks as notification_hooks
 from uzbekhub.notifications import routes as notification_routes
 from uzbekhub.notifications.live import register_notifier
 from uzbekhub.operations import health, metrics
@@ -101,7 +103,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_request_limits(app)
     register_security_headers(app)
     register_cli(app)
-    log_requests(app, [metrics.observe_request])
+    log_requests(app, [metrics.observe_request], socketio_session_notes)
     return app
 
 
@@ -166,7 +168,12 @@ def engine_options(url: str, async_mode: str = "threading") -> dict:
         "pool_recycle": 1800,
         # API queries are short: starting parallel workers (~10 ms) or JIT-compiling a plan
         # costs more than it saves, and one request should not take several cores.
-        "connect_args": {"options": "-c max_parallel_workers_per_gather=0 -c jit=off"},
+        "connect_args": {
+            "options": "-c max_parallel_workers_per_gather=0 -c jit=off",
+            # A host that never answers fails the connection instead of holding it for
+            # minutes (libpq ignores it under psycogreen: see uzbekhub.common.deadline).
+            "connect_timeout": 5,
+        },
     }
 
 
@@ -214,6 +221,7 @@ def register_user_deletion_hooks() -> None:
         story_services.remove_files_of_user,
         chat_file_services.remove_files_of_user,
         chat_room_services.leave_rooms_of_deleted_user,
+        notification_hooks.account_deleted,
     ):
         on_user_deleted(hook)
 
