@@ -4,9 +4,10 @@ what it owned go, and the recipients hear it on their sockets, on both transport
 import pytest
 
 from tests.accounts.helpers import DELETE_CONFIRM
-from tests.notifications.conftest import comment, like, new_post, results_of, unread_of
+from tests.notifications.conftest import results_of, unread_of
 from tests.notifications.test_live import events_of, live_like, live_post
 from tests.realtime.support import http
+from tests.support.posts import comment, like, new_post
 
 DELETE_REQUEST = "/api/accounts/account/delete/"
 

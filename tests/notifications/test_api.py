@@ -9,13 +9,11 @@ from tests.notifications.conftest import (
     NOTIFICATIONS,
     READ,
     SETTINGS,
-    comment,
-    like,
-    new_post,
     notifications_of,
     results_of,
     unread_of,
 )
+from tests.support.posts import comment, like, new_post
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks

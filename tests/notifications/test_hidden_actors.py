@@ -5,16 +5,10 @@ import pytest
 from sqlalchemy import update
 
 from tests.accounts.helpers import CONTACTS
-from tests.notifications.conftest import (
-    READ,
-    like,
-    new_post,
-    notifications_of,
-    results_of,
-    unread_of,
-)
+from tests.notifications.conftest import READ, notifications_of, results_of, unread_of
 from tests.notifications.test_live import events_of
 from tests.support.factories import add_contact, block
+from tests.support.posts import like, new_post
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 

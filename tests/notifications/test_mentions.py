@@ -3,8 +3,9 @@ that drops a name takes the mention back."""
 
 import pytest
 
-from tests.notifications.conftest import READ, comment, new_post, only, results_of, unread_of
+from tests.notifications.conftest import READ, only, results_of, unread_of
 from tests.support.factories import add_contact
+from tests.support.posts import comment, new_post
 from tests.support.stories import ACTIVE, new_story
 
 

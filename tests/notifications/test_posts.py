@@ -3,17 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from tests.notifications.conftest import (
-    comment,
-    like,
-    new_post,
-    notifications_of,
-    only,
-    results_of,
-    unlike,
-    unread_of,
-)
+from tests.notifications.conftest import notifications_of, only, results_of, unread_of
 from tests.support.factories import add_contact, block
+from tests.support.posts import comment, like, new_post, unlike
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks
 from uzbekhub.posts.models import PostLike
