@@ -97,6 +97,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
         "S3_REGION": env.get("S3_REGION") or None,
         "S3_URL_SECONDS": _int(env, "S3_URL_SECONDS", 300),
+        # How long the bucket may take to connect, and to answer each read (two tries).
+        "S3_TIMEOUT_SECONDS": _float(env, "S3_TIMEOUT_SECONDS", 10),
         "MAX_UPLOAD_MB": _float(env, "MAX_UPLOAD_MB", 25),
         # One quota across post images, story media and chat files (CHAT_QUOTA_MB, its
         # name before it covered posts and stories, is still read).

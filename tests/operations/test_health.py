@@ -10,9 +10,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 
 from tests.conftest import ROOT, free_port, run_wsgi
+from tests.support.network import silent_server
 from uzbekhub.common.deadline import NoAnswer, answers_within
 
 
@@ -72,33 +72,6 @@ def test_readyz_names_an_unreachable_database_and_redis(app_overrides, test_path
         "schema": "unknown",
         "redis": "unreachable",
     }
-
-
-@contextmanager
-def silent_server():
-    """A TCP port that accepts connections and never says a word: a database or Redis that
-    hangs, as a blackholed host does (the clients' own waits are minutes or for ever)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join()
-        for connection in [*held, listener]:
-            connection.close()
 
 
 def timed_get(url: str) -> tuple[float, int, dict]:

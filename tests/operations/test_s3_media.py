@@ -5,6 +5,7 @@ written, a committed change that removes files stands. The media rules themselve
 storages in the media tests of each domain (the `each_storage` fixture)."""
 
 import io
+import time
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from tests.accounts.helpers import PROFILE
 from tests.conftest import free_port
 from tests.support.chat import ROOMS, room_url, upload
 from tests.support.images import jpeg_with_exif, png
+from tests.support.network import silent_server
 from tests.support.posts import create_post, post_url
 from tests.support.stories import create_story
 from uzbekhub.accounts.models import User
@@ -108,15 +110,18 @@ def test_media_url_is_a_path_prefix_or_a_cdn_url():
 
 
 @contextmanager
-def bucket_out_of_reach(app, bucket: str):
-    """The same bucket behind an endpoint where nothing listens (S3 down, a network cut)."""
+def bucket_behind(app, bucket: str, endpoint: str, timeout: float = 10):
     saved = app.extensions[STORAGE_KEY]
-    dead = f"http://127.0.0.1:{free_port()}"
-    app.extensions[STORAGE_KEY] = S3Storage(bucket, dead, "us-east-1", 300)
+    app.extensions[STORAGE_KEY] = S3Storage(bucket, endpoint, "us-east-1", 300, timeout)
     try:
         yield
     finally:
         app.extensions[STORAGE_KEY] = saved
+
+
+def bucket_out_of_reach(app, bucket: str):
+    """The same bucket behind an endpoint where nothing listens (S3 down, a network cut)."""
+    return bucket_behind(app, bucket, f"http://127.0.0.1:{free_port()}")
 
 
 def test_a_committed_deletion_stands_when_the_bucket_is_out_of_reach(
@@ -154,15 +159,25 @@ def new_group(client, account, picture: bytes):
     )
 
 
+# Each upload, the rows it writes, and its status once the bucket is back.
 UPLOADS = {
-    "profile picture": (lambda client, alice: set_picture(client, alice, png()), (User,)),
-    "post image": (lambda client, alice: create_post(client, alice, images=1), (Post, PostImage)),
-    "story": (lambda client, alice: create_story(client, alice), (Story,)),
+    "profile picture": (lambda client, alice: set_picture(client, alice, png()), (User,), 200),
+    "post image": (
+        lambda client, alice: create_post(client, alice, images=1),
+        (Post, PostImage),
+        201,
+    ),
+    "story": (lambda client, alice: create_story(client, alice), (Story,), 201),
     "chat file": (
         lambda client, alice: upload(client, alice, b"%PDF-1.4 x", "document"),
         (ChatFile,),
+        201,
     ),
-    "room picture": (lambda client, alice: new_group(client, alice, png()), (Room, RoomMember)),
+    "room picture": (
+        lambda client, alice: new_group(client, alice, png()),
+        (Room, RoomMember),
+        201,
+    ),
 }
 
 
@@ -170,7 +185,7 @@ UPLOADS = {
 def test_an_upload_while_the_bucket_is_out_of_reach_is_503_with_nothing_written(
     app, client, alice, moto, s3_media, kind
 ):
-    send, models = UPLOADS[kind]
+    send, models, stored = UPLOADS[kind]
     before = rows(app, *models)
     with bucket_out_of_reach(app, s3_media):
         response = send(client, alice)
@@ -180,7 +195,19 @@ def test_an_upload_while_the_bucket_is_out_of_reach_is_503_with_nothing_written(
     profile = client.get(PROFILE, headers=alice.headers).get_json()
     assert profile["profile_picture"] is None
     # The bucket back, the same upload goes through.
-    assert send(client, alice).status_code in (200, 201)
+    assert send(client, alice).status_code == stored
+
+
+def test_an_upload_to_a_bucket_that_hangs_is_503_in_bounded_time(app, client, alice, s3_media):
+    """A bucket that accepts the connection and never answers (a blackholed host, a stuck
+    proxy) is given S3_TIMEOUT_SECONDS per try, not botocore's minutes."""
+    with silent_server() as port, bucket_behind(app, s3_media, f"http://127.0.0.1:{port}", 1):
+        started = time.monotonic()
+        response = set_picture(client, alice, png())
+        waited = time.monotonic() - started
+    assert (response.status_code, response.get_json()) == (503, OUT_OF_REACH)
+    # Two tries of a second each; botocore's own defaults wait minutes.
+    assert waited < 20, waited
 
 
 def test_a_replacement_while_the_bucket_is_out_of_reach_keeps_the_old_picture(

@@ -100,14 +100,28 @@ class S3Storage:
     """A bucket through boto3; credentials come the standard AWS way (environment variables,
     shared files, instance roles). A fetch is answered with a redirect to a presigned URL."""
 
-    def __init__(self, bucket: str, endpoint_url: str | None, region: str | None, expiry: int):
+    def __init__(
+        self,
+        bucket: str,
+        endpoint_url: str | None,
+        region: str | None,
+        expiry: int,
+        timeout: float = 10,
+    ):
         self.bucket = bucket
         self.expiry = expiry
+        # botocore waits 60 s to connect and 60 s per read, three times over: a bucket that
+        # hangs would hold a request for minutes instead of answering 503.
         self.client = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
             region_name=region,
-            config=Config(signature_version="s3v4", retries={"max_attempts": 3}),
+            config=Config(
+                signature_version="s3v4",
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                retries={"total_max_attempts": 2},
+            ),
         )
 
     def exists(self, path: str) -> bool:
@@ -167,6 +181,7 @@ def create_storage(config) -> Storage:
             config["S3_ENDPOINT_URL"],
             config["S3_REGION"],
             int(config["S3_URL_SECONDS"]),
+            float(config["S3_TIMEOUT_SECONDS"]),
         )
     return LocalStorage(config["MEDIA_ROOT"])
 
