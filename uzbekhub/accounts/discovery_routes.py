@@ -1,8 +1,7 @@
 """Finding other users: search, profile by id, public profile by username."""
 
-from flask_jwt_extended import current_user, verify_jwt_in_request
-
 from uzbekhub.accounts import discovery_services
+from uzbekhub.accounts.caller import current_user, verify_access
 from uzbekhub.accounts.schemas import PublicProfileSchema, SearchPathSchema, UserSchema
 from uzbekhub.common.pagination import ArrayArgsSchema
 from uzbekhub.common.ratelimit import throttle
@@ -39,5 +38,5 @@ def user_by_id(pk):
 @blp.answers(401, description="A token was sent and is bad")
 def public_profile(username):
     """A public account by username, without signing in (a token, if sent, applies blocks)"""
-    verify_jwt_in_request(optional=True)
+    verify_access(optional=True)
     return discovery_services.public_profile(username, current_user)

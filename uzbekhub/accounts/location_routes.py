@@ -1,9 +1,9 @@
 """The caller's location and the nearby search (Accounts 17-20)."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import discovery_services, location_services
+from uzbekhub.accounts.caller import current_user
 from uzbekhub.accounts.schemas import (
     LocationPatchSchema,
     LocationSchema,

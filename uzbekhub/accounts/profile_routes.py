@@ -1,9 +1,9 @@
 """The caller's own account: profile, username check, email change, deletion, status."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import profile_services
+from uzbekhub.accounts.caller import current_user
 from uzbekhub.accounts.schemas import (
     ChangeEmailSchema,
     CodeSchema,

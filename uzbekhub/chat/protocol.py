@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
-from flask import current_app, request
+from flask import current_app
 from werkzeug.exceptions import HTTPException, NotFound
 
-from uzbekhub.accounts import tokens
+from uzbekhub.accounts import caller, tokens
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.users import record_last_online
 from uzbekhub.chat import services
@@ -103,10 +103,7 @@ def encode(frame: dict) -> bytes:
 def request_token() -> str | None:
     """The access token of a socket's opening request: `Authorization: Bearer <token>`, else
     `?token=` (browsers cannot set headers on a WebSocket)."""
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.args.get("token") or None
+    return caller.request_token(query_string=True)
 
 
 def authenticate(token: str | None) -> Identity:

@@ -5,8 +5,8 @@ Messages are sent over the sockets; every rule lives in `uzbekhub.chat.services`
 
 from flask import Flask
 from flask.views import MethodView
-from flask_jwt_extended import current_user, verify_jwt_in_request
 
+from uzbekhub.accounts.caller import current_user, verify_access
 from uzbekhub.chat import services
 from uzbekhub.chat.events import register_events
 from uzbekhub.chat.schemas import (
@@ -251,7 +251,7 @@ class FileByIdViews(MethodView):
 
 def _may_fetch_chat_file(path: str) -> bool:
     """Chat files are served to their uploader and the members of rooms they were sent to."""
-    verify_jwt_in_request(locations=["headers", "query_string"])
+    verify_access(query_string=True)
     return services.may_fetch_file(current_user, path)
 
 

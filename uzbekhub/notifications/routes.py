@@ -3,8 +3,8 @@
 from functools import wraps
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
+from uzbekhub.accounts.caller import current_user
 from uzbekhub.common.pagination import page_envelope
 from uzbekhub.common.smorest import Blueprint
 from uzbekhub.notifications import push, services

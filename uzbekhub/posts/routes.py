@@ -1,8 +1,8 @@
 """Posts API (spec: Posts 1-14): the feed, posts, likes, comments and views."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
+from uzbekhub.accounts.caller import current_user
 from uzbekhub.common.pagination import ArrayArgsSchema, PageArgsSchema, array_page, page_envelope
 from uzbekhub.common.smorest import Blueprint
 from uzbekhub.posts import services
