@@ -55,6 +55,7 @@ class Scenario:
     who: str = "caller"
     posts_each_request: bool = False
     needs_chat: bool = False
+    notifications_off: bool = False
 
     def url_path(self, seeded: dict) -> str:
         return self.path.format(room=seeded.get("chat", {}).get("room", "<room>"))
@@ -86,6 +87,19 @@ SCENARIOS = (
         None,
         who="liker",
         posts_each_request=True,
+    ),
+    # B5 with every owner's `post_liked` turned off: the like alone, so that the two
+    # together give what the notification costs the like path (at most 10 %).
+    Scenario(
+        "B5q",
+        "like a different post, notifications off",
+        "POST",
+        "/api/posts/like/",
+        None,
+        None,
+        who="liker",
+        posts_each_request=True,
+        notifications_off=True,
     ),
 )
 SCENARIOS_BY_KEY = {s.key: s for s in SCENARIOS}
@@ -304,6 +318,31 @@ def forget_likes(database_url: str, user_id: int) -> None:
     engine.dispose()
 
 
+@contextlib.contextmanager
+def post_liked_off(database_url: str) -> Iterator[None]:
+    """Every user's `post_liked` notifications off (a settings row each) while it lasts."""
+    from sqlalchemy import create_engine, text
+
+    from config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(database_url))
+    setting = "notification_settings WHERE type = 'post_liked'"
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {setting}"))
+            conn.execute(
+                text(
+                    "INSERT INTO notification_settings (user_id, type, enabled) "
+                    "SELECT id, 'post_liked', false FROM users"
+                )
+            )
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {setting}"))
+        engine.dispose()
+
+
 def sibling_database(database_url: str, suffix: str) -> str:
     """A second database next to the benchmark one (created if missing), for the scale runs."""
     from sqlalchemy import create_engine, text
@@ -383,8 +422,9 @@ def cpu_per_request(database_url: str, seeded: dict, repeat: int = 200) -> dict[
     one SQL statement, and one that only verifies the access token (what every
     authenticated endpoint pays). The best of three rounds of `repeat` requests.
     """
-    from flask_jwt_extended import current_user, verify_jwt_in_request
     from sqlalchemy import text
+
+    from uzbekhub.accounts.caller import verify_access
 
     from uzbekhub.extensions import db, limiter
 
@@ -401,8 +441,7 @@ def cpu_per_request(database_url: str, seeded: dict, repeat: int = 200) -> dict[
 
     @app.get("/bench/floor/token")
     def token_floor():
-        verify_jwt_in_request()
-        return {"ok": current_user.id}
+        return {"ok": verify_access().id}
 
     client = app.test_client()
     paths = {
@@ -412,7 +451,7 @@ def cpu_per_request(database_url: str, seeded: dict, repeat: int = 200) -> dict[
     }
     for scenario in SCENARIOS:
         chat_missing = scenario.needs_chat and "room" not in seeded.get("chat", {})
-        if scenario.key not in ("B6", "B5") and not chat_missing:
+        if scenario.key not in ("B6", "B5", "B5q") and not chat_missing:
             paths[scenario.key] = scenario.url_path(seeded)
     costs = {}
     for label, path in paths.items():
@@ -450,6 +489,8 @@ def load_runs(database_url: str, seeded: dict, args) -> tuple[dict, dict]:
     active = [s for s in active if not args.only or s.key in args.only or s.key == "B6"]
     try:
         for scenario in active:
+            if scenario.posts_each_request:
+                forget_likes(database_url, seeded["liker"]["id"])
             check_answer(scenario, seeded, server, ceiling)
 
         def one(scenario: Scenario, duration: float) -> WrkResult:
@@ -457,15 +498,17 @@ def load_runs(database_url: str, seeded: dict, args) -> tuple[dict, dict]:
             who = seeded.get(scenario.who)
             if scenario.posts_each_request:
                 forget_likes(database_url, seeded["liker"]["id"])
-            return wrk(
-                target.url + scenario.url_path(seeded),
-                who["token"] if who and scenario.key != "B6" else None,
-                duration=duration,
-                threads=args.threads,
-                connections=args.connections,
-                post_ids=post_ids if scenario.posts_each_request else None,
-                server=target,
-            )
+            settings = post_liked_off(database_url) if scenario.notifications_off else None
+            with settings or contextlib.nullcontext():
+                return wrk(
+                    target.url + scenario.url_path(seeded),
+                    who["token"] if who and scenario.key != "B6" else None,
+                    duration=duration,
+                    threads=args.threads,
+                    connections=args.connections,
+                    post_ids=post_ids if scenario.posts_each_request else None,
+                    server=target,
+                )
 
         for scenario in active:  # warm-up: connections pooled, caches filled
             one(scenario, args.warmup)
@@ -814,6 +857,7 @@ def load_report(seeded, counts, runs, memory, args, b6) -> list[str]:
         + "; ".join(f"{k} " + ", ".join(f"{r.rps:.0f}" for r in v) for k, v in runs.items() if v)
         + ".",
         "",
+        *notification_cost(runs),
         f"Peak RSS (VmHWM) of `python wsgi.py` over the load runs: "
         f"{memory['server']['VmHWM'] / 1024:.0f} MiB (B6 server: "
         f"{memory['ceiling']['VmHWM'] / 1024:.0f} MiB).",
@@ -825,6 +869,20 @@ def load_report(seeded, counts, runs, memory, args, b6) -> list[str]:
         lines += [f"  1. `{s}`" for s in value["statements"]]
     lines.append("")
     return lines
+
+
+def notification_cost(runs: dict) -> list[str]:
+    """What the `post_liked` notification costs the like path: B5 against B5q."""
+    if not runs.get("B5") or not runs.get("B5q"):
+        return []
+    with_notes, alone = median_run(runs["B5"]).rps, median_run(runs["B5q"]).rps
+    loss = 1 - with_notes / alone
+    return [
+        f"The like path's notification costs {loss:.1%} of B5's requests/s (B5 {with_notes:.0f} "
+        f"with it, B5q {alone:.0f} with `post_liked` off for every owner; target ≤ 10 %): "
+        f"{verdict(loss <= 0.10)}.",
+        "",
+    ]
 
 
 def cost_report(costs: dict, runs: dict, b6) -> list[str]:

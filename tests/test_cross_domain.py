@@ -4,7 +4,7 @@ import io
 import uuid
 
 from tests.accounts.helpers import DELETE_CONFIRM
-from tests.chat.support import MEMBERS, create_group, member_action, upload
+from tests.support.chat import MEMBERS, create_group, member_action, upload
 from tests.support.images import png
 from uzbekhub.chat.models import Room
 from uzbekhub.extensions import db

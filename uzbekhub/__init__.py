@@ -20,8 +20,9 @@ from uzbekhub.accounts import (
 )
 from uzbekhub.accounts.tokens import register_jwt
 from uzbekhub.accounts.users import on_user_deleted
+from uzbekhub.chat import file_services as chat_file_services
+from uzbekhub.chat import room_services as chat_room_services
 from uzbekhub.chat import routes as chat_routes
-from uzbekhub.chat import services as chat_services
 from uzbekhub.chat.realtime import register_realtime, socketio_options
 from uzbekhub.chat.routes import register_chat
 from uzbekhub.cli import create_admin, seed_demo
@@ -233,15 +234,19 @@ def register_user_deletion_hooks() -> None:
     for hook in (
         post_services.remove_files_of_user,
         story_services.remove_files_of_user,
-        chat_services.remove_files_of_user,
-        chat_services.leave_rooms_of_deleted_user,
+        chat_file_services.remove_files_of_user,
+        chat_room_services.leave_rooms_of_deleted_user,
     ):
         on_user_deleted(hook)
 
 
 def register_media_quota() -> None:
     """What counts against a user's MEDIA_QUOTA_MB: each domain's sum of their bytes."""
-    for usage in (post_services.media_bytes, story_services.media_bytes, chat_services.media_bytes):
+    for usage in (
+        post_services.media_bytes,
+        story_services.media_bytes,
+        chat_file_services.media_bytes,
+    ):
         count_media(usage)
 
 

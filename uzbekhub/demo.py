@@ -16,8 +16,9 @@ from sqlalchemy import select
 from uzbekhub.accounts.models import Block, Contact, Location, Status, User
 from uzbekhub.accounts.profile_services import PROFILE_PICTURES
 from uzbekhub.accounts.users import new_user
+from uzbekhub.chat.file_services import CHAT_FILES
 from uzbekhub.chat.models import GROUP, MEMBER, OWNER, PRIVATE, ChatFile, Message, Room, RoomMember
-from uzbekhub.chat.services import CHAT_FILES, ROOM_PICTURES
+from uzbekhub.chat.room_services import ROOM_PICTURES
 from uzbekhub.common.db import new_uuid, utcnow
 from uzbekhub.common.media import finish_request, keep_created_files, store
 from uzbekhub.common.security import hash_password

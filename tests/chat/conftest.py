@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.chat.support import Cast, create_group, member_action
+from tests.support.chat import Cast, create_group, member_action
 from uzbekhub.chat.events import USER_EVENTS, bus
 
 

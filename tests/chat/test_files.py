@@ -8,8 +8,8 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from tests.chat.support import FILES, create_private, send, upload
 from tests.support.answers import field_errors
+from tests.support.chat import FILES, create_private, send, upload
 from uzbekhub.chat.models import ChatFile
 from uzbekhub.extensions import db
 

@@ -6,7 +6,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from tests.chat.support import (
+from tests.support.answers import field_errors
+from tests.support.chat import (
     MEMBERS,
     create_group,
     create_private,
@@ -14,7 +15,6 @@ from tests.chat.support import (
     of_type,
     room_url,
 )
-from tests.support.answers import field_errors
 from tests.support.factories import block
 from uzbekhub.chat.models import RoomMember
 from uzbekhub.extensions import db

@@ -5,8 +5,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from tests.chat.support import HISTORY, MESSAGE, create_private, of_type, send, upload
 from tests.support.answers import field_errors
+from tests.support.chat import HISTORY, MESSAGE, create_private, of_type, send, upload
 from uzbekhub.accounts.models import User
 from uzbekhub.chat.models import Message
 from uzbekhub.extensions import db

@@ -8,12 +8,12 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from tests.chat.support import HISTORY, ROOMS, create_group, create_private, of_type, room_url, send
 from tests.support.answers import field_errors
+from tests.support.chat import HISTORY, ROOMS, create_group, create_private, of_type, room_url, send
 from tests.support.factories import add_contact, block
 from tests.support.images import png
 from uzbekhub.accounts.models import User
-from uzbekhub.chat import services
+from uzbekhub.chat import room_services
 from uzbekhub.chat.models import Message, Room, RoomMember
 from uzbekhub.extensions import db
 
@@ -206,14 +206,14 @@ def test_concurrent_creation_of_one_pair_makes_one_room(app, alice, bob):
 def test_losing_the_creation_race_returns_the_winners_room(app, client, alice, bob, monkeypatch):
     """The database's unique pair, not the service's look-up, decides the race."""
     winner = create_private(client, bob, alice)
-    real = services._private_room_id
+    real = room_services._private_room_id
     calls = []
 
     def not_yet_visible(low, high):
         calls.append(1)
         return None if len(calls) == 1 else real(low, high)
 
-    monkeypatch.setattr(services, "_private_room_id", not_yet_visible)
+    monkeypatch.setattr(room_services, "_private_room_id", not_yet_visible)
     response = client.post(
         ROOMS, json={"room_type": "private", "members": [bob.id]}, headers=alice.headers
     )

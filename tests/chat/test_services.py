@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.exceptions import NotFound
 
-from tests.chat.support import (
+from tests.support.chat import (
     HISTORY,
     ROOMS,
     as_user,
@@ -18,7 +18,7 @@ from tests.chat.support import (
     upload,
 )
 from tests.support.factories import block
-from uzbekhub.chat import events, services
+from uzbekhub.chat import events, lookups, message_services
 from uzbekhub.chat.models import ChatFile, Message, RoomMember
 from uzbekhub.errors import Forbidden, ValidationFailed
 from uzbekhub.extensions import db
@@ -152,7 +152,7 @@ def test_nothing_is_published_or_stored_for_a_refused_message(app, cast, chat_ev
 
 def test_the_sender_edits_and_everyone_hears(app, client, cast, chat_events):
     message_id = send(app, cast.member, cast.room, "helo")
-    edited = call(app, services.edit_message, cast.member, room_uuid(message_id), "hello")
+    edited = call(app, message_services.edit_message, cast.member, room_uuid(message_id), "hello")
     assert edited["text"] == "hello"
     (event,) = of_type(chat_events, "message_edited")
     (shown,) = client.get(HISTORY.format(cast.room), headers=cast.owner.headers).get_json()[
@@ -167,27 +167,29 @@ def test_the_sender_edits_and_everyone_hears(app, client, cast, chat_events):
 def test_nobody_but_the_sender_edits(app, cast, role):
     message_id = send(app, cast.member, cast.room, "mine")
     with pytest.raises(Forbidden):
-        call(app, services.edit_message, cast.by_role(role), room_uuid(message_id), "theirs")
+        call(
+            app, message_services.edit_message, cast.by_role(role), room_uuid(message_id), "theirs"
+        )
 
 
 def test_outsiders_cannot_edit(app, cast):
     message_id = send(app, cast.member, cast.room, "mine")
     with pytest.raises(NotFound):
-        call(app, services.edit_message, cast.outsider, room_uuid(message_id), "x")
+        call(app, message_services.edit_message, cast.outsider, room_uuid(message_id), "x")
 
 
 @pytest.mark.parametrize("new_text", ["", "  ", "y" * 4001])
 def test_edits_follow_the_text_rules(app, cast, new_text):
     message_id = send(app, cast.member, cast.room, "mine")
     with pytest.raises(ValidationFailed) as exc:
-        call(app, services.edit_message, cast.member, room_uuid(message_id), new_text)
+        call(app, message_services.edit_message, cast.member, room_uuid(message_id), new_text)
     assert "message" in details(exc)
 
 
 def test_a_message_with_files_may_lose_its_text(app, client, cast):
     file_id = upload(client, cast.member, b"pic").get_json()["id"]
     message_id = send(app, cast.member, cast.room, "caption", files=[file_id])
-    edited = call(app, services.edit_message, cast.member, room_uuid(message_id), "")
+    edited = call(app, message_services.edit_message, cast.member, room_uuid(message_id), "")
     assert edited["text"] == ""
 
 
@@ -196,7 +198,7 @@ def test_editing_across_a_block_is_refused(app, client, alice, bob):
     message_id = send(app, alice, room, "hi")
     block(app, bob, alice)
     with pytest.raises(Forbidden):
-        call(app, services.edit_message, alice, room_uuid(message_id), "hello")
+        call(app, message_services.edit_message, alice, room_uuid(message_id), "hello")
 
 
 # --- read markers -------------------------------------------------------------------------------
@@ -209,7 +211,7 @@ def unread(client, room, account) -> int:
 def test_reading_a_message_reads_everything_before_it(app, client, cast, chat_events):
     ids = [send(app, cast.owner, cast.room, f"m{i}") for i in range(3)]
     assert unread(client, cast.room, cast.member) == 3
-    call(app, services.mark_read, cast.member, room_uuid(ids[1]))
+    call(app, message_services.mark_read, cast.member, room_uuid(ids[1]))
     assert unread(client, cast.room, cast.member) == 1
     (event,) = of_type(chat_events, "message_read")
     assert list(event.payload) == ["type", "room", "message_id", "user", "read_at"]
@@ -222,8 +224,8 @@ def test_reading_a_message_reads_everything_before_it(app, client, cast, chat_ev
 
 def test_a_read_marker_never_moves_back(app, client, cast, chat_events):
     first, second = (send(app, cast.owner, cast.room, t) for t in ("a", "b"))
-    call(app, services.mark_read, cast.member, room_uuid(second))
-    call(app, services.mark_read, cast.member, room_uuid(first))
+    call(app, message_services.mark_read, cast.member, room_uuid(second))
+    call(app, message_services.mark_read, cast.member, room_uuid(first))
     assert unread(client, cast.room, cast.member) == 0
     assert len(of_type(chat_events, "message_read")) == 1
 
@@ -231,14 +233,14 @@ def test_a_read_marker_never_moves_back(app, client, cast, chat_events):
 def test_outsiders_cannot_mark_read(app, cast):
     message_id = send(app, cast.owner, cast.room)
     with pytest.raises(NotFound):
-        call(app, services.mark_read, cast.outsider, room_uuid(message_id))
+        call(app, message_services.mark_read, cast.outsider, room_uuid(message_id))
 
 
 # --- typing -------------------------------------------------------------------------------------
 
 
 def test_typing_goes_to_the_others_at_once(app, cast, chat_events):
-    call(app, services.typing, cast.member, room_uuid(cast.room), True)
+    call(app, message_services.typing, cast.member, room_uuid(cast.room), True)
     (event,) = of_type(chat_events, "user_typing")
     assert event.payload["is_typing"] is True
     assert event.payload["user"]["id"] == cast.member.id
@@ -248,7 +250,7 @@ def test_typing_goes_to_the_others_at_once(app, cast, chat_events):
 
 def test_outsiders_cannot_type(app, cast, chat_events):
     with pytest.raises(NotFound):
-        call(app, services.typing, cast.outsider, room_uuid(cast.room), True)
+        call(app, message_services.typing, cast.outsider, room_uuid(cast.room), True)
     assert chat_events == []
 
 
@@ -309,8 +311,8 @@ def test_subscribers_see_the_change_committed(app, client, cast):
 
 def test_a_room_exists_and_an_outsider_is_not_its_member(app, cast):
     with app.app_context():
-        assert services.room_exists(room_uuid(cast.room))
-        assert services.membership(room_uuid(cast.room), cast.outsider.id) is None
+        assert lookups.room_exists(room_uuid(cast.room))
+        assert lookups.membership(room_uuid(cast.room), cast.outsider.id) is None
 
 
 def test_room_creation_announces_each_member(app, client, alice, bob, chat_events):

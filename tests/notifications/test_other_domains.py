@@ -3,10 +3,10 @@
 import pytest
 
 from tests.accounts.helpers import CONTACTS
-from tests.chat.support import create_group, member_action, room_url
 from tests.notifications.conftest import only, results_of, unread_of
-from tests.stories.helpers import ACTIVE, REACTION, new_story
+from tests.support.chat import create_group, member_action, room_url
 from tests.support.factories import add_contact, block
+from tests.support.stories import ACTIVE, REACTION, new_story
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.chat.support import create_private, send, upload
+from tests.support.chat import create_private, send, upload
 from tests.support.images import png
 from uzbekhub.accounts.models import PasswordResetToken, RevokedToken, User, VerificationCode
 from uzbekhub.chat.models import ChatFile

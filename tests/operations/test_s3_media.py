@@ -11,10 +11,10 @@ from PIL import Image
 
 from config import load_config
 from tests.accounts.helpers import PROFILE
-from tests.chat.support import create_private, send, upload
-from tests.posts.conftest import create, post_url
-from tests.stories.helpers import new_story
+from tests.support.chat import create_private, send, upload
 from tests.support.images import jpeg_with_exif, png
+from tests.support.posts import create_post, post_url
+from tests.support.stories import new_story
 
 HOST = "http://localhost"
 
@@ -83,7 +83,7 @@ def test_a_refused_request_leaves_nothing_in_the_bucket(client, alice, moto, s3_
 
 
 def test_post_images_go_with_their_post(client, alice, moto, s3_media):
-    post = create(client, alice, images=2).get_json()
+    post = create_post(client, alice, images=2).get_json()
     assert len(moto.keys(s3_media)) == 2
     assert client.delete(post_url(post["id"]), headers=alice.headers).status_code == 204
     assert moto.keys(s3_media) == set()

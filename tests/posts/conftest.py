@@ -1,65 +1,10 @@
-"""Fixtures and helpers for the posts tests: images, posts, and a third user."""
+"""Fixtures for the posts tests: a third user, staff, and posts made in the database."""
 
-import io
-import os
-import uuid
-from datetime import datetime
-from pathlib import Path
+import functools
 
 import pytest
-from sqlalchemy import select
 
-from tests.support.factories import Account
-from tests.support.images import png
-from uzbekhub.common.db import new_uuid
-from uzbekhub.extensions import db
-from uzbekhub.posts.models import Post, PostComment, PostImage, PostLike, PostView
-
-POSTS = "/api/posts/post/"
-MYPOSTS = "/api/posts/post/myposts/"
-LIKE = "/api/posts/like/"
-COMMENT = "/api/posts/comment/"
-VIEWS = "/api/posts/views/"
-
-
-def post_url(post_id) -> str:
-    return f"{POSTS}{post_id}/"
-
-
-def image_part(data: bytes | None = None, name: str = "photo.png"):
-    """A multipart file part for the test client."""
-    return (io.BytesIO(data if data is not None else png()), name)
-
-
-def moment(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def create(client, account: Account, content="Hello", images=0, **extra):
-    """Create a post through the API (multipart); returns the response."""
-    data = {"images": [image_part() for _ in range(images)], **extra}
-    if content is not None:
-        data["content"] = content
-    return client.post(
-        POSTS, data=data, headers=account.headers, content_type="multipart/form-data"
-    )
-
-
-def stored_images(app) -> set[str]:
-    folder = Path(app.config["MEDIA_ROOT"]) / "posts" / "images"
-    if not folder.exists():
-        return set()
-    return {name for name in os.listdir(folder) if not name.startswith(".")}
-
-
-def path_of(app, url: str) -> Path:
-    relative = url.split(app.config["MEDIA_URL"], 1)[1]
-    return Path(app.config["MEDIA_ROOT"]) / relative
-
-
-def count_rows(app, model) -> int:
-    with app.app_context():
-        return len(db.session.scalars(select(model.id)).all())
+from tests.support import posts
 
 
 @pytest.fixture
@@ -74,37 +19,5 @@ def staff(make_account):
 
 @pytest.fixture
 def make_post(app):
-    """Posts made straight in the database, with optional images, likes, comments, views."""
-
-    def make(
-        owner: Account,
-        content="A post",
-        *,
-        images=0,
-        likers=(),
-        commenters=(),
-        viewers=(),
-        **fields,
-    ):
-        with app.app_context():
-            post = Post(id=new_uuid(), owner_id=owner.id, content=content, **fields)
-            post.images = [
-                PostImage(
-                    id=new_uuid(), image=f"posts/images/fake-{uuid.uuid4().hex}.png", position=i
-                )
-                for i in range(images)
-            ]
-            db.session.add(post)
-            db.session.flush()
-            for user in likers:
-                db.session.add(PostLike(id=new_uuid(), owner_id=user.id, post_id=post.id))
-            for user in commenters:
-                db.session.add(
-                    PostComment(id=new_uuid(), owner_id=user.id, post_id=post.id, comment="Nice")
-                )
-            for user in viewers:
-                db.session.add(PostView(id=new_uuid(), owner_id=user.id, post_id=post.id))
-            db.session.commit()
-            return str(post.id)
-
-    return make
+    """`make_post(owner, ...)`: `tests.support.posts.make_post` in this test's app."""
+    return functools.partial(posts.make_post, app)

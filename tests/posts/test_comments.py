@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
-from tests.posts.conftest import COMMENT, count_rows, moment, post_url
 from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
+from tests.support.posts import COMMENT, count_rows, moment, post_url
 from uzbekhub.posts.models import PostComment
 
 COMMENT_KEYS = [

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.posts.conftest import LIKE, VIEWS, count_rows
+from tests.support.posts import LIKE, VIEWS, count_rows
 from uzbekhub.posts.models import PostLike, PostView
 
 CALLERS = 20

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import update
 
-from tests.posts.conftest import MYPOSTS, POSTS
 from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
+from tests.support.posts import MYPOSTS, POSTS
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 

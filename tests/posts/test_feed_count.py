@@ -4,8 +4,8 @@ import uuid
 
 from sqlalchemy import delete, func, select, update
 
-from tests.posts.conftest import POSTS, create, post_url
 from tests.support.factories import add_contact, block
+from tests.support.posts import POSTS, create_post, post_url
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 from uzbekhub.posts.models import Post, PostCount
@@ -32,8 +32,8 @@ def feed_count(client, account, **query) -> int:
 
 
 def test_counts_follow_posts_made_and_deleted_through_the_api(app, client, alice, bob):
-    made = [create(client, alice, f"Post {n}").get_json()["id"] for n in range(3)]
-    create(client, bob, "Bob's")
+    made = [create_post(client, alice, f"Post {n}").get_json()["id"] for n in range(3)]
+    create_post(client, bob, "Bob's")
     assert kept_counts(app) == {alice.id: 3, bob.id: 1} == counted_counts(app)
     assert client.delete(post_url(made[0]), headers=alice.headers).status_code == 204
     assert kept_counts(app) == {alice.id: 2, bob.id: 1} == counted_counts(app)

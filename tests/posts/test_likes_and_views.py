@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
-from tests.posts.conftest import LIKE, VIEWS, count_rows, post_url
 from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
+from tests.support.posts import LIKE, VIEWS, count_rows, post_url
 from uzbekhub.posts.models import PostLike, PostView
 
 ENTRY_KEYS = ["id", "owner", "post", "created_at"]

@@ -7,21 +7,21 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
-from tests.posts.conftest import (
+from tests.support.answers import field_errors
+from tests.support.factories import add_contact, block
+from tests.support.images import png
+from tests.support.posts import (
     LIKE,
     MYPOSTS,
     POSTS,
     count_rows,
-    create,
+    create_post,
     image_part,
     moment,
     path_of,
-    png,
     post_url,
     stored_images,
 )
-from tests.support.answers import field_errors
-from tests.support.factories import add_contact, block
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 from uzbekhub.posts.models import Post, PostComment, PostImage, PostLike, PostView
@@ -52,7 +52,7 @@ def patch(client, account, post_id, **data):
 
 
 def test_create_answers_the_spec_shape(client, alice):
-    response = create(client, alice, "This is my new post!")
+    response = create_post(client, alice, "This is my new post!")
     assert response.status_code == 201
     post = response.get_json()
     assert list(post) == POST_KEYS
@@ -73,7 +73,7 @@ def test_create_answers_the_spec_shape(client, alice):
 
 
 def test_create_stores_images_and_answers_absolute_urls(app, client, alice):
-    response = create(client, alice, "Two pictures", images=2)
+    response = create_post(client, alice, "Two pictures", images=2)
     assert response.status_code == 201
     images = response.get_json()["images"]
     assert len(images) == 2
@@ -117,7 +117,7 @@ def test_stored_images_lose_their_exif(app, client, alice):
 
 
 def test_images_without_content_make_a_post(client, alice):
-    response = create(client, alice, content=None, images=1)
+    response = create_post(client, alice, content=None, images=1)
     assert response.status_code == 201
     assert response.get_json()["content"] == ""
 
@@ -130,35 +130,35 @@ def test_a_json_body_makes_a_text_post(client, alice):
 
 @pytest.mark.parametrize("content", [None, "", "   \n "])
 def test_empty_content_without_images_is_400(app, client, alice, content):
-    response = create(client, alice, content=content)
+    response = create_post(client, alice, content=content)
     assert response.status_code == 400
     assert "content" in field_errors(response)
     assert count_rows(app, Post) == 0
 
 
 def test_content_up_to_the_limit_is_accepted(client, alice):
-    response = create(client, alice, "x" * 10_000)
+    response = create_post(client, alice, "x" * 10_000)
     assert response.status_code == 201
     assert len(response.get_json()["content"]) == 10_000
 
 
 @pytest.mark.parametrize("length", [10_001, 100 * 1024])
 def test_content_beyond_the_limit_is_400(app, client, alice, length):
-    response = create(client, alice, "x" * length)
+    response = create_post(client, alice, "x" * length)
     assert response.status_code == 400
     assert "content" in field_errors(response)
     assert count_rows(app, Post) == 0
 
 
 def test_ten_images_are_accepted(client, alice):
-    response = create(client, alice, images=10)
+    response = create_post(client, alice, images=10)
     assert response.status_code == 201
     assert len(response.get_json()["images"]) == 10
 
 
 def test_an_eleventh_image_is_400_and_stores_nothing(app, client, alice):
     before = stored_images(app)
-    response = create(client, alice, images=11)
+    response = create_post(client, alice, images=11)
     assert response.status_code == 400
     assert "images" in field_errors(response)
     assert stored_images(app) == before
@@ -233,7 +233,7 @@ def test_a_crash_after_storing_images_leaves_no_file_and_no_post(app, client, al
     monkeypatch.setattr(db.session, "commit", broken_commit)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
-        response = create(client, alice, "Doomed", images=2)
+        response = create_post(client, alice, "Doomed", images=2)
     finally:
         app.config["PROPAGATE_EXCEPTIONS"] = None
         monkeypatch.undo()
@@ -339,7 +339,7 @@ def test_patch_accepts_json(client, alice, make_post):
 
 
 def test_patch_adds_images_after_the_existing_ones(client, alice):
-    created = create(client, alice, "One", images=1).get_json()
+    created = create_post(client, alice, "One", images=1).get_json()
     response = client.patch(
         post_url(created["id"]),
         data={"images": [image_part(), image_part()]},
@@ -354,7 +354,7 @@ def test_patch_adds_images_after_the_existing_ones(client, alice):
 
 
 def test_patch_removes_images_and_their_files(app, client, alice):
-    created = create(client, alice, "Two", images=2).get_json()
+    created = create_post(client, alice, "Two", images=2).get_json()
     gone, kept = created["images"]
     response = client.patch(
         post_url(created["id"]), json={"remove_images": [gone["id"]]}, headers=alice.headers
@@ -366,7 +366,7 @@ def test_patch_removes_images_and_their_files(app, client, alice):
 
 
 def test_patch_beyond_ten_images_is_400_and_changes_nothing(app, client, alice):
-    created = create(client, alice, "Eight", images=8).get_json()
+    created = create_post(client, alice, "Eight", images=8).get_json()
     before = stored_images(app)
     response = client.patch(
         post_url(created["id"]),
@@ -382,7 +382,7 @@ def test_patch_beyond_ten_images_is_400_and_changes_nothing(app, client, alice):
 
 
 def test_patch_with_a_non_image_keeps_the_old_images_and_stores_nothing(app, client, alice):
-    created = create(client, alice, "Keep me", images=1).get_json()
+    created = create_post(client, alice, "Keep me", images=1).get_json()
     before = stored_images(app)
     response = client.patch(
         post_url(created["id"]),
@@ -400,8 +400,8 @@ def test_patch_with_a_non_image_keeps_the_old_images_and_stores_nothing(app, cli
 
 
 def test_removing_an_unknown_image_is_400_on_remove_images(client, alice, bob):
-    mine = create(client, alice, "Mine", images=1).get_json()
-    theirs = create(client, bob, "Theirs", images=1).get_json()
+    mine = create_post(client, alice, "Mine", images=1).get_json()
+    theirs = create_post(client, bob, "Theirs", images=1).get_json()
     for image_id in (str(uuid.uuid4()), theirs["images"][0]["id"]):
         response = client.patch(
             post_url(mine["id"]), json={"remove_images": [image_id]}, headers=alice.headers
@@ -411,7 +411,7 @@ def test_removing_an_unknown_image_is_400_on_remove_images(client, alice, bob):
 
 
 def test_removing_everything_is_400_on_content(client, alice):
-    created = create(client, alice, content=None, images=1).get_json()
+    created = create_post(client, alice, content=None, images=1).get_json()
     response = client.patch(
         post_url(created["id"]),
         json={"remove_images": [created["images"][0]["id"]]},
@@ -422,7 +422,7 @@ def test_removing_everything_is_400_on_content(client, alice):
 
 
 def test_emptying_the_content_of_a_post_with_images_is_allowed(client, alice):
-    created = create(client, alice, "Caption", images=1).get_json()
+    created = create_post(client, alice, "Caption", images=1).get_json()
     response = client.patch(post_url(created["id"]), json={"content": ""}, headers=alice.headers)
     assert response.status_code == 200
     assert response.get_json()["content"] == ""
@@ -468,7 +468,7 @@ def test_a_blocked_user_editing_a_post_gets_404(app, client, alice, bob, make_po
 
 
 def test_owner_deletes_a_post_with_everything_on_it(app, client, alice, bob):
-    created = create(client, alice, "Short-lived", images=2).get_json()
+    created = create_post(client, alice, "Short-lived", images=2).get_json()
     post_id = created["id"]
     assert client.post(LIKE, json={"post": post_id}, headers=bob.headers).status_code == 201
     comment = client.post(
@@ -492,7 +492,7 @@ def test_owner_deletes_a_post_with_everything_on_it(app, client, alice, bob):
 
 
 def test_another_user_may_not_delete_a_post(app, client, alice, bob):
-    created = create(client, alice, "Mine", images=1).get_json()
+    created = create_post(client, alice, "Mine", images=1).get_json()
     response = client.delete(post_url(created["id"]), headers=bob.headers)
     assert response.status_code == 403
     assert path_of(app, created["images"][0]["image"]).exists()
@@ -508,7 +508,7 @@ def test_a_blocked_user_deleting_a_post_gets_404(app, client, alice, bob, make_p
 
 def test_staff_delete_any_post_even_one_they_cannot_see(app, client, staff, make_account):
     private = make_account("private@example.com", is_private=True)
-    created = create(client, private, "Against the rules", images=1).get_json()
+    created = create_post(client, private, "Against the rules", images=1).get_json()
     assert client.get(post_url(created["id"]), headers=staff.headers).status_code == 404
     assert client.delete(post_url(created["id"]), headers=staff.headers).status_code == 204
     assert not path_of(app, created["images"][0]["image"]).exists()
@@ -516,7 +516,7 @@ def test_staff_delete_any_post_even_one_they_cannot_see(app, client, staff, make
 
 
 def test_a_failed_delete_keeps_the_images(app, client, alice, monkeypatch):
-    created = create(client, alice, "Survivor", images=1).get_json()
+    created = create_post(client, alice, "Survivor", images=1).get_json()
 
     def broken_commit():
         raise RuntimeError("database went away mid-request")

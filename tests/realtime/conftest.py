@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.chat.support import create_group
 from tests.conftest import run_wsgi
 from tests.realtime.js_client import JsDriver
 from tests.realtime.js_client import install as install_js_clients
 from tests.realtime.support import SioClient, WsClient, ws_url
+from tests.support.chat import create_group
 from tests.support.factories import Account
 
 

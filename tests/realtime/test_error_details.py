@@ -3,11 +3,11 @@ in the field's list of sentences, whether it came over REST, Socket.IO or the pl
 
 import uuid
 
-from tests.chat.support import ROOMS, create_group
-from tests.posts.conftest import create, post_url
 from tests.realtime.support import NAMESPACE, received
-from tests.stories.helpers import ACTIVE, new_story
 from tests.support.answers import field_errors
+from tests.support.chat import ROOMS, create_group
+from tests.support.posts import create_post, post_url
+from tests.support.stories import ACTIVE, new_story
 from uzbekhub.chat import protocol
 
 BAD_SECOND_ITEM = ["Item 1: Not a valid integer."]
@@ -19,7 +19,7 @@ def test_rest_answers_a_bad_list_item_as_a_sentence_naming_it(client, alice, bob
     assert response.status_code == 400
     assert field_errors(response) == {"members": BAD_SECOND_ITEM}
 
-    post = create(client, alice).get_json()
+    post = create_post(client, alice).get_json()
     response = client.patch(
         post_url(post["id"]),
         json={"remove_images": [str(uuid.uuid4()), "x"]},
@@ -37,7 +37,7 @@ def test_rest_answers_a_bad_list_item_as_a_sentence_naming_it(client, alice, bob
 
 
 def test_rest_names_every_bad_item_of_a_multipart_list(client, alice):
-    post = create(client, alice).get_json()
+    post = create_post(client, alice).get_json()
     response = client.patch(
         post_url(post["id"]),
         data={"remove_images": ["x", str(uuid.uuid4()), "y"]},

@@ -13,7 +13,6 @@ import socketio
 import websocket
 from flask_jwt_extended import create_access_token
 
-from tests.chat.support import HISTORY, MEMBERS, create_group, room_url
 from tests.realtime.support import (
     Closed,
     SioClient,
@@ -24,6 +23,7 @@ from tests.realtime.support import (
     wait_until,
     ws_url,
 )
+from tests.support.chat import HISTORY, MEMBERS, create_group, room_url
 from uzbekhub.chat import protocol
 from uzbekhub.common.db import utcnow
 

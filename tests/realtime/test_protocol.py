@@ -7,7 +7,7 @@ import orjson
 import pytest
 from flask_jwt_extended import decode_token
 
-from tests.chat.support import HISTORY, create_group
+from tests.support.chat import HISTORY, create_group
 from uzbekhub.chat import protocol
 from uzbekhub.chat.protocol import Identity, Peer, TokenBucket, handle_frame
 from uzbekhub.extensions import db

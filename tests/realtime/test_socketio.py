@@ -8,11 +8,11 @@ import pytest
 from flask_jwt_extended import create_access_token
 from sqlalchemy import update
 
-from tests.chat.support import HISTORY, create_private, member_action, room_url
 from tests.realtime.support import NAMESPACE, of_kind, online_after, received, wait_until
+from tests.support.chat import HISTORY, create_private, member_action, room_url
 from tests.support.factories import block
 from uzbekhub.accounts.models import User
-from uzbekhub.chat import protocol, services
+from uzbekhub.chat import message_services, protocol
 from uzbekhub.chat.delivery import hub
 from uzbekhub.common.db import utcnow
 from uzbekhub.extensions import db
@@ -340,7 +340,7 @@ def test_a_failing_service_answers_a_server_error_and_the_connection_stays(sio, 
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(services, "send_message", broken)
+    monkeypatch.setattr(message_services, "send_message", broken)
     send(member, team.room)
     assert the_error(member) == {"type": "error", "error": protocol.SERVER_ERROR}
     still_usable(member)

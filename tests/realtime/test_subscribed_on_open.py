@@ -13,8 +13,8 @@ from functools import partial
 
 import pytest
 
-from tests.chat.support import create_group
 from tests.realtime.support import Closed, SioClient, WsClient, refusal_of, ws_url
+from tests.support.chat import create_group
 
 ROUNDS = 25
 CROSS_ROUNDS = 8

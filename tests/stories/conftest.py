@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.stories.helpers import Cast
 from tests.support.factories import add_contact
+from tests.support.stories import Cast
 
 
 @pytest.fixture

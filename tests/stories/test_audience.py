@@ -4,9 +4,9 @@ viewed and reaction."""
 
 import pytest
 
-from tests.stories.helpers import ACTIVE, REACTION, VIEWED, apply_blocks, new_story
 from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
+from tests.support.stories import ACTIVE, REACTION, VIEWED, apply_blocks, new_story
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 

@@ -3,7 +3,8 @@
 
 import os
 
-from tests.stories.helpers import (
+from tests.support.factories import add_contact
+from tests.support.stories import (
     ACTIVE,
     ARCHIVE,
     REACTION,
@@ -11,7 +12,6 @@ from tests.stories.helpers import (
     age_story,
     new_story,
 )
-from tests.support.factories import add_contact
 
 
 def test_a_story_expires_when_its_ttl_has_passed_without_any_job(client, alice, story_ttl):

@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from tests.stories.helpers import ACTIVE, ARCHIVE, REACTION, VIEWED, new_story
 from tests.support.answers import field_errors
 from tests.support.factories import block
+from tests.support.stories import ACTIVE, ARCHIVE, REACTION, VIEWED, new_story
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
 

@@ -7,7 +7,10 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from tests.stories.helpers import (
+from tests.support.answers import field_errors
+from tests.support.factories import block
+from tests.support.images import jpeg_with_exif
+from tests.support.stories import (
     ACTIVE,
     MOV,
     MP4,
@@ -18,9 +21,6 @@ from tests.stories.helpers import (
     new_story,
     png_bytes,
 )
-from tests.support.answers import field_errors
-from tests.support.factories import block
-from tests.support.images import jpeg_with_exif
 from uzbekhub.extensions import db
 from uzbekhub.stories.models import Story, StoryMark, StoryReaction, StoryView
 

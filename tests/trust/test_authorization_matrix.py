@@ -291,7 +291,7 @@ MATRIX = [
     ),
     Row("location.LocationViews", "DELETE", get(lambda w: f"{ACC}/location/"), own(204), SELF),
     Row(
-        "location.nearby",
+        "discovery.nearby",
         "GET",
         get(lambda w: f"{ACC}/location/25/"),
         own(200),

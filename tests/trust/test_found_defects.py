@@ -6,8 +6,8 @@ import orjson
 import pytest
 
 from tests.accounts.helpers import public_url, update_user
-from tests.chat.support import HISTORY, create_group, create_private, send
 from tests.realtime.support import received
+from tests.support.chat import HISTORY, create_group, create_private, send
 from tests.support.factories import block
 from uzbekhub.accounts.models import User
 from uzbekhub.chat import protocol

@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.chat.support import HISTORY, create_group, create_private, send, upload
 from tests.conftest import run_wsgi
 from tests.realtime.support import SioClient, WsClient, online_after, ws_url
+from tests.support.chat import HISTORY, create_group, create_private, send, upload
 from tests.support.factories import Account, block
 from tests.trust.websocket_fuzz import (
     PONG,

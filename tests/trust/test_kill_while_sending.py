@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from websocket import WebSocketConnectionClosedException
 
-from tests.chat.support import HISTORY, create_group, upload
 from tests.conftest import run_wsgi
 from tests.realtime.support import Closed, WsClient, http, ws_url
+from tests.support.chat import HISTORY, create_group, upload
 from tests.support.factories import Account
 from uzbekhub.chat.models import ChatFile, Message, Room, RoomMember, message_files
 from uzbekhub.extensions import db

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from tests.stories.helpers import MP4
 from tests.support.animated import sparse_gif
+from tests.support.stories import MP4
 from tests.trust.test_upload_abuse import CHAT_FILES, files_under
 
 MIB = 1024 * 1024

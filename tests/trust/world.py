@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from tests.support.factories import Account, block, make_account
 from tests.support.images import png
 from uzbekhub.accounts.models import Location, PasswordResetToken, User, VerificationCode
-from uzbekhub.chat import services as chat_services
+from uzbekhub.chat import message_services
 from uzbekhub.common.db import utcnow
 from uzbekhub.extensions import db
 from uzbekhub.stories.models import Story
@@ -194,7 +194,7 @@ class World:
     def message(self) -> str:
         with self.app.test_request_context():
             user = db.session.get(User, self.owner.id)
-            sent = chat_services.send_message(user, uuid.UUID(self.group), "Hello, group")
+            sent = message_services.send_message(user, uuid.UUID(self.group), "Hello, group")
             return str(sent["id"])
 
     @cached_property

@@ -1,10 +1,17 @@
-"""Finding other users: search, profile by id, public profile by username."""
+"""Finding other users: search, profile by id, public profile by username, and nearby
+(Accounts 20, measured from the location the location routes keep)."""
 
 from uzbekhub.accounts import discovery_services
 from uzbekhub.accounts.caller import current_user, verify_access
-from uzbekhub.accounts.schemas import PublicProfileSchema, SearchPathSchema, UserSchema
+from uzbekhub.accounts.schemas import (
+    NearbyPathSchema,
+    NearbyUserSchema,
+    PublicProfileSchema,
+    SearchPathSchema,
+    UserSchema,
+)
 from uzbekhub.common.pagination import ArrayArgsSchema
-from uzbekhub.common.ratelimit import throttle
+from uzbekhub.common.ratelimit import per_user, throttle
 from uzbekhub.common.smorest import Blueprint
 
 blp = Blueprint(
@@ -40,3 +47,14 @@ def public_profile(username):
     """A public account by username, without signing in (a token, if sent, applies blocks)"""
     verify_access(optional=True)
     return discovery_services.public_profile(username, current_user)
+
+
+@blp.route("/location/<string:distance>/", methods=["GET"])
+@blp.login_required
+@throttle("nearby", key_func=per_user)
+@blp.arguments(NearbyPathSchema, location="path")
+@blp.arguments(ArrayArgsSchema, location="query")
+@blp.response(200, NearbyUserSchema(many=True))
+def nearby(path, args, distance):
+    """Users within `distance` km (at most 100) of the caller, nearest first"""
+    return discovery_services.nearby(current_user, path["distance"], args)

@@ -1,16 +1,10 @@
-"""The caller's location and the nearby search (Accounts 17-20)."""
+"""The caller's location (Accounts 17-19), which the nearby search measures from."""
 
 from flask.views import MethodView
 
-from uzbekhub.accounts import discovery_services, location_services
+from uzbekhub.accounts import location_services
 from uzbekhub.accounts.caller import current_user
-from uzbekhub.accounts.schemas import (
-    LocationPatchSchema,
-    LocationSchema,
-    NearbyPathSchema,
-    NearbyUserSchema,
-)
-from uzbekhub.common.pagination import ArrayArgsSchema
+from uzbekhub.accounts.schemas import LocationPatchSchema, LocationSchema
 from uzbekhub.common.ratelimit import per_user, throttle
 from uzbekhub.common.smorest import Blueprint
 
@@ -54,14 +48,3 @@ class LocationViews(MethodView):
     def delete(self):
         """Remove the caller's location"""
         location_services.delete_location(current_user)
-
-
-@blp.route("/location/<string:distance>/", methods=["GET"])
-@blp.login_required
-@throttle("nearby", key_func=per_user)
-@blp.arguments(NearbyPathSchema, location="path")
-@blp.arguments(ArrayArgsSchema, location="query")
-@blp.response(200, NearbyUserSchema(many=True))
-def nearby(path, args, distance):
-    """Users within `distance` km (at most 100) of the caller, nearest first"""
-    return discovery_services.nearby(current_user, path["distance"], args)

@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from uzbekhub.accounts import caller, tokens
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.users import record_last_online
-from uzbekhub.chat import services
+from uzbekhub.chat import lookups, message_services
 from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.json import InvalidJSON, loads_strict
 from uzbekhub.common.schemas import Boolean
@@ -124,8 +124,8 @@ def open_room(identity: Identity, raw_room_id: str) -> uuid.UUID:
         room_id = uuid.UUID(raw_room_id)
     except ValueError:
         raise Refused(NO_SUCH_ROOM, "No such room.") from None
-    if services.membership(room_id, identity.user_id) is None:
-        if not services.room_exists(room_id):
+    if lookups.membership(room_id, identity.user_id) is None:
+        if not lookups.room_exists(room_id):
             raise Refused(NO_SUCH_ROOM, "No such room.")
         raise Refused(NOT_A_MEMBER, "You are not a member of this room.")
     return room_id
@@ -258,25 +258,25 @@ class FrameKind:
 
 
 def _send(user: User, frame: dict, room: uuid.UUID | None) -> None:
-    services.send_message(
+    message_services.send_message(
         user, frame["room_id"], frame["message"], frame["reply_to"], frame["files"] or ()
     )
 
 
 def _edit(user: User, frame: dict, room: uuid.UUID | None) -> None:
-    services.edit_message(user, frame["message_id"], frame["message"], room_id=room)
+    message_services.edit_message(user, frame["message_id"], frame["message"], room_id=room)
 
 
 def _delete(user: User, frame: dict, room: uuid.UUID | None) -> None:
-    services.delete_message(user, frame["message_id"], room_id=room)
+    message_services.delete_message(user, frame["message_id"], room_id=room)
 
 
 def _typing(user: User, frame: dict, room: uuid.UUID | None) -> None:
-    services.typing(user, frame["room_id"], frame["is_typing"])
+    message_services.typing(user, frame["room_id"], frame["is_typing"])
 
 
 def _read(user: User, frame: dict, room: uuid.UUID | None) -> None:
-    services.mark_read(user, frame["message_id"], room_id=room)
+    message_services.mark_read(user, frame["message_id"], room_id=room)
 
 
 def _ping(user: User, frame: dict, room: uuid.UUID | None) -> dict:

@@ -1,13 +1,13 @@
 """Chat over REST (Chat API 1-19): rooms, members and roles, history, files.
 
-Messages are sent over the sockets; every rule lives in `uzbekhub.chat.services`.
+Messages are sent over the sockets; every rule lives in the chat's `*_services` modules.
 """
 
 from flask import Flask
 from flask.views import MethodView
 
 from uzbekhub.accounts.caller import current_user, verify_access
-from uzbekhub.chat import services
+from uzbekhub.chat import file_services, member_services, message_services, room_services
 from uzbekhub.chat.events import register_events
 from uzbekhub.chat.schemas import (
     ChatFileSchema,
@@ -55,7 +55,9 @@ class RoomViews(MethodView):
         """The caller's rooms, most recently active first, with unread counts"""
         uid = current_user.id
         return array_page(
-            services.rooms_query(uid), args, fetch=lambda stmt: services.load_rooms(stmt, uid)
+            room_services.rooms_query(uid),
+            args,
+            fetch=lambda stmt: room_services.load_rooms(stmt, uid),
         )
 
     @rooms.login_required
@@ -64,8 +66,8 @@ class RoomViews(MethodView):
     @rooms.alt_response(200, schema=RoomSchema, description="The private room already exists")
     def post(self, data):
         """Create a private room or a group (multipart when sending profile_pic)"""
-        room_id, created = services.create_room(current_user, data)
-        return services.room_detail(current_user, room_id), 201 if created else 200
+        room_id, created = room_services.create_room(current_user, data)
+        return room_services.room_detail(current_user, room_id), 201 if created else 200
 
 
 @rooms.route("/<uuid:room_id>/")
@@ -74,7 +76,7 @@ class RoomByIdViews(MethodView):
     @rooms.response(200, RoomSchema)
     def get(self, room_id):
         """A room the caller is a member of"""
-        return services.room_detail(current_user, room_id)
+        return room_services.room_detail(current_user, room_id)
 
     @rooms.login_required
     @rooms.arguments(RoomUpdateSchema, location="body")
@@ -82,15 +84,15 @@ class RoomByIdViews(MethodView):
     @role_forbids
     def patch(self, changes, room_id):
         """Change a group's name, username, description or picture (owner or admin)"""
-        services.update_room(current_user, room_id, changes)
-        return services.room_detail(current_user, room_id)
+        room_services.update_room(current_user, room_id, changes)
+        return room_services.room_detail(current_user, room_id)
 
     @rooms.login_required
     @rooms.response(204)
     @role_forbids
     def delete(self, room_id):
         """Delete a group (owner) or a private room (either member)"""
-        services.delete_room(current_user, room_id)
+        room_services.delete_room(current_user, room_id)
 
 
 @rooms.route("/<uuid:pk>/clear_messages/", methods=["POST"])
@@ -99,7 +101,7 @@ class RoomByIdViews(MethodView):
 @role_forbids
 def clear_messages(pk):
     """Delete every message of the room (a group's owner, or either private member)"""
-    services.clear_messages(current_user, pk)
+    room_services.clear_messages(current_user, pk)
     return {"message": "All messages cleared successfully"}
 
 
@@ -113,7 +115,9 @@ def clear_messages(pk):
 def list_members(args, room_id):
     """The room's members with their roles"""
     return array_page(
-        services.members_query(current_user, room_id), args, fetch=services.load_members
+        member_services.members_query(current_user, room_id),
+        args,
+        fetch=member_services.load_members,
     )
 
 
@@ -123,7 +127,7 @@ def list_members(args, room_id):
 @members.answers(400)
 def join(room_id):
     """Join a group by its id"""
-    services.join(current_user, room_id)
+    member_services.join(current_user, room_id)
     return {"message": "Successfully joined the room"}
 
 
@@ -133,7 +137,7 @@ def join(room_id):
 @role_forbids
 def leave(room_id):
     """Leave a group (the owner transfers ownership first)"""
-    services.leave(current_user, room_id)
+    member_services.leave(current_user, room_id)
     return {"message": "Successfully left the room"}
 
 
@@ -144,7 +148,7 @@ def leave(room_id):
 @role_forbids
 def set_admin(data, room_id):
     """Make a member an admin (owner)"""
-    services.set_admin(current_user, room_id, data["user_id"])
+    member_services.set_admin(current_user, room_id, data["user_id"])
     return {"message": "User promoted to admin"}
 
 
@@ -155,7 +159,7 @@ def set_admin(data, room_id):
 @role_forbids
 def remove_admin(data, room_id):
     """Make an admin a plain member again (owner)"""
-    services.remove_admin(current_user, room_id, data["user_id"])
+    member_services.remove_admin(current_user, room_id, data["user_id"])
     return {"message": "Admin role removed"}
 
 
@@ -166,7 +170,7 @@ def remove_admin(data, room_id):
 @role_forbids
 def transfer_owner(data, room_id):
     """Hand the group to another member; the old owner stays on as an admin (owner)"""
-    services.transfer_owner(current_user, room_id, data["user_id"])
+    member_services.transfer_owner(current_user, room_id, data["user_id"])
     return {"message": "Ownership transferred successfully"}
 
 
@@ -177,7 +181,7 @@ def transfer_owner(data, room_id):
 @role_forbids
 def add_member(data, room_id):
     """Add a user to the group (owner or admin)"""
-    services.add_member(current_user, room_id, data["user_id"])
+    member_services.add_member(current_user, room_id, data["user_id"])
     return {"message": "Member added successfully"}
 
 
@@ -188,7 +192,7 @@ def add_member(data, room_id):
 @role_forbids
 def remove_member(data, room_id):
     """Remove a member (the owner: anyone else; an admin: plain members)"""
-    services.remove_member(current_user, room_id, data["user_id"])
+    member_services.remove_member(current_user, room_id, data["user_id"])
     return {"message": "Member removed successfully"}
 
 
@@ -201,8 +205,8 @@ def remove_member(data, room_id):
 @messages.response(200, MessagePageSchema)
 def list_by_room(args, room_id):
     """The room's history, newest first (messages are sent over the sockets)"""
-    stmt, total = services.history(current_user, room_id)
-    return limit_offset_envelope(stmt, args, fetch=services.load_messages, total=total)
+    stmt, total = message_services.history(current_user, room_id)
+    return limit_offset_envelope(stmt, args, fetch=message_services.load_messages, total=total)
 
 
 @messages.route("/<uuid:message_id>/", methods=["DELETE"])
@@ -211,7 +215,7 @@ def list_by_room(args, room_id):
 @role_forbids
 def delete_message(message_id):
     """Delete a message for everyone (its sender, or a group's owner or admin)"""
-    services.delete_message(current_user, message_id)
+    message_services.delete_message(current_user, message_id)
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -224,7 +228,7 @@ class FileViews(MethodView):
     @files.response(200, ChatFileSchema(many=True))
     def get(self, args):
         """The caller's uploaded files, newest first"""
-        return array_page(services.files_query(current_user), args)
+        return array_page(file_services.files_query(current_user), args)
 
     @files.login_required
     @files.arguments(FileUploadSchema, location="multipart")
@@ -233,7 +237,7 @@ class FileViews(MethodView):
     @files.answers(413, description="Over MAX_UPLOAD_MB, or the caller's media quota is used up")
     def post(self, data):
         """Upload a file to attach to messages (identical bytes are stored once)"""
-        record, created = services.upload_file(current_user, data["file"], data["file_type"])
+        record, created = file_services.upload_file(current_user, data["file"], data["file_type"])
         return record, 201 if created else 200
 
 
@@ -243,7 +247,7 @@ class FileByIdViews(MethodView):
     @files.response(204)
     def delete(self, pk):
         """Delete one of the caller's files"""
-        services.delete_file(current_user, pk)
+        file_services.delete_file(current_user, pk)
 
 
 # --- wiring -------------------------------------------------------------------------------------
@@ -252,14 +256,14 @@ class FileByIdViews(MethodView):
 def _may_fetch_chat_file(path: str) -> bool:
     """Chat files are served to their uploader and the members of rooms they were sent to."""
     verify_access(query_string=True)
-    return services.may_fetch_file(current_user, path)
+    return file_services.may_fetch_file(current_user, path)
 
 
 def register_chat(app: Flask) -> None:
     """The chat's parts that live with the app: its event bus, the typing throttle, and the
     guard on chat files under /media/."""
     register_events(app)
-    services.register_typing_throttle(app)
+    message_services.register_typing_throttle(app)
     # Media links cannot carry headers everywhere (<img src>): `?token=` works too.
     app.config["JWT_QUERY_STRING_NAME"] = "token"
-    register_media_guard(services.CHAT_FILES, _may_fetch_chat_file)
+    register_media_guard(file_services.CHAT_FILES, _may_fetch_chat_file)

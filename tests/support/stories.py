@@ -1,4 +1,4 @@
-"""Helpers for the stories tests: media bytes, story requests, the cast of users."""
+"""Stories for tests: media bytes, stories made through the API, the audience cast."""
 
 import io
 from dataclasses import dataclass

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tests.support.factories import Account
 from uzbekhub.accounts.models import User
-from uzbekhub.chat import services
+from uzbekhub.chat import message_services
 from uzbekhub.extensions import db
 
 ROOMS = "/api/chat/rooms/"
@@ -51,7 +51,9 @@ def as_user(account: Account) -> User:
 def send(app, account: Account, room_id, text="hello", **kwargs) -> str:
     """A message sent through the service the sockets use; returns its id."""
     with app.test_request_context():
-        message = services.send_message(as_user(account), uuid.UUID(str(room_id)), text, **kwargs)
+        message = message_services.send_message(
+            as_user(account), uuid.UUID(str(room_id)), text, **kwargs
+        )
         return message["id"]
 
 
