@@ -425,7 +425,6 @@ def cpu_per_request(database_url: str, seeded: dict, repeat: int = 200) -> dict[
     from sqlalchemy import text
 
     from uzbekhub.accounts.caller import verify_access
-
     from uzbekhub.extensions import db, limiter
 
     app = seeding.make_app(database_url)
