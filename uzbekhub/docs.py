@@ -1,7 +1,8 @@
 """OpenAPI pages that work offline: their assets are served by this app.
 
 Swagger UI comes from the pinned `swagger-ui-bundle` package; ReDoc 2.5.2 is
-vendored under static/redoc with its logo URL pointed at a local file.
+vendored under static/vendor/redoc (third-party code: not ours to edit or fold) with its logo
+URL pointed at a local file.
 """
 
 import os
@@ -12,7 +13,7 @@ from flask import Blueprint, Flask, send_from_directory
 from uzbekhub.openapi_examples import DESCRIPTION, ExamplesPlugin
 
 STATIC_PREFIX = "/docs-static"
-REDOC_DIR = os.path.join(os.path.dirname(__file__), "static", "redoc")
+REDOC_DIR = os.path.join(os.path.dirname(__file__), "static", "vendor", "redoc")
 
 
 docs_assets = Blueprint("docs_assets", __name__, url_prefix=STATIC_PREFIX)

@@ -17,6 +17,7 @@ from uzbekhub.extensions import db
 
 LOGOUT = "/api/accounts/auth/logout/"
 PROFILE = "/api/accounts/account/profile/"
+FEED = "/api/posts/post/"
 
 
 def verify(app, token: str):
@@ -48,6 +49,14 @@ def test_a_view_that_uses_the_user_loads_it_and_checks_it_again(app, client, ali
         answer = client.get(PROFILE, headers=alice.headers)
     assert answer.get_json()["email"] == alice.email
     assert any("password_hash" in statement for statement in seen)  # the whole User, once
+
+
+def test_a_view_that_uses_only_the_callers_id_reads_no_user_row(app, client, alice, statements):
+    client.get(FEED, headers=alice.headers)
+    with statements() as seen:
+        answer = client.get(FEED, headers=alice.headers)
+    assert answer.status_code == 200
+    assert not any("password_hash" in statement for statement in seen), seen
 
 
 def test_a_committed_change_of_the_user_is_seen_by_the_next_request(app, alice):

@@ -137,14 +137,28 @@ def test_a_page_costs_the_same_statements_for_more_messages(
         return len(executed), len(response.get_json()["results"])
 
     send(app, cast.owner, cast.room, "first")
+    text_only, _ = page_cost()
+    first_file = upload(client, cast.owner, b"file").get_json()["id"]
+    send(app, cast.owner, cast.room, "with a file", files=[first_file])
     few, n_few = page_cost()
     for i in range(12):
         account = (cast.admin, cast.member, cast.owner)[i % 3]
         file_id = upload(client, account, f"file {i}".encode()).get_json()["id"]
         send(app, account, cast.room, f"text {i}", files=[file_id])
     many, n_many = page_cost()
-    assert (n_few, n_many) == (1, 13)
+    assert (n_few, n_many) == (2, 14)
     assert few == many
+    # At most the token's user and the page, and the page's files only when it has some.
+    assert many == text_only + 1 <= 3
+
+
+def test_an_empty_page_still_answers_the_count_and_refuses_outsiders(client, app, cast):
+    for text in ("one", "two"):
+        send(app, cast.member, cast.room, text)
+    past_the_end = history(client, cast.room, cast.member, "?offset=5")
+    assert past_the_end.status_code == 200
+    assert past_the_end.get_json()["count"] == 2 and past_the_end.get_json()["results"] == []
+    assert history(client, cast.room, cast.outsider, "?offset=5").status_code == 404
 
 
 # --- delete -------------------------------------------------------------------------------------

@@ -14,9 +14,7 @@ blp = Blueprint(
 
 @blp.route("/user/")
 class AdminUserViews(MethodView):
-    @blp.staff_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, AdminUserSchema(many=True))
+    @blp.signed_in(200, AdminUserSchema(many=True), staff=True, query=ArrayArgsSchema)
     def get(self, args):
         """Every user, oldest account first"""
         return admin_services.users(args)
@@ -24,14 +22,12 @@ class AdminUserViews(MethodView):
 
 @blp.route("/user/<int:pk>/")
 class AdminUserByIdViews(MethodView):
-    @blp.staff_required
-    @blp.response(200, AdminUserSchema)
+    @blp.signed_in(200, AdminUserSchema, staff=True)
     def get(self, pk):
         """One user, email included"""
         return admin_services.user(pk)
 
-    @blp.staff_required
-    @blp.response(204)
+    @blp.signed_in(204, staff=True)
     @blp.answers(403, description="Staff users cannot be deleted through the API")
     def delete(self, pk):
         """Delete a non-staff user for good (403 for staff users)"""

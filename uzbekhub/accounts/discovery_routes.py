@@ -10,6 +10,7 @@ from uzbekhub.accounts.schemas import (
     SearchPathSchema,
     UserSchema,
 )
+from uzbekhub.common.json import json_response
 from uzbekhub.common.pagination import ArrayArgsSchema
 from uzbekhub.common.ratelimit import per_user, throttle
 from uzbekhub.common.smorest import Blueprint
@@ -21,21 +22,17 @@ blp = Blueprint(
 
 @blp.route("/search/<string:key>/", methods=["GET"])
 @throttle("profile_search")
-@blp.login_required
-@blp.arguments(SearchPathSchema, location="path")
-@blp.arguments(ArrayArgsSchema, location="query")
-@blp.response(200, UserSchema(many=True))
+@blp.signed_in(200, UserSchema(many=True), path=SearchPathSchema, query=ArrayArgsSchema)
 def search(path, args, key):
     """Users whose username, first or last name contains the key (private ones never)"""
-    return discovery_services.search(current_user, path["key"], args)
+    return json_response(*discovery_services.search(current_user, path["key"], args))
 
 
 @blp.route("/user/<int:pk>/", methods=["GET"])
-@blp.login_required
-@blp.response(200, UserSchema)
+@blp.signed_in(200, UserSchema)
 def user_by_id(pk):
     """A user the caller may see: 404 if blocked either way, or private and not a contact"""
-    return discovery_services.user_by_id(current_user, pk)
+    return json_response(discovery_services.user_by_id(current_user, pk))
 
 
 @blp.route("/profile/<string:username>/", methods=["GET"])
@@ -50,11 +47,13 @@ def public_profile(username):
 
 
 @blp.route("/location/<string:distance>/", methods=["GET"])
-@blp.login_required
-@throttle("nearby", key_func=per_user)
-@blp.arguments(NearbyPathSchema, location="path")
-@blp.arguments(ArrayArgsSchema, location="query")
-@blp.response(200, NearbyUserSchema(many=True))
+@blp.signed_in(
+    200,
+    NearbyUserSchema(many=True),
+    checks=[throttle("nearby", key_func=per_user)],
+    path=NearbyPathSchema,
+    query=ArrayArgsSchema,
+)
 def nearby(path, args, distance):
     """Users within `distance` km (at most 100) of the caller, nearest first"""
-    return discovery_services.nearby(current_user, path["distance"], args)
+    return json_response(*discovery_services.nearby(current_user, path["distance"], args))

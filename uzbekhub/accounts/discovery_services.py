@@ -2,25 +2,31 @@
 
 Who may be found is decided by `visibility`; what is shown of them here: the
 phone only to the user, staff and the user's contacts, never coordinates.
+
+Search, a user by id and nearby are hot reads: Core selects of the columns the answer shows,
+built once with bound parameters, shaped by `user_rows` as the schemas dump them.
 """
 
-from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, null, or_, select
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import Location, User
 from uzbekhub.accounts.nearby import (
     SNAP_KM,
     bounding_box,
+    box_condition,
     coarse_km,
     distance_km,
     rough_distance_order,
+    rough_distance_params,
     snapped,
 )
+from uzbekhub.accounts.user_rows import user_columns, user_of
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
-from uzbekhub.common.pagination import array_headers, count_of
+from uzbekhub.common.media import media_url_or_none
+from uzbekhub.common.pagination import array_headers
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 
@@ -29,31 +35,55 @@ MAX_NEARBY_CANDIDATES = 5000
 NO_LOCATION = "Set your location first: nearby search measures from it."
 
 
-@dataclass(frozen=True)
-class UserView:
-    """A user as `caller` may see them: the phone only when the caller may know it."""
-
-    user: User
-    phone_visible: bool
-
-    def __getattr__(self, name):
-        return getattr(self.user, name)
-
-    @property
-    def phone(self) -> str | None:
-        return self.user.phone if self.phone_visible else None
+def shown_phone(caller_is_staff: bool, caller_id) -> ColumnElement:
+    """SQL: the user's phone where the caller may see it (the user themself, staff, or one
+    of the user's contacts), else null."""
+    if caller_is_staff:
+        return User.phone
+    may_see = or_(User.id == caller_id, has_added_contact(User.id, caller_id))
+    return case((may_see, User.phone), else_=null())
 
 
-def phone_visible_to(caller: User):
-    """SQL: the caller may see the phone of the user in the row."""
-    if caller.is_staff:
-        return literal(True)
-    return or_(User.id == caller.id, has_added_contact(User.id, caller.id))
+def _users_as_seen_by(staff: bool) -> Select:
+    """Users with what the caller (bound as `caller_id`) may see of them, place included."""
+    columns = user_columns(shown_phone(staff, bindparam("caller_id")))
+    return select(*columns).outerjoin(Location, Location.owner_id == User.id)
 
 
-def _as_views(stmt: Select) -> list[UserView]:
-    rows = db.session.execute(stmt.options(selectinload(User.location))).all()
-    return [UserView(user, bool(visible)) for user, visible in rows]
+def _search_matches() -> ColumnElement[bool]:
+    caller_id, contains = bindparam("caller_id"), bindparam("contains")
+    return and_(
+        discoverable_user(caller_id),
+        or_(
+            User.username.ilike(contains, escape="\\"),
+            User.first_name.ilike(contains, escape="\\"),
+            User.last_name.ilike(contains, escape="\\"),
+        ),
+    )
+
+
+@cache
+def _search_page(staff: bool) -> Select:
+    username = func.lower(User.username)
+    rank = case(
+        (username == bindparam("key"), 0),
+        (username.like(bindparam("starts"), escape="\\"), 1),
+        else_=2,
+    )
+    # The total rides along with the page (one pass over the matches instead of two).
+    return (
+        _users_as_seen_by(staff)
+        .add_columns(func.count().over().label("total"))
+        .where(_search_matches())
+        .order_by(rank, User.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@cache
+def _search_total() -> Select:
+    return select(func.count()).select_from(User).where(_search_matches())
 
 
 def search(caller: User, key: str, args: dict):
@@ -62,43 +92,37 @@ def search(caller: User, key: str, args: dict):
     Exact username matches come first, then usernames starting with the key.
     """
     escaped = key.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    contains = f"%{escaped}%"
-    rank = case(
-        (func.lower(User.username) == key.lower(), 0),
-        (func.lower(User.username).like(f"{escaped}%", escape="\\"), 1),
-        else_=2,
-    )
-    stmt = (
-        select(User, phone_visible_to(caller).label("phone_visible"))
-        .where(
-            discoverable_user(caller.id),
-            or_(
-                User.username.ilike(contains, escape="\\"),
-                User.first_name.ilike(contains, escape="\\"),
-                User.last_name.ilike(contains, escape="\\"),
-            ),
-        )
-        .order_by(rank, User.id)
-    )
-    # The total rides along with the page (one pass over the matches instead of two);
-    # only a page past the end, which has no rows to carry it, counts separately.
-    page = stmt.add_columns(func.count().over().label("total"))
-    rows = db.session.execute(
-        page.limit(args["limit"]).offset(args["offset"]).options(selectinload(User.location))
-    ).all()
-    total = rows[0].total if rows else (count_of(stmt) if args["offset"] else 0)
-    items = [UserView(user, bool(visible)) for user, visible, _ in rows]
-    return items, array_headers(total, args)
+    params = {
+        "caller_id": caller.id,
+        "key": key.lower(),
+        "starts": f"{escaped}%",
+        "contains": f"%{escaped}%",
+        "limit": args["limit"],
+        "offset": args["offset"],
+    }
+    rows = db.session.execute(_search_page(caller.is_staff), params).all()
+    if rows:
+        total = rows[0].total
+    else:  # only a page past the end, which has no rows to carry the total, counts apart
+        total = db.session.scalar(_search_total(), params) if args["offset"] else 0
+    return [user_of(row) for row in rows], array_headers(total, args)
 
 
-def user_by_id(caller: User, user_id: int) -> UserView:
+@cache
+def _user_by_id(staff: bool) -> Select:
+    return _users_as_seen_by(staff).where(
+        User.id == bindparam("user_id"), visible_user(bindparam("caller_id"))
+    )
+
+
+def user_by_id(caller: User, user_id: int) -> dict:
     """A user the caller may see (blocks, privacy), else 404."""
-    views = _as_views(
-        select(User, phone_visible_to(caller)).where(User.id == user_id, visible_user(caller.id))
-    )
-    if not views:
+    row = db.session.execute(
+        _user_by_id(caller.is_staff), {"caller_id": caller.id, "user_id": user_id}
+    ).first()
+    if row is None:
         raise NotFound()
-    return views[0]
+    return user_of(row)
 
 
 def public_profile(username: str, caller: User | None) -> User:
@@ -111,6 +135,32 @@ def public_profile(username: str, caller: User | None) -> User:
     return user
 
 
+@cache
+def _origin() -> Select:
+    return select(Location.lat, Location.long).where(Location.owner_id == bindparam("caller_id"))
+
+
+@cache
+def _candidates(long_ranges: int) -> Select:
+    return (
+        select(Location.owner_id, Location.lat, Location.long)
+        .join(User, User.id == Location.owner_id)
+        .where(
+            box_condition(Location.lat, Location.long, long_ranges),
+            discoverable_user(bindparam("caller_id")),
+        )
+        .order_by(rough_distance_order(Location.lat, Location.long))
+        .limit(bindparam("candidates"))
+    )
+
+
+@cache
+def _nearby_users() -> Select:
+    return select(
+        User.id, User.first_name, User.last_name, User.username, User.bio, User.profile_picture
+    ).where(User.id.in_(bindparam("user_ids", expanding=True)))
+
+
 def nearby(caller: User, km: float, args: dict):
     """Discoverable users within `km` of the caller, nearest first, in whole km.
 
@@ -118,42 +168,42 @@ def nearby(caller: User, km: float, args: dict):
     distance between the snapped positions (`accounts.nearby`) decides on those candidates:
     the radius and every answered distance are whole kilometres, rounded up.
     """
-    origin = db.session.execute(
-        select(Location.lat, Location.long).where(Location.owner_id == caller.id)
-    ).first()
+    origin = db.session.execute(_origin(), {"caller_id": caller.id}).first()
     if origin is None:
         raise invalid("non_field_errors", NO_LOCATION)
     radius = coarse_km(km)
     lat, long = snapped(*origin)
     # Snapping moves either end by up to SNAP_KM: the box keeps everyone who may be in reach.
     box = bounding_box(lat, long, radius + 2 * SNAP_KM)
-    candidates = db.session.execute(
-        select(Location.owner_id, Location.lat, Location.long)
-        .join(User, User.id == Location.owner_id)
-        .where(box.contains(Location.lat, Location.long), discoverable_user(caller.id))
-        .order_by(rough_distance_order(lat, long, Location.lat, Location.long))
-        .limit(MAX_NEARBY_CANDIDATES)
-    ).all()
+    params = {
+        "caller_id": caller.id,
+        "candidates": MAX_NEARBY_CANDIDATES,
+        **box.params(),
+        **rough_distance_params(lat, long),
+    }
+    candidates = db.session.execute(_candidates(len(box.long_ranges)), params).all()
     measured = sorted(
         (d, user_id)
         for user_id, c_lat, c_long in candidates
         if (d := coarse_km(distance_km((lat, long), snapped(c_lat, c_long)))) <= radius
     )
     page = measured[args["offset"] : args["offset"] + args["limit"]]
-    users = {
-        u.id: u for u in db.session.scalars(select(User).where(User.id.in_([i for _, i in page])))
-    }
+    users = {}
+    if page:
+        found = db.session.execute(_nearby_users(), {"user_ids": [i for _, i in page]})
+        users = {row.id: row for row in found}
     items = [_nearby_item(users[user_id], d) for d, user_id in page if user_id in users]
     return items, array_headers(len(measured), args)
 
 
-def _nearby_item(user: User, km: int) -> dict:
+def _nearby_item(row, km: int) -> dict:
+    """NearbyUserSchema's dump of the user's row at `km`."""
     return {
-        "id": user.id,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "username": user.username,
-        "bio": user.bio,
-        "profile_picture": user.profile_picture,
+        "id": row.id,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "username": row.username,
+        "bio": row.bio,
+        "profile_picture": media_url_or_none(row.profile_picture),
         "distance": float(km),
     }

@@ -20,6 +20,12 @@ from uzbekhub.common.db import UTCDateTime, utcnow
 from uzbekhub.extensions import db
 
 
+def full_name_of(first_name: str | None, last_name: str | None, username: str) -> str:
+    """The name shown for a user: first and last name, or the username when both are empty."""
+    joined = f"{first_name or ''} {last_name or ''}".strip()
+    return joined or username
+
+
 def user_fk() -> ForeignKey:
     """A reference to a user that goes away with the user (deletion is a hard delete)."""
     return ForeignKey("users.id", ondelete="CASCADE")
@@ -56,8 +62,7 @@ class User(db.Model):
 
     @property
     def full_name(self) -> str:
-        joined = f"{self.first_name or ''} {self.last_name or ''}".strip()
-        return joined or self.username
+        return full_name_of(self.first_name, self.last_name, self.username)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username}>"

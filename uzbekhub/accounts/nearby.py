@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 from geopy.distance import EARTH_RADIUS, great_circle
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_
 
 # Keeps points that lie exactly on the box's edge inside it despite rounding.
 EDGE_MARGIN_DEGREES = 1e-9
@@ -32,12 +32,26 @@ class BoundingBox:
     lat_max: float
     long_ranges: tuple[tuple[float, float], ...]
 
-    def contains(self, lat_col, long_col) -> ColumnElement[bool]:
-        """SQL: the columns lie in the box (a range scan on the (lat, long) index)."""
-        return and_(
-            lat_col.between(self.lat_min, self.lat_max),
-            or_(*(long_col.between(low, high) for low, high in self.long_ranges)),
-        )
+    def params(self) -> dict[str, float]:
+        """The values of `box_condition`'s bound parameters for this box."""
+        values = {"lat_min": self.lat_min, "lat_max": self.lat_max}
+        for i, (low, high) in enumerate(self.long_ranges):
+            values[f"long_min_{i}"], values[f"long_max_{i}"] = low, high
+        return values
+
+
+def box_condition(lat_col, long_col, long_ranges: int) -> ColumnElement[bool]:
+    """SQL: the columns lie in a box of `long_ranges` longitude ranges, given by the box's
+    `params()` (a range scan on the (lat, long) index); built once per number of ranges."""
+    return and_(
+        lat_col.between(bindparam("lat_min"), bindparam("lat_max")),
+        or_(
+            *(
+                long_col.between(bindparam(f"long_min_{i}"), bindparam(f"long_max_{i}"))
+                for i in range(long_ranges)
+            )
+        ),
+    )
 
 
 def bounding_box(lat: float, long: float, km: float) -> BoundingBox:
@@ -69,13 +83,18 @@ def _wrap(west: float, east: float) -> tuple[tuple[float, float], ...]:
     return ((west, east),)
 
 
-def rough_distance_order(lat: float, long: float, lat_col, long_col) -> ColumnElement:
-    """SQL: a cheap planar stand-in for the distance, only to pick the nearest candidates."""
-    d_lat = lat_col - lat
-    d_long_raw = func.abs(long_col - long)
+def rough_distance_order(lat_col, long_col) -> ColumnElement:
+    """SQL: a cheap planar stand-in for the distance from the origin given by
+    `rough_distance_params`, only to pick the nearest candidates."""
+    d_lat = lat_col - bindparam("origin_lat")
+    d_long_raw = func.abs(long_col - bindparam("origin_long"))
     d_long = case((d_long_raw > 180, 360 - d_long_raw), else_=d_long_raw)
+    return d_lat * d_lat + d_long * d_long * bindparam("long_scale_squared")
+
+
+def rough_distance_params(lat: float, long: float) -> dict[str, float]:
     scale = math.cos(math.radians(lat))
-    return d_lat * d_lat + d_long * d_long * (scale * scale)
+    return {"origin_lat": lat, "origin_long": long, "long_scale_squared": scale * scale}
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:

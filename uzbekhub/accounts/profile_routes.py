@@ -23,15 +23,12 @@ blp = Blueprint("account", __name__, url_prefix="/api/accounts/account", descrip
 
 @blp.route("/profile/")
 class ProfileView(MethodView):
-    @blp.login_required
-    @blp.response(200, ProfileSchema)
+    @blp.signed_in(200, ProfileSchema)
     def get(self):
         """The caller's own profile"""
         return profile_services.load_profile(current_user.id)
 
-    @blp.login_required
-    @blp.arguments(ProfileUpdateSchema, location="body")
-    @blp.response(200, ProfileSchema)
+    @blp.signed_in(200, ProfileSchema, body=ProfileUpdateSchema)
     def patch(self, changes):
         """Update the profile (multipart for `profile_picture`, or JSON).
 
@@ -43,18 +40,14 @@ class ProfileView(MethodView):
 
 
 @blp.route("/check/username/", methods=["GET"])
-@blp.login_required
-@blp.arguments(UsernameQuerySchema, location="query")
-@blp.response(200, UsernameAvailabilitySchema)
+@blp.signed_in(200, UsernameAvailabilitySchema, query=UsernameQuerySchema)
 def check_username(args):
     """Whether a username is valid and free (the caller's own counts as free)"""
     return {"available": profile_services.username_available(args["username"], current_user)}
 
 
 @blp.route("/change-email/", methods=["POST"])
-@blp.login_required
-@blp.arguments(ChangeEmailSchema)
-@blp.response(200, MessageSchema)
+@blp.signed_in(200, MessageSchema, json=ChangeEmailSchema)
 def change_email(data):
     """Mail a 5-digit code to the new address (the current password is required)"""
     profile_services.request_email_change(current_user, data["new_email"], data["password"])
@@ -66,9 +59,7 @@ def change_email(data):
 
 @blp.route("/change-email/confirm/", methods=["POST"])
 @throttle("code_confirm")
-@blp.login_required
-@blp.arguments(CodeSchema)
-@blp.response(200, MessageSchema)
+@blp.signed_in(200, MessageSchema, json=CodeSchema)
 def change_email_confirm(data):
     """Confirm the caller's own email change with the mailed code"""
     profile_services.confirm_email_change(current_user, data["code"])
@@ -76,9 +67,7 @@ def change_email_confirm(data):
 
 
 @blp.route("/delete/", methods=["POST"])
-@blp.login_required
-@blp.arguments(CurrentPasswordSchema)
-@blp.response(200, MessageSchema)
+@blp.signed_in(200, MessageSchema, json=CurrentPasswordSchema)
 def delete_account(data):
     """Mail a 5-digit code that confirms the deletion (the password is required)"""
     profile_services.request_account_deletion(current_user, data["password"])
@@ -87,9 +76,7 @@ def delete_account(data):
 
 @blp.route("/delete/confirm/", methods=["POST"])
 @throttle("code_confirm")
-@blp.login_required
-@blp.arguments(CodeSchema)
-@blp.response(204)
+@blp.signed_in(204, json=CodeSchema)
 def delete_account_confirm(data):
     """Delete the caller's account for good, with the mailed code"""
     profile_services.confirm_account_deletion(current_user, data["code"])
@@ -97,30 +84,24 @@ def delete_account_confirm(data):
 
 @blp.route("/status/")
 class StatusViews(MethodView):
-    @blp.login_required
-    @blp.response(200, StatusSchema)
+    @blp.signed_in(200, StatusSchema)
     @blp.answers(404)
     def get(self):
         """The caller's status (404 when none is set)"""
         return profile_services.own_status(current_user)
 
-    @blp.login_required
-    @blp.arguments(StatusSchema)
-    @blp.response(201, StatusSchema)
+    @blp.signed_in(201, StatusSchema, json=StatusSchema)
     def post(self, data):
         """Set a status (400 when one is set already)"""
         return profile_services.create_status(current_user, data["content"])
 
-    @blp.login_required
-    @blp.arguments(StatusSchema)
-    @blp.response(200, StatusSchema)
+    @blp.signed_in(200, StatusSchema, json=StatusSchema)
     @blp.answers(404)
     def put(self, data):
         """Change the status"""
         return profile_services.update_status(current_user, data["content"])
 
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     @blp.answers(404)
     def delete(self):
         """Remove the status"""

@@ -229,13 +229,12 @@ class PublicProfileSchema(UserSchema):
         )  # fmt: skip
 
 
-class NearbyUserSchema(Schema):
-    id = ma.fields.Integer(dump_only=True)
-    first_name = ma.fields.String(dump_only=True)
-    last_name = ma.fields.String(dump_only=True)
-    username = ma.fields.String(dump_only=True)
-    bio = ma.fields.String(dump_only=True)
-    profile_picture = MediaUrl(dump_only=True)
+class NearbyUserSchema(UserSchema):
+    """Accounts 20: a user near the caller, and how far, coarsely."""
+
+    class Meta(UserSchema.Meta):
+        fields = ("id", "first_name", "last_name", "username", "bio", "profile_picture", "distance")
+
     distance = ma.fields.Float(
         dump_only=True,
         metadata={"description": "km, whole, rounded up, between positions snapped to 0.01°"},

@@ -20,16 +20,12 @@ blp = Blueprint(
 
 @blp.route("/block/")
 class BlockViews(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, BlockSchema(many=True))
+    @blp.signed_in(200, BlockSchema(many=True), query=ArrayArgsSchema)
     def get(self, args):
         """Users the caller has blocked, latest first"""
         return social_services.blocks(current_user, args)
 
-    @blp.login_required
-    @blp.arguments(BlockCreateSchema)
-    @blp.response(201, BlockSchema)
+    @blp.signed_in(201, BlockSchema, json=BlockCreateSchema)
     def post(self, data):
         """Block a user: neither of you finds, sees or contacts the other any more"""
         return social_services.create_block(current_user, data["blocked_user"])
@@ -37,14 +33,12 @@ class BlockViews(MethodView):
 
 @blp.route("/block/<int:pk>/")
 class BlockByUserViews(MethodView):
-    @blp.login_required
-    @blp.response(200, BlockSchema)
+    @blp.signed_in(200, BlockSchema)
     def get(self, pk):
         """The caller's block of the user with id `pk`"""
         return social_services.block_of(current_user, pk)
 
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     def delete(self, pk):
         """Unblock the user with id `pk`"""
         social_services.delete_block(current_user, pk)
@@ -52,16 +46,12 @@ class BlockByUserViews(MethodView):
 
 @blp.route("/contact/")
 class ContactViews(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, ContactSchema(many=True))
+    @blp.signed_in(200, ContactSchema(many=True), query=ArrayArgsSchema)
     def get(self, args):
         """The caller's contacts, latest first"""
         return social_services.contacts(current_user, args)
 
-    @blp.login_required
-    @blp.arguments(ContactSchema)
-    @blp.response(201, ContactSchema)
+    @blp.signed_in(201, ContactSchema, json=ContactSchema)
     def post(self, data):
         """Add a user to the caller's contacts (lets them see the caller's phone)"""
         return social_services.add_contact(current_user, data)
@@ -69,28 +59,22 @@ class ContactViews(MethodView):
 
 @blp.route("/contact/<int:pk>/")
 class ContactByIdViews(MethodView):
-    @blp.login_required
-    @blp.response(200, ContactSchema)
+    @blp.signed_in(200, ContactSchema)
     def get(self, pk):
         """One of the caller's contacts"""
         return social_services.contact_of(current_user, pk)
 
-    @blp.login_required
-    @blp.arguments(ContactSchema)
-    @blp.response(200, ContactSchema)
+    @blp.signed_in(200, ContactSchema, json=ContactSchema)
     def put(self, data, pk):
         """Replace a contact (`contact` required)"""
         return social_services.update_contact(current_user, pk, data)
 
-    @blp.login_required
-    @blp.arguments(ContactPatchSchema)
-    @blp.response(200, ContactSchema)
+    @blp.signed_in(200, ContactSchema, json=ContactPatchSchema)
     def patch(self, data, pk):
         """Change some fields of a contact"""
         return social_services.update_contact(current_user, pk, data)
 
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     def delete(self, pk):
         """Remove a contact"""
         social_services.delete_contact(current_user, pk)

@@ -39,17 +39,6 @@ _message_schema = ChatMessageSchema()
 _user_brief = UserBriefSchema()
 
 
-def history(caller: User, room_id: uuid.UUID) -> tuple[Select, int]:
-    """The room's messages, newest first, for a member, and how many there are."""
-    room = require_member(room_id, caller.id).room
-    stmt = (
-        select(Message)
-        .where(Message.room_id == room_id)
-        .order_by(Message.created_at.desc(), Message.id.desc())
-    )
-    return stmt, room.message_count
-
-
 def _count_messages(room_id: uuid.UUID, change: int) -> None:
     db.session.execute(
         update(Room)

@@ -7,7 +7,13 @@ from flask import Flask
 from flask.views import MethodView
 
 from uzbekhub.accounts.caller import current_user, verify_access
-from uzbekhub.chat import file_services, member_services, message_services, room_services
+from uzbekhub.chat import (
+    file_services,
+    history_services,
+    member_services,
+    message_services,
+    room_services,
+)
 from uzbekhub.chat.events import register_events
 from uzbekhub.chat.schemas import (
     ChatFileSchema,
@@ -19,12 +25,12 @@ from uzbekhub.chat.schemas import (
     RoomSchema,
     RoomUpdateSchema,
 )
+from uzbekhub.common.json import json_response
 from uzbekhub.common.media import register_media_guard
 from uzbekhub.common.pagination import (
     ArrayArgsSchema,
     MessageArgsSchema,
     array_page,
-    limit_offset_envelope,
 )
 from uzbekhub.common.schemas import MessageSchema
 from uzbekhub.common.smorest import Blueprint
@@ -48,9 +54,7 @@ role_forbids = Blueprint.answers(403, description="The caller's role does not al
 
 @rooms.route("/")
 class RoomViews(MethodView):
-    @rooms.login_required
-    @rooms.arguments(ArrayArgsSchema, location="query")
-    @rooms.response(200, RoomSchema(many=True))
+    @rooms.signed_in(200, RoomSchema(many=True), query=ArrayArgsSchema)
     def get(self, args):
         """The caller's rooms, most recently active first, with unread counts"""
         uid = current_user.id
@@ -60,9 +64,7 @@ class RoomViews(MethodView):
             fetch=lambda stmt: room_services.load_rooms(stmt, uid),
         )
 
-    @rooms.login_required
-    @rooms.arguments(RoomCreateSchema, location="body")
-    @rooms.response(201, RoomSchema)
+    @rooms.signed_in(201, RoomSchema, body=RoomCreateSchema)
     @rooms.alt_response(200, schema=RoomSchema, description="The private room already exists")
     def post(self, data):
         """Create a private room or a group (multipart when sending profile_pic)"""
@@ -72,23 +74,19 @@ class RoomViews(MethodView):
 
 @rooms.route("/<uuid:room_id>/")
 class RoomByIdViews(MethodView):
-    @rooms.login_required
-    @rooms.response(200, RoomSchema)
+    @rooms.signed_in(200, RoomSchema)
     def get(self, room_id):
         """A room the caller is a member of"""
         return room_services.room_detail(current_user, room_id)
 
-    @rooms.login_required
-    @rooms.arguments(RoomUpdateSchema, location="body")
-    @rooms.response(200, RoomSchema)
+    @rooms.signed_in(200, RoomSchema, body=RoomUpdateSchema)
     @role_forbids
     def patch(self, changes, room_id):
         """Change a group's name, username, description or picture (owner or admin)"""
         room_services.update_room(current_user, room_id, changes)
         return room_services.room_detail(current_user, room_id)
 
-    @rooms.login_required
-    @rooms.response(204)
+    @rooms.signed_in(204)
     @role_forbids
     def delete(self, room_id):
         """Delete a group (owner) or a private room (either member)"""
@@ -96,8 +94,7 @@ class RoomByIdViews(MethodView):
 
 
 @rooms.route("/<uuid:pk>/clear_messages/", methods=["POST"])
-@rooms.login_required
-@rooms.response(200, MessageSchema)
+@rooms.signed_in(200, MessageSchema)
 @role_forbids
 def clear_messages(pk):
     """Delete every message of the room (a group's owner, or either private member)"""
@@ -109,9 +106,7 @@ def clear_messages(pk):
 
 
 @members.route("/<uuid:room_id>/list_members/")
-@members.login_required
-@members.arguments(ArrayArgsSchema, location="query")
-@members.response(200, RoomMemberSchema(many=True))
+@members.signed_in(200, RoomMemberSchema(many=True), query=ArrayArgsSchema)
 def list_members(args, room_id):
     """The room's members with their roles"""
     return array_page(
@@ -122,8 +117,7 @@ def list_members(args, room_id):
 
 
 @members.route("/<uuid:room_id>/join/", methods=["POST"])
-@members.login_required
-@members.response(201, MessageSchema)
+@members.signed_in(201, MessageSchema)
 @members.answers(400)
 def join(room_id):
     """Join a group by its id"""
@@ -132,8 +126,7 @@ def join(room_id):
 
 
 @members.route("/<uuid:room_id>/leave/", methods=["POST"])
-@members.login_required
-@members.response(200, MessageSchema)
+@members.signed_in(200, MessageSchema)
 @role_forbids
 def leave(room_id):
     """Leave a group (the owner transfers ownership first)"""
@@ -142,9 +135,7 @@ def leave(room_id):
 
 
 @members.route("/<uuid:room_id>/set_admin/", methods=["POST"])
-@members.login_required
-@members.arguments(MemberTargetSchema)
-@members.response(200, MessageSchema)
+@members.signed_in(200, MessageSchema, json=MemberTargetSchema)
 @role_forbids
 def set_admin(data, room_id):
     """Make a member an admin (owner)"""
@@ -153,9 +144,7 @@ def set_admin(data, room_id):
 
 
 @members.route("/<uuid:room_id>/remove_admin/", methods=["POST"])
-@members.login_required
-@members.arguments(MemberTargetSchema)
-@members.response(200, MessageSchema)
+@members.signed_in(200, MessageSchema, json=MemberTargetSchema)
 @role_forbids
 def remove_admin(data, room_id):
     """Make an admin a plain member again (owner)"""
@@ -164,9 +153,7 @@ def remove_admin(data, room_id):
 
 
 @members.route("/<uuid:room_id>/transfer_owner/", methods=["POST"])
-@members.login_required
-@members.arguments(MemberTargetSchema)
-@members.response(200, MessageSchema)
+@members.signed_in(200, MessageSchema, json=MemberTargetSchema)
 @role_forbids
 def transfer_owner(data, room_id):
     """Hand the group to another member; the old owner stays on as an admin (owner)"""
@@ -175,9 +162,7 @@ def transfer_owner(data, room_id):
 
 
 @members.route("/<uuid:room_id>/add_member/", methods=["POST"])
-@members.login_required
-@members.arguments(MemberTargetSchema)
-@members.response(200, MessageSchema)
+@members.signed_in(200, MessageSchema, json=MemberTargetSchema)
 @role_forbids
 def add_member(data, room_id):
     """Add a user to the group (owner or admin)"""
@@ -186,9 +171,7 @@ def add_member(data, room_id):
 
 
 @members.route("/<uuid:room_id>/remove_member/", methods=["POST"])
-@members.login_required
-@members.arguments(MemberTargetSchema)
-@members.response(200, MessageSchema)
+@members.signed_in(200, MessageSchema, json=MemberTargetSchema)
 @role_forbids
 def remove_member(data, room_id):
     """Remove a member (the owner: anyone else; an admin: plain members)"""
@@ -200,18 +183,14 @@ def remove_member(data, room_id):
 
 
 @messages.route("/<uuid:room_id>/list_by_room/")
-@messages.login_required
-@messages.arguments(MessageArgsSchema, location="query")
-@messages.response(200, MessagePageSchema)
+@messages.signed_in(200, MessagePageSchema, query=MessageArgsSchema)
 def list_by_room(args, room_id):
     """The room's history, newest first (messages are sent over the sockets)"""
-    stmt, total = message_services.history(current_user, room_id)
-    return limit_offset_envelope(stmt, args, fetch=message_services.load_messages, total=total)
+    return json_response(history_services.history_page(current_user.id, room_id, args))
 
 
 @messages.route("/<uuid:message_id>/", methods=["DELETE"])
-@messages.login_required
-@messages.response(204)
+@messages.signed_in(204)
 @role_forbids
 def delete_message(message_id):
     """Delete a message for everyone (its sender, or a group's owner or admin)"""
@@ -223,16 +202,12 @@ def delete_message(message_id):
 
 @files.route("/")
 class FileViews(MethodView):
-    @files.login_required
-    @files.arguments(ArrayArgsSchema, location="query")
-    @files.response(200, ChatFileSchema(many=True))
+    @files.signed_in(200, ChatFileSchema(many=True), query=ArrayArgsSchema)
     def get(self, args):
         """The caller's uploaded files, newest first"""
         return array_page(file_services.files_query(current_user), args)
 
-    @files.login_required
-    @files.arguments(FileUploadSchema, location="multipart")
-    @files.response(201, ChatFileSchema)
+    @files.signed_in(201, ChatFileSchema, multipart=FileUploadSchema)
     @files.alt_response(200, schema=ChatFileSchema, description="The caller had these bytes")
     @files.answers(413, description="Over MAX_UPLOAD_MB, or the caller's media quota is used up")
     def post(self, data):
@@ -243,8 +218,7 @@ class FileViews(MethodView):
 
 @files.route("/<int:pk>/")
 class FileByIdViews(MethodView):
-    @files.login_required
-    @files.response(204)
+    @files.signed_in(204)
     def delete(self, pk):
         """Delete one of the caller's files"""
         file_services.delete_file(current_user, pk)

@@ -4,6 +4,7 @@ from uzbekhub.accounts.fields import USERNAME_RE, USERNAME_RULE
 from uzbekhub.accounts.schemas import UserBriefSchema
 from uzbekhub.chat.models import FILE_TYPES, PRIVATE, ROOM_TYPES
 from uzbekhub.common.db import MAX_ID
+from uzbekhub.common.pagination import EnvelopeSchema
 from uzbekhub.common.schemas import File, MediaUrl, Schema, StrippedString, UtcDateTime
 
 # Ids are 32-bit integers on every backend; larger numbers cannot name anything.
@@ -65,10 +66,7 @@ class ChatMessageSchema(Schema):
     update_at = UtcDateTime(dump_only=True)
 
 
-class MessagePageSchema(Schema):
-    count = ma.fields.Integer()
-    next = ma.fields.String(allow_none=True)
-    previous = ma.fields.String(allow_none=True)
+class MessagePageSchema(EnvelopeSchema):
     results = ma.fields.List(ma.fields.Nested(ChatMessageSchema))
 
 

@@ -88,6 +88,25 @@ def never_reuse_ids(metadata: MetaData) -> None:
             table.dialect_options["sqlite"]["autoincrement"] = True
 
 
+def create_triggers_after(table_name: str, by_dialect: dict[str, tuple[str, ...]]) -> None:
+    """`create_all` (the tests) builds the triggers on `table_name` that its migration builds.
+
+    `by_dialect` maps a dialect's name to its DDL; a database of another dialect is refused
+    rather than left without the triggers that keep derived rows right.
+    """
+
+    def create(metadata, connection, tables=(), **kwargs) -> None:
+        if not any(table.name == table_name for table in tables):
+            return
+        dialect = connection.dialect.name
+        if dialect not in by_dialect:
+            raise NotImplementedError(f"{table_name} has no triggers for {dialect}")
+        for statement in by_dialect[dialect]:
+            connection.exec_driver_sql(statement)
+
+    event.listen(db.metadata, "after_create", create)
+
+
 _AFTER_COMMIT = "after_commit_callbacks"
 
 

@@ -61,6 +61,11 @@ def media_url(path: str) -> str:
     return f"{base}{media_route(config)}{path}"
 
 
+def media_url_or_none(path: str | None) -> str | None:
+    """What the API answers for an optional media path: its URL, or null."""
+    return media_url(path) if path else None
+
+
 def max_upload_bytes() -> int:
     return int(current_app.config["MAX_UPLOAD_MB"] * MIB)
 

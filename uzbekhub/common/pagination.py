@@ -55,6 +55,14 @@ class MessageArgsSchema(_ClampedArgs):
     offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET))
 
 
+class EnvelopeSchema(Schema):
+    """The envelope of both envelope lists; each list's subclass says what `results` holds."""
+
+    count = ma.fields.Integer()
+    next = ma.fields.String(allow_none=True)
+    previous = ma.fields.String(allow_none=True)
+
+
 def scalars(stmt: Select) -> Sequence[Any]:
     return db.session.scalars(stmt).all()
 
@@ -98,32 +106,49 @@ def page_envelope(
     stmt: Select, args: dict, fetch: Fetch = scalars, total: int | None = None
 ) -> dict:
     """`total`, when the caller can count more cheaply than `stmt` (the feed keeps counts)."""
-    page, size = args["page"], args["page_size"]
     if total is None:
         total = count_of(stmt)
-    items = fetch(stmt.limit(size).offset((page - 1) * size))
-    return {
-        "count": total,
-        "next": _url_with(page=page + 1) if page * size < total else None,
-        "previous": _url_with(page=page - 1) if page > 1 else None,
-        "results": items,
-    }
+    limit, offset = page_window(args)
+    return page_envelope_of(args, total, fetch(stmt.limit(limit).offset(offset)))
+
+
+def page_window(args: dict) -> tuple[int, int]:
+    """The LIMIT and OFFSET of a page-number page."""
+    size = args["page_size"]
+    return size, (args["page"] - 1) * size
+
+
+def page_envelope_of(args: dict, total: int, items: Sequence[Any]) -> dict:
+    """The page-number envelope around a page already read (see `page_window`)."""
+    size, offset = page_window(args)
+    return _envelope(total, items, size, offset, lambda at: _url_with(page=at // size + 1))
 
 
 def limit_offset_envelope(
     stmt: Select, args: dict, fetch: Fetch = scalars, total: int | None = None
 ) -> dict:
     """`total`, when the caller keeps a count, saves counting rows (chat rooms keep one)."""
-    limit, offset = args["limit"], args["offset"]
     if total is None:
         total = count_of(stmt)
-    items = fetch(stmt.limit(limit).offset(offset))
-    previous = None
-    if offset > 0:
-        previous = _url_with(limit=limit, offset=max(offset - limit, 0))
+    items = fetch(stmt.limit(args["limit"]).offset(args["offset"]))
+    return limit_offset_envelope_of(args, total, items)
+
+
+def limit_offset_envelope_of(args: dict, total: int, items: Sequence[Any]) -> dict:
+    """The limit/offset envelope around a page already read with `args`' limit and offset."""
+    limit = args["limit"]
+    return _envelope(
+        total, items, limit, args["offset"], lambda at: _url_with(limit=limit, offset=at)
+    )
+
+
+def _envelope(
+    total: int, items: Sequence[Any], limit: int, offset: int, url_at: Callable[[int], str]
+) -> dict:
+    """Both envelopes: `url_at(offset)` links the slice that starts there."""
     return {
         "count": total,
-        "next": _url_with(limit=limit, offset=offset + limit) if offset + limit < total else None,
-        "previous": previous,
+        "next": url_at(offset + limit) if offset + limit < total else None,
+        "previous": url_at(max(offset - limit, 0)) if offset > 0 else None,
         "results": items,
     }

@@ -9,7 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import missing
 from werkzeug.datastructures import FileStorage
 
-from uzbekhub.common.media import media_url
+from uzbekhub.common.media import media_url_or_none
 from uzbekhub.common.smorest import is_form_request
 
 NULL_CHARACTERS = "Null characters are not allowed."
@@ -105,7 +105,7 @@ class MediaUrl(ma.fields.String):
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return media_url(value) if value else None
+        return media_url_or_none(value)
 
 
 class File(Upload):

@@ -3,8 +3,9 @@
 - validation errors are 400 (docs/errors.md), not webargs' 422;
 - two extra body locations: `multipart` (form fields and files in one schema)
   and `body` (JSON, or multipart when the client sends files);
-- `Blueprint.login_required` / `staff_required` that also document the Bearer
-  security scheme and the 401/403 answers;
+- `Blueprint.login_required` (staff too) that also documents the Bearer security
+  scheme and the 401/403 answers, and `Blueprint.signed_in`, the one-line stack of a
+  view for a signed-in caller built on it;
 - error answers documented with the bodies uzbekhub.errors really sends: every
   status code's response component carries its error schema, and every operation
   documents 404 when its path names an object, 413 when it takes a body, and its
@@ -12,6 +13,7 @@
 """
 
 import http
+from collections.abc import Callable, Sequence
 from copy import deepcopy
 from functools import wraps
 
@@ -167,29 +169,49 @@ class Blueprint(flask_smorest.Blueprint):
             doc["requestBody"]["required"] = False
         return doc
 
-    def login_required(self, func=None, *, staff=False):
+    def login_required(self, view, *, staff=False):
         """Require a valid access token (and staff rights if `staff`)."""
 
+        # Here, not at the top: the extensions (which accounts imports) import this module.
+        from uzbekhub.accounts.caller import verify_access  # noqa: PLC0415
+
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            caller = verify_access()
+            if staff and not caller.is_staff:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        responses = {"401": error_response(401, "Missing, expired, revoked or malformed token")}
+        if staff:
+            responses["403"] = error_response(403)
+        return self.doc(security=[{"bearerAuth": []}], responses=responses)(wrapper)
+
+    def signed_in(
+        self,
+        status: int,
+        schema=None,
+        *,
+        description: str | None = None,
+        staff: bool = False,
+        checks: Sequence[Callable] = (),
+        **arguments,
+    ):
+        """The stack of a view for a signed-in caller, in one line and one order:
+        `login_required` (`staff`), then `checks` (decorators that need the caller, such as a
+        per-user throttle, and come before the arguments are read), then `arguments` for each
+        `location=Schema` given, passed to the view in that order, then `response(status,
+        schema)`."""
+
         def decorator(view):
-            # Here, not at the top: the extensions (which accounts imports) import this module.
-            from uzbekhub.accounts.caller import verify_access  # noqa: PLC0415
+            view = self.response(status, schema, description=description)(view)
+            for location, args_schema in reversed(arguments.items()):
+                view = self.arguments(args_schema, location=location)(view)
+            for check in reversed(checks):
+                view = check(view)
+            return self.login_required(view, staff=staff)
 
-            @wraps(view)
-            def wrapper(*args, **kwargs):
-                caller = verify_access()
-                if staff and not caller.is_staff:
-                    raise Forbidden()
-                return view(*args, **kwargs)
-
-            responses = {"401": error_response(401, "Missing, expired, revoked or malformed token")}
-            if staff:
-                responses["403"] = error_response(403)
-            return self.doc(security=[{"bearerAuth": []}], responses=responses)(wrapper)
-
-        return decorator(func) if func is not None else decorator
-
-    def staff_required(self, func):
-        return self.login_required(func, staff=True)
+        return decorator
 
     @staticmethod
     def answers(*codes: int, description: str | None = None):

@@ -21,12 +21,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from uzbekhub.accounts.models import user_fk
-from uzbekhub.common.db import UTCDateTime, UUIDType, utcnow
+from uzbekhub.common.db import UTCDateTime, UUIDType, create_triggers_after, utcnow
 from uzbekhub.extensions import db
 
 TYPES = (
@@ -196,19 +195,6 @@ BACKFILL_NOTIFICATION_GROUPS = (
 )
 
 
-def notification_group_triggers(dialect: str) -> tuple[str, ...]:
-    """The DDL that keeps `notifications` in step with `notification_actors` on this dialect."""
-    if dialect == "postgresql":
-        return (_PG_FUNCTION, *_PG_TRIGGERS)
-    if dialect == "sqlite":
-        return _SQLITE_TRIGGERS
-    raise NotImplementedError(f"notifications have no triggers for {dialect}")
-
-
-@event.listens_for(db.metadata, "after_create")
-def _create_notification_group_triggers(metadata, connection, tables=(), **kwargs) -> None:
-    """`create_all` (the tests) builds the triggers that the migration builds."""
-    if not any(table.name == "notification_actors" for table in tables):
-        return
-    for statement in notification_group_triggers(connection.dialect.name):
-        connection.exec_driver_sql(statement)
+create_triggers_after(
+    "notification_actors", {"postgresql": (_PG_FUNCTION, *_PG_TRIGGERS), "sqlite": _SQLITE_TRIGGERS}
+)

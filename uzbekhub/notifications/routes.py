@@ -33,9 +33,7 @@ blp = Blueprint(
     ),
 )
 
-push_off = blp.alt_response(
-    503, response="SERVICE_UNAVAILABLE", description="Web Push is not configured"
-)
+push_off = blp.answers(503, description="Web Push is not configured")
 
 
 def push_configured(view):
@@ -51,9 +49,7 @@ def push_configured(view):
 
 @blp.route("/")
 class NotificationViews(MethodView):
-    @blp.login_required
-    @blp.arguments(NotificationQueryArgsSchema, location="query")
-    @blp.response(200, NotificationPageSchema)
+    @blp.signed_in(200, NotificationPageSchema, query=NotificationQueryArgsSchema)
     def get(self, args):
         """The caller's notifications, newest first, grouped by type and target"""
         stmt = services.listing(current_user.id, args)
@@ -62,8 +58,7 @@ class NotificationViews(MethodView):
 
 @blp.route("/unread_count/")
 class UnreadCountView(MethodView):
-    @blp.login_required
-    @blp.response(200, UnreadCountSchema)
+    @blp.signed_in(200, UnreadCountSchema)
     def get(self):
         """How many of the caller's notifications are unread"""
         return {"unread_count": services.unread_count(current_user.id)}
@@ -71,9 +66,7 @@ class UnreadCountView(MethodView):
 
 @blp.route("/read/")
 class MarkReadView(MethodView):
-    @blp.login_required
-    @blp.arguments(MarkReadSchema, location="json")
-    @blp.response(200, UnreadCountSchema)
+    @blp.signed_in(200, UnreadCountSchema, json=MarkReadSchema)
     def post(self, data):
         """Mark notifications read: the ones named by `ids`, or `all`"""
         return {"unread_count": services.mark_read(current_user, data)}
@@ -81,8 +74,7 @@ class MarkReadView(MethodView):
 
 @blp.route("/<int:notification_id>/")
 class NotificationByIdView(MethodView):
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     def delete(self, notification_id):
         """Remove a notification"""
         services.delete_notification(current_user, notification_id)
@@ -90,15 +82,12 @@ class NotificationByIdView(MethodView):
 
 @blp.route("/settings/")
 class SettingsView(MethodView):
-    @blp.login_required
-    @blp.response(200, NotificationSettingsSchema)
+    @blp.signed_in(200, NotificationSettingsSchema)
     def get(self):
         """Which types of notification the caller receives (all by default)"""
         return services.settings_of(current_user.id)
 
-    @blp.login_required
-    @blp.arguments(NotificationSettingsSchema, location="json")
-    @blp.response(200, NotificationSettingsSchema)
+    @blp.signed_in(200, NotificationSettingsSchema, json=NotificationSettingsSchema)
     def patch(self, changes):
         """Turn types on or off; a type that is off is not created"""
         return services.change_settings(current_user.id, changes)
@@ -106,9 +95,7 @@ class SettingsView(MethodView):
 
 @blp.route("/push/key/")
 class PushKeyView(MethodView):
-    @blp.login_required
-    @push_configured
-    @blp.response(200, PushKeySchema)
+    @blp.signed_in(200, PushKeySchema, checks=[push_configured])
     @push_off
     def get(self):
         """The VAPID public key for `pushManager.subscribe({applicationServerKey})`"""
@@ -117,10 +104,9 @@ class PushKeyView(MethodView):
 
 @blp.route("/push/subscriptions/")
 class PushSubscriptionViews(MethodView):
-    @blp.login_required
-    @push_configured
-    @blp.arguments(PushSubscriptionSchema, location="json")
-    @blp.response(201, PushSubscriptionSchema)
+    @blp.signed_in(
+        201, PushSubscriptionSchema, checks=[push_configured], json=PushSubscriptionSchema
+    )
     @blp.alt_response(200, schema=PushSubscriptionSchema, description="Already subscribed")
     @push_off
     def post(self, data):
@@ -128,11 +114,8 @@ class PushSubscriptionViews(MethodView):
         subscription, created = push.subscribe(current_user, data)
         return subscription, 201 if created else 200
 
-    @blp.login_required
-    @push_configured
-    @blp.arguments(PushUnsubscribeSchema, location="json")
-    @blp.response(204)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.signed_in(204, checks=[push_configured], json=PushUnsubscribeSchema)
+    @blp.answers(404, description="The caller has no subscription with this endpoint")
     @push_off
     def delete(self, data):
         """Unsubscribe a browser (by its endpoint)"""

@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from uzbekhub.accounts.schemas import UserBriefSchema
 from uzbekhub.common.db import MAX_ID
 from uzbekhub.common.media import media_url
-from uzbekhub.common.pagination import PageArgsSchema
+from uzbekhub.common.pagination import EnvelopeSchema, PageArgsSchema
 from uzbekhub.common.schemas import Boolean, Schema, UtcDateTime
 from uzbekhub.notifications.models import TYPES
 
@@ -66,10 +66,7 @@ class NotificationSchema(Schema):
     created_at = UtcDateTime(dump_only=True)
 
 
-class NotificationPageSchema(Schema):
-    count = ma.fields.Integer()
-    next = ma.fields.String(allow_none=True)
-    previous = ma.fields.String(allow_none=True)
+class NotificationPageSchema(EnvelopeSchema):
     results = ma.fields.List(ma.fields.Nested(NotificationSchema))
 
 

@@ -10,12 +10,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from uzbekhub.accounts.models import User, user_fk
-from uzbekhub.common.db import UTCDateTime, UUIDType, new_uuid, utcnow
+from uzbekhub.common.db import UTCDateTime, UUIDType, create_triggers_after, new_uuid, utcnow
 from uzbekhub.extensions import db
 
 CONTENT_MAX = 10_000
@@ -56,7 +55,7 @@ class Post(db.Model):
 
 
 class PostCount(db.Model):
-    """How many active posts a user owns, kept by database triggers (`post_count_triggers`).
+    """How many active posts a user owns, kept by database triggers (on `posts`).
 
     The feed's `count` sums these over the owners the caller may see, so it costs the
     same for a million posts as for a thousand. Triggers, not services, keep it, so it
@@ -84,36 +83,34 @@ class PostImage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PostLike(db.Model):
+class PostTallyMixin:
+    """A like or a view: one per user and post, listed per post newest first, and counted in
+    the post's `like_count` or `view_count`."""
+
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
+    owner_id: Mapped[int] = mapped_column(user_fk())
+    post_id: Mapped[uuid.UUID] = mapped_column(UUIDType, post_fk())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            UniqueConstraint("post_id", "owner_id"),
+            Index(f"ix_{cls.__tablename__}_post_id_created_at", "post_id", "created_at"),
+            Index(f"ix_{cls.__tablename__}_owner_id", "owner_id"),
+        )
+
+    @declared_attr
+    def owner(cls) -> Mapped[User]:
+        return relationship(lazy="raise_on_sql")
+
+
+class PostLike(PostTallyMixin, db.Model):
     __tablename__ = "post_likes"
-    __table_args__ = (
-        UniqueConstraint("post_id", "owner_id"),
-        Index("ix_post_likes_post_id_created_at", "post_id", "created_at"),
-        Index("ix_post_likes_owner_id", "owner_id"),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
-    owner_id: Mapped[int] = mapped_column(user_fk())
-    post_id: Mapped[uuid.UUID] = mapped_column(UUIDType, post_fk())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    owner: Mapped[User] = relationship(lazy="raise_on_sql")
 
 
-class PostView(db.Model):
+class PostView(PostTallyMixin, db.Model):
     __tablename__ = "post_views"
-    __table_args__ = (
-        UniqueConstraint("post_id", "owner_id"),
-        Index("ix_post_views_post_id_created_at", "post_id", "created_at"),
-        Index("ix_post_views_owner_id", "owner_id"),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True, default=new_uuid)
-    owner_id: Mapped[int] = mapped_column(user_fk())
-    post_id: Mapped[uuid.UUID] = mapped_column(UUIDType, post_fk())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    owner: Mapped[User] = relationship(lazy="raise_on_sql")
 
 
 class PostComment(db.Model):
@@ -186,19 +183,6 @@ BACKFILL_POST_COUNTS = (
 )
 
 
-def post_count_triggers(dialect: str) -> tuple[str, ...]:
-    """The DDL that keeps `post_counts` in step with `posts` on this dialect."""
-    if dialect == "postgresql":
-        return (_PG_FUNCTION, *_PG_TRIGGERS)
-    if dialect == "sqlite":
-        return _SQLITE_TRIGGERS
-    raise NotImplementedError(f"post_counts has no triggers for {dialect}")
-
-
-@event.listens_for(db.metadata, "after_create")
-def _create_post_count_triggers(metadata, connection, tables=(), **kwargs) -> None:
-    """`create_all` (the tests) builds the triggers that the migration builds."""
-    if not any(table.name == "posts" for table in tables):
-        return
-    for statement in post_count_triggers(connection.dialect.name):
-        connection.exec_driver_sql(statement)
+create_triggers_after(
+    "posts", {"postgresql": (_PG_FUNCTION, *_PG_TRIGGERS), "sqlite": _SQLITE_TRIGGERS}
+)

@@ -3,9 +3,11 @@
 from flask.views import MethodView
 
 from uzbekhub.accounts.caller import current_user
+from uzbekhub.common.json import json_response
 from uzbekhub.common.pagination import ArrayArgsSchema, PageArgsSchema, array_page, page_envelope
 from uzbekhub.common.smorest import Blueprint
 from uzbekhub.posts import services
+from uzbekhub.posts.feed import feed_page
 from uzbekhub.posts.models import PostComment, PostLike, PostView
 from uzbekhub.posts.schemas import (
     CommentCreateSchema,
@@ -30,19 +32,12 @@ forbidden = blp.answers(403, description="Not the owner")
 
 @blp.route("/post/")
 class PostViews(MethodView):
-    @blp.login_required
-    @blp.arguments(PostQueryArgsSchema, location="query")
-    @blp.response(200, PostPageSchema)
+    @blp.signed_in(200, PostPageSchema, query=PostQueryArgsSchema)
     def get(self, args):
         """The feed: posts the caller may see, newest first"""
-        caller, owner = current_user, args.get("owner")
-        stmt = services.feed(caller, owner)
-        total = services.feed_count(caller, owner)
-        return page_envelope(stmt, args, services.with_counts(caller), total=total)
+        return json_response(feed_page(current_user.id, args.get("owner"), args))
 
-    @blp.login_required
-    @blp.arguments(PostCreateSchema, location="body")
-    @blp.response(201, PostSchema)
+    @blp.signed_in(201, PostSchema, body=PostCreateSchema)
     def post(self, data):
         """Create a post: text, up to ten images, or both"""
         return services.create_post(current_user, data.get("content", ""), data["images"])
@@ -50,9 +45,7 @@ class PostViews(MethodView):
 
 @blp.route("/post/myposts/")
 class MyPostsView(MethodView):
-    @blp.login_required
-    @blp.arguments(PageArgsSchema, location="query")
-    @blp.response(200, PostPageSchema)
+    @blp.signed_in(200, PostPageSchema, query=PageArgsSchema)
     def get(self, args):
         """The caller's own posts, newest first, inactive ones included"""
         stmt = services.my_posts(current_user)
@@ -61,22 +54,18 @@ class MyPostsView(MethodView):
 
 @blp.route("/post/<uuid:post_id>/")
 class PostByIdViews(MethodView):
-    @blp.login_required
-    @blp.response(200, PostSchema)
+    @blp.signed_in(200, PostSchema)
     def get(self, post_id):
         """One post"""
         return services.get_post(current_user, post_id)
 
-    @blp.login_required
-    @blp.arguments(PostUpdateSchema, location="body")
-    @blp.response(200, PostSchema)
+    @blp.signed_in(200, PostSchema, body=PostUpdateSchema)
     @forbidden
     def patch(self, changes, post_id):
         """Edit a post's content, add images or remove them (owner only)"""
         return services.update_post(current_user, post_id, changes)
 
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     @forbidden
     def delete(self, post_id):
         """Delete a post with its likes, comments, views and images (owner or staff)"""
@@ -85,9 +74,7 @@ class PostByIdViews(MethodView):
 
 @blp.route("/like/")
 class LikeViews(MethodView):
-    @blp.login_required
-    @blp.arguments(PostRefSchema, location="body")
-    @blp.response(201, LikeSchema)
+    @blp.signed_in(201, LikeSchema, body=PostRefSchema)
     def post(self, data):
         """Like a post (once)"""
         return services.like_post(current_user, data["post"])
@@ -95,8 +82,7 @@ class LikeViews(MethodView):
 
 @blp.route("/like/<uuid:like_id>/")
 class LikeByIdViews(MethodView):
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     @forbidden
     def delete(self, like_id):
         """Take back one's like"""
@@ -105,9 +91,7 @@ class LikeByIdViews(MethodView):
 
 @blp.route("/<uuid:post_id>/likes/")
 class PostLikesView(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, LikeSchema(many=True))
+    @blp.signed_in(200, LikeSchema(many=True), query=ArrayArgsSchema)
     def get(self, args, post_id):
         """The likes of a post, newest first"""
         stmt = services.entries_of(current_user, PostLike, post_id)
@@ -116,9 +100,7 @@ class PostLikesView(MethodView):
 
 @blp.route("/comment/")
 class CommentViews(MethodView):
-    @blp.login_required
-    @blp.arguments(CommentCreateSchema, location="body")
-    @blp.response(201, CommentSchema)
+    @blp.signed_in(201, CommentSchema, body=CommentCreateSchema)
     def post(self, data):
         """Comment on a post, or reply to a comment of the same post"""
         return services.add_comment(current_user, data)
@@ -126,16 +108,13 @@ class CommentViews(MethodView):
 
 @blp.route("/comment/<uuid:comment_id>/")
 class CommentByIdViews(MethodView):
-    @blp.login_required
-    @blp.arguments(CommentUpdateSchema, location="body")
-    @blp.response(200, CommentSchema)
+    @blp.signed_in(200, CommentSchema, body=CommentUpdateSchema)
     @forbidden
     def patch(self, data, comment_id):
         """Edit one's comment"""
         return services.edit_comment(current_user, comment_id, data["comment"])
 
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     @forbidden
     def delete(self, comment_id):
         """Delete a comment (its author or the post's owner)"""
@@ -144,9 +123,7 @@ class CommentByIdViews(MethodView):
 
 @blp.route("/<uuid:post_id>/comments/")
 class PostCommentsView(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, CommentSchema(many=True))
+    @blp.signed_in(200, CommentSchema(many=True), query=ArrayArgsSchema)
     def get(self, args, post_id):
         """The comments of a post, oldest first"""
         stmt = services.entries_of(current_user, PostComment, post_id)
@@ -155,9 +132,7 @@ class PostCommentsView(MethodView):
 
 @blp.route("/views/")
 class ViewViews(MethodView):
-    @blp.login_required
-    @blp.arguments(PostRefSchema, location="body")
-    @blp.response(201, ViewSchema)
+    @blp.signed_in(201, ViewSchema, body=PostRefSchema)
     def post(self, data):
         """Record that the caller has seen a post (once)"""
         return services.record_view(current_user, data["post"])
@@ -165,9 +140,7 @@ class ViewViews(MethodView):
 
 @blp.route("/<uuid:post_id>/views/")
 class PostViewsView(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, ViewSchema(many=True))
+    @blp.signed_in(200, ViewSchema(many=True), query=ArrayArgsSchema)
     def get(self, args, post_id):
         """Who has seen a post, newest first"""
         stmt = services.entries_of(current_user, PostView, post_id)

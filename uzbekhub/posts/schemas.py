@@ -2,7 +2,7 @@ import marshmallow as ma
 
 from uzbekhub.accounts.schemas import UserBriefSchema
 from uzbekhub.common.db import MAX_ID
-from uzbekhub.common.pagination import PageArgsSchema
+from uzbekhub.common.pagination import EnvelopeSchema, PageArgsSchema
 from uzbekhub.common.schemas import File, MediaUrl, Schema, StrippedString, UtcDateTime
 from uzbekhub.posts.models import COMMENT_MAX, CONTENT_MAX, IMAGES_MAX
 
@@ -51,10 +51,7 @@ class PostSchema(Schema):
     updated_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
-class PostPageSchema(Schema):
-    count = ma.fields.Integer()
-    next = ma.fields.String(allow_none=True)
-    previous = ma.fields.String(allow_none=True)
+class PostPageSchema(EnvelopeSchema):
     results = ma.fields.List(ma.fields.Nested(PostSchema))
 
 

@@ -116,40 +116,41 @@ def sees_entry_of(caller_id: int, post_owner_id: int, entry_owner_id: int) -> bo
 # --- posts -----------------------------------------------------------------------------------
 
 
-def _newest_first(stmt: Select) -> Select:
+def newest_first(stmt: Select) -> Select:
     return stmt.order_by(Post.created_at.desc(), Post.id.desc())
 
 
-def feed(caller: User, owner_id: int | None = None) -> Select:
-    """Active posts the caller may see, newest first, optionally of one owner."""
-    stmt = visible_posts(caller.id).where(Post.is_active == true())
+def in_feed(caller_id, owner_id=None) -> ColumnElement[bool]:
+    """The feed: active posts the caller may see, optionally of one owner (owner joined as
+    `User`). Either id may be a bound parameter, for statements built once."""
+    clause = and_(Post.is_active == true(), visible_post(caller_id))
     if owner_id is not None:
-        stmt = stmt.where(Post.owner_id == owner_id)
-    return _newest_first(stmt)
+        clause = and_(clause, Post.owner_id == owner_id)
+    return clause
 
 
-def feed_count(caller: User, owner_id: int | None = None) -> int:
+def feed_total(caller_id, owner_id=None) -> Select:
     """The feed's `count`: the kept active-post counts of the owners the caller may see.
 
-    Equal to counting `feed()`, whose posts are the active posts of visible owners, but
+    Equal to counting `in_feed`, whose posts are the active posts of visible owners, but
     its cost follows the number of users rather than of posts.
     """
     stmt = (
         select(func.coalesce(func.sum(PostCount.active_posts), 0))
         .join(User, User.id == PostCount.owner_id)
-        .where(visible_user(caller.id, User))
+        .where(visible_user(caller_id, User))
     )
     if owner_id is not None:
         stmt = stmt.where(PostCount.owner_id == owner_id)
-    return db.session.scalar(stmt)
+    return stmt
 
 
 def my_posts(caller: User) -> Select:
     """All of the caller's posts, inactive ones included."""
-    return _newest_first(select(Post).join(Post.owner).where(Post.owner_id == caller.id))
+    return newest_first(select(Post).join(Post.owner).where(Post.owner_id == caller.id))
 
 
-def _count_of(model: Entry) -> ColumnElement[int]:
+def entry_count(model: Entry) -> ColumnElement[int]:
     return (
         select(func.count())
         .select_from(model)
@@ -159,13 +160,19 @@ def _count_of(model: Entry) -> ColumnElement[int]:
     )
 
 
+def liked_by(caller_id) -> ColumnElement[bool]:
+    return exists().where(PostLike.post_id == Post.id, PostLike.owner_id == caller_id)
+
+
 def with_counts(caller: User) -> Fetch:
     """Load posts with owner, images, counts and `is_liked`: three statements for any page."""
 
     def fetch(stmt: Select) -> Sequence[Post]:
-        liked = exists().where(PostLike.post_id == Post.id, PostLike.owner_id == caller.id)
         stmt = stmt.add_columns(
-            _count_of(PostLike), _count_of(PostComment), _count_of(PostView), liked
+            entry_count(PostLike),
+            entry_count(PostComment),
+            entry_count(PostView),
+            liked_by(caller.id),
         ).options(contains_eager(Post.owner), selectinload(Post.images))
         posts = []
         for post, likes, comments, views, is_liked in db.session.execute(stmt):

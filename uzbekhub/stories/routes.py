@@ -27,17 +27,13 @@ story_not_found = blp.answers(
 
 @blp.route("/active/")
 class ActiveStoryViews(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, StorySchema(many=True))
+    @blp.signed_in(200, StorySchema(many=True), query=ArrayArgsSchema)
     def get(self, args):
         """The caller's active stories, oldest first"""
         stmt = services.own_active_stories(current_user)
         return array_page(stmt, args, services.fetch_stories)
 
-    @blp.login_required
-    @blp.arguments(StoryCreateSchema, location="multipart")
-    @blp.response(201, StorySchema)
+    @blp.signed_in(201, StorySchema, multipart=StoryCreateSchema)
     def post(self, data):
         """Create a story from an image or a video (mp4, webm, mov)"""
         return services.create_story(
@@ -47,22 +43,18 @@ class ActiveStoryViews(MethodView):
 
 @blp.route("/active/<int:story_id>/")
 class ActiveStoryByIdViews(MethodView):
-    @blp.login_required
-    @blp.response(200, StorySchema)
+    @blp.signed_in(200, StorySchema)
     def get(self, story_id):
         """An active story the caller may see"""
         return services.visible_active_story(current_user, story_id)
 
-    @blp.login_required
-    @blp.arguments(StoryUpdateSchema, location="body")
-    @blp.response(200, StorySchema)
+    @blp.signed_in(200, StorySchema, body=StoryUpdateSchema)
     @not_owner
     def patch(self, data, story_id):
         """Change the caption, audience or marked users of the caller's active story"""
         return services.update_story(current_user, story_id, data)
 
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     @not_owner
     def delete(self, story_id):
         """Delete the caller's active story"""
@@ -71,9 +63,7 @@ class ActiveStoryByIdViews(MethodView):
 
 @blp.route("/active/<int:user_id>/stories/")
 class UserStoryViews(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, StorySchema(many=True))
+    @blp.signed_in(200, StorySchema(many=True), query=ArrayArgsSchema)
     def get(self, args, user_id):
         """A user's active stories that the caller may see, oldest first"""
         stmt = services.user_active_stories(current_user, user_id)
@@ -82,9 +72,7 @@ class UserStoryViews(MethodView):
 
 @blp.route("/active/<int:story_id>/viewers/")
 class ActiveStoryViewerViews(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, ViewerSchema(many=True))
+    @blp.signed_in(200, ViewerSchema(many=True), query=ArrayArgsSchema)
     def get(self, args, story_id):
         """Who viewed the caller's active story, when, and their reaction (owner only)"""
         stmt = services.story_viewers(current_user, story_id, active=True)
@@ -93,9 +81,7 @@ class ActiveStoryViewerViews(MethodView):
 
 @blp.route("/archive/")
 class ArchiveViews(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, StorySchema(many=True))
+    @blp.signed_in(200, StorySchema(many=True), query=ArrayArgsSchema)
     def get(self, args):
         """The caller's expired stories, newest first"""
         return array_page(services.archived_stories(current_user), args, services.fetch_stories)
@@ -103,14 +89,12 @@ class ArchiveViews(MethodView):
 
 @blp.route("/archive/<int:pk>/")
 class ArchiveByIdViews(MethodView):
-    @blp.login_required
-    @blp.response(200, StorySchema)
+    @blp.signed_in(200, StorySchema)
     def get(self, pk):
         """One of the caller's expired stories"""
         return services.owned_story(current_user, pk, active=False)
 
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     def delete(self, pk):
         """Delete one of the caller's expired stories for good"""
         services.delete_archived_story(current_user, pk)
@@ -118,9 +102,7 @@ class ArchiveByIdViews(MethodView):
 
 @blp.route("/archive/<int:pk>/viewers/")
 class ArchiveViewerViews(MethodView):
-    @blp.login_required
-    @blp.arguments(ArrayArgsSchema, location="query")
-    @blp.response(200, ViewerSchema(many=True))
+    @blp.signed_in(200, ViewerSchema(many=True), query=ArrayArgsSchema)
     def get(self, args, pk):
         """Who viewed the caller's expired story, when, and their reaction"""
         stmt = services.story_viewers(current_user, pk, active=False)
@@ -129,9 +111,7 @@ class ArchiveViewerViews(MethodView):
 
 @blp.route("/reaction/")
 class ReactionViews(MethodView):
-    @blp.login_required
-    @blp.arguments(ReactionSchema, location="body")
-    @blp.response(201, ReactionSchema)
+    @blp.signed_in(201, ReactionSchema, body=ReactionSchema)
     @story_not_found
     def post(self, data):
         """React to a story the caller may see (once per story)"""
@@ -140,16 +120,13 @@ class ReactionViews(MethodView):
 
 @blp.route("/reaction/<int:reaction_id>/")
 class ReactionByIdViews(MethodView):
-    @blp.login_required
-    @blp.arguments(ReactionUpdateSchema, location="body")
-    @blp.response(200, ReactionSchema)
+    @blp.signed_in(200, ReactionSchema, body=ReactionUpdateSchema)
     @not_owner
     def patch(self, data, reaction_id):
         """Change the caller's reaction"""
         return services.update_reaction(current_user, reaction_id, data["reaction"])
 
-    @blp.login_required
-    @blp.response(204)
+    @blp.signed_in(204)
     @not_owner
     def delete(self, reaction_id):
         """Take the caller's reaction back"""
@@ -158,9 +135,7 @@ class ReactionByIdViews(MethodView):
 
 @blp.route("/viewed/")
 class ViewedViews(MethodView):
-    @blp.login_required
-    @blp.arguments(StoryViewRequestSchema, location="body")
-    @blp.response(201, StoryViewSchema)
+    @blp.signed_in(201, StoryViewSchema, body=StoryViewRequestSchema)
     @story_not_found
     def post(self, data):
         """Mark a story as viewed by the caller (a `viewer` in the body is ignored)"""
