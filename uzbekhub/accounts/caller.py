@@ -4,10 +4,10 @@
 allows it), decodes and verifies it once per request and checks it against the cached
 state of its user (`tokens.token_state`): no database round trip for a user and a
 session already seen. Views that need only the caller's id or flags use
-`caller_state()` (or `current_user.id`); `current_user` is the caller's `User`, loaded
-from the database the first time a view uses more than its id, and checked again against
-the token then (a view that loads the user never acts on a state older than the
-database's).
+`caller_state()`; `current_user` is the caller's `User`, loaded from the database the
+first time a view uses it (its relationships then find it in the session, as before), and
+checked again against the token then (a view that loads the user never acts on a state
+older than the database's).
 """
 
 from flask import g, request
@@ -79,13 +79,4 @@ def _caller() -> User | None:
     return g.caller
 
 
-class _CallerProxy(LocalProxy):
-    """`current_user`; its `id` is the token's, so a view that uses only that reads no row."""
-
-    @property
-    def id(self) -> int:
-        state = g.get("caller_state")
-        return state.id if state is not None else _caller().id
-
-
-current_user: User = _CallerProxy(_caller)  # type: ignore[assignment]
+current_user: User = LocalProxy(_caller)  # type: ignore[assignment]

@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from uzbekhub.accounts import profile_services
-from uzbekhub.accounts.caller import current_user
+from uzbekhub.accounts.caller import caller_state, current_user
 from uzbekhub.accounts.schemas import (
     ChangeEmailSchema,
     CodeSchema,
@@ -26,7 +26,7 @@ class ProfileView(MethodView):
     @blp.signed_in(200, ProfileSchema)
     def get(self):
         """The caller's own profile"""
-        return profile_services.load_profile(current_user.id)
+        return profile_services.load_profile(caller_state().id)
 
     @blp.signed_in(200, ProfileSchema, body=ProfileUpdateSchema)
     def patch(self, changes):
@@ -36,7 +36,7 @@ class ProfileView(MethodView):
         request included: sign in again with the new password.
         """
         profile_services.update_profile(current_user, changes)
-        return profile_services.load_profile(current_user.id)
+        return profile_services.load_profile(caller_state().id)
 
 
 @blp.route("/check/username/", methods=["GET"])

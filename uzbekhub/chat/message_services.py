@@ -127,9 +127,7 @@ def _counted_and_read() -> Select:
     )
     marked = (
         update(members)
-        .where(
-            members.c.room_id == bindparam("room"), members.c.user_id == bindparam("sender")
-        )
+        .where(members.c.room_id == bindparam("room"), members.c.user_id == bindparam("sender"))
         .values(last_read_at=bindparam("at"))
         .returning(members.c.user_id)
         .cte("marked")

@@ -2,7 +2,7 @@
 
 from flask.views import MethodView
 
-from uzbekhub.accounts.caller import current_user
+from uzbekhub.accounts.caller import caller_state, current_user
 from uzbekhub.common.json import json_response
 from uzbekhub.common.pagination import ArrayArgsSchema, PageArgsSchema, array_page, page_envelope
 from uzbekhub.common.smorest import Blueprint
@@ -35,7 +35,7 @@ class PostViews(MethodView):
     @blp.signed_in(200, PostPageSchema, query=PostQueryArgsSchema)
     def get(self, args):
         """The feed: posts the caller may see, newest first"""
-        return json_response(feed_page(current_user.id, args.get("owner"), args))
+        return json_response(feed_page(caller_state().id, args.get("owner"), args))
 
     @blp.signed_in(201, PostSchema, body=PostCreateSchema)
     def post(self, data):
