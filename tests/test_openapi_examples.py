@@ -153,6 +153,23 @@ def test_google_sign_in_documents_its_503(spec):
     assert "503" in google["responses"]
 
 
+@pytest.mark.parametrize(
+    "path, method",
+    [
+        ("/api/accounts/account/profile/", "patch"),
+        ("/api/posts/post/", "post"),
+        ("/api/posts/post/{post_id}/", "patch"),
+        ("/api/stories/active/", "post"),
+        ("/api/chat/rooms/", "post"),
+        ("/api/chat/rooms/{room_id}/", "patch"),
+        ("/api/chat/files/", "post"),
+    ],
+)
+def test_views_that_store_uploads_document_the_storage_outage_503(spec, path, method):
+    answer = spec["paths"][path][method]["responses"]["503"]
+    assert "media storage" in answer["description"]
+
+
 def test_the_document_describes_the_api_and_points_to_the_reference(spec):
     description = spec["info"]["description"]
     for topic in ("Authorization: Bearer", "Errors", "Pagination", "Retry-After", "docs/"):

@@ -23,6 +23,7 @@ from uzbekhub.accounts.users import on_user_deleted
 from uzbekhub.chat import file_services as chat_file_services
 from uzbekhub.chat import room_services as chat_room_services
 from uzbekhub.chat import routes as chat_routes
+from uzbekhub.chat.namespace import session_notes as socketio_session_notes
 from uzbekhub.chat.realtime import register_realtime, socketio_options
 from uzbekhub.chat.routes import register_chat
 from uzbekhub.cli import create_admin, seed_demo
@@ -115,7 +116,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     register_request_limits(app)
     register_security_headers(app)
     register_cli(app)
-    log_requests(app, [metrics.observe_request])
+    log_requests(app, [metrics.observe_request], socketio_session_notes)
     return app
 
 
@@ -184,6 +185,9 @@ def engine_options(url: str, async_mode: str = "threading") -> dict:
             # API queries are short: starting parallel workers (~10 ms) or JIT-compiling a
             # plan costs more than it saves, and one request should not take several cores.
             "options": "-c max_parallel_workers_per_gather=0 -c jit=off",
+            # A host that never answers fails the connection instead of holding it for
+            # minutes (libpq ignores it under psycogreen: see uzbekhub.common.deadline).
+            "connect_timeout": 5,
             "keepalives": 1,
             "keepalives_idle": 60,
             "keepalives_interval": 10,

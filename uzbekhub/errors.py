@@ -88,6 +88,10 @@ class SchemaNotMigrated(ServiceUnavailable):
     description = NOT_MIGRATED[0].upper() + NOT_MIGRATED[1:] + "."
 
 
+class MediaStorageUnavailable(ServiceUnavailable):
+    description = "The media storage is out of reach. Try again shortly."
+
+
 def error_details(messages) -> dict[str, list[str]]:
     """marshmallow's (or a service's) errors as the documented `details`: a list of sentences
     per field. marshmallow nests the errors of list items under their positions

@@ -4,10 +4,11 @@ places in its first log lines."""
 import logging
 
 from flask import Blueprint, Flask, current_app, url_for
-from sqlalchemy.exc import SQLAlchemyError
 
+from uzbekhub.common.deadline import answers_within
 from uzbekhub.common.schema_state import NOT_MIGRATED, schema_is_migrated
 from uzbekhub.extensions import db
+from uzbekhub.operations.health import READY_SECONDS, in_app
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +60,13 @@ def announce(app: Flask) -> None:
     for name in ("swagger_ui", "redoc", "openapi", "dev_mail"):
         if name in found:
             log.info("  %-10s %s%s", name, root, found[name])
-    with app.app_context():
-        try:
-            migrated = schema_is_migrated(db.engine, db.metadata)
-        except SQLAlchemyError as exc:
-            log.warning("database unavailable: %s", exc)
-            return
-    if not migrated:
+    # A database host that never answers must not keep the server from listening (its
+    # /healthz, /readyz and everything not needing the database).
+    (migrated,) = answers_within(
+        READY_SECONDS,
+        {"database": lambda: in_app(app, lambda: schema_is_migrated(db.engine, db.metadata))},
+    ).values()
+    if isinstance(migrated, Exception):
+        log.warning("database unavailable: %s", migrated)
+    elif not migrated:
         log.error(NOT_MIGRATED)

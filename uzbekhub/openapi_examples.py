@@ -37,7 +37,7 @@ here), and a refresh token (7 days), sent only to the refresh and logout operati
 {"field": ["sentence"]}}` (rules across fields under `non_field_errors`); 401 and 403
 `{"detail": "sentence"}`; 429 `{"message": "Request was throttled", "wait_seconds": N}` with a
 `Retry-After` header; everything else `{"error": "sentence"}` (404 `Resource not found`, also
-for objects the caller may not see; 503 when the database or Redis is away).
+for objects the caller may not see; 503 when the database, Redis or the media storage is away).
 
 **Pagination.** The post feed is pages (`?page=`, `?page_size=` up to 100) in
 `{"count", "next", "previous", "results"}`; chat history is `?limit=` (up to 100) and `?offset=`

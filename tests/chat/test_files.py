@@ -1,27 +1,27 @@
 """Chat API 17-19: files, stored once per content, with a quota, served only to those who may
-see them."""
+see them; on the local disk and on S3 (moto's server), where a fetch that the rules allow is
+answered with a redirect to the bucket."""
 
 import hashlib
 import io
-import os
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.support.answers import field_errors
 from tests.support.chat import FILES, create_private, send, upload
+from tests.support.media import fetch_media, is_stored, stored_bytes, stored_names
 from uzbekhub.chat.models import ChatFile
 from uzbekhub.extensions import db
 
 FILE_KEYS = ["id", "unique_id", "file", "file_type", "file_size", "is_temporary", "uploaded_at"]
 
-
-def stored_path(app, record: dict) -> str:
-    return os.path.join(app.config["MEDIA_ROOT"], record["file"].split("/media/", 1)[1])
+pytestmark = pytest.mark.usefixtures("each_storage")
 
 
-def media_path(record: dict) -> str:
-    return record["file"].removeprefix("http://localhost")
+def fetch_status(client, record: dict, **kwargs) -> int:
+    """What fetching the file's URL comes to (a redirect to the bucket followed)."""
+    return fetch_media(client, record["file"], **kwargs)[0]
 
 
 @pytest.fixture
@@ -47,8 +47,7 @@ def test_upload_answers_the_record(app, client, alice):
     assert record["file_size"] == len(data)
     assert record["is_temporary"] is True
     assert record["uploaded_at"].endswith("Z")
-    with open(stored_path(app, record), "rb") as fh:
-        assert fh.read() == data
+    assert stored_bytes(app, record["file"]) == data
 
 
 @pytest.mark.parametrize("file_type", ["image", "video", "voice", "document", "other"])
@@ -73,24 +72,29 @@ def test_identical_bytes_are_stored_once_for_everyone(app, client, alice, bob):
     assert theirs["id"] != mine["id"]
     assert theirs["unique_id"] == mine["unique_id"]
     assert theirs["file"] == mine["file"]
-    folder = os.path.dirname(stored_path(app, mine))
-    assert [n for n in os.listdir(folder) if n.startswith(mine["unique_id"])] == [
-        os.path.basename(stored_path(app, mine))
-    ]
+    copies = {n for n in stored_names(app, "chat_files") if n.startswith(mine["unique_id"])}
+    assert copies == {mine["file"].rsplit("/", 1)[-1]}
+
+
+A_FILE = b"x"  # stands for a file part, made afresh for each run (a stream is read once)
 
 
 @pytest.mark.parametrize(
-    "data, field",
+    "fields, field",
     [
         ({"file_type": "document"}, "file"),
         ({"file": "just text", "file_type": "document"}, "file"),
-        ({"file": (io.BytesIO(b"x"), "x")}, "file_type"),
-        ({"file": (io.BytesIO(b"x"), "x"), "file_type": "spreadsheet"}, "file_type"),
-        ({"file": (io.BytesIO(b"x"), "x"), "file_type": ""}, "file_type"),
-        ({"file": (io.BytesIO(b"x"), "x"), "file_type": "document", "room": "1"}, "room"),
+        ({"file": A_FILE}, "file_type"),
+        ({"file": A_FILE, "file_type": "spreadsheet"}, "file_type"),
+        ({"file": A_FILE, "file_type": ""}, "file_type"),
+        ({"file": A_FILE, "file_type": "document", "room": "1"}, "room"),
     ],
 )
-def test_bad_uploads_are_400_on_the_field(client, alice, data, field):
+def test_bad_uploads_are_400_on_the_field(client, alice, fields, field):
+    data = {
+        name: (io.BytesIO(value), "x") if value is A_FILE else value
+        for name, value in fields.items()
+    }
     response = client.post(
         FILES, data=data, headers=alice.headers, content_type="multipart/form-data"
     )
@@ -126,14 +130,27 @@ def test_uploads_over_the_quota_are_413(app, client, alice, bob, small_limits):
     over = upload(client, alice, b"c")
     assert over.status_code == 413
     assert "quota" in over.get_json()["error"]
-    assert not os.path.exists(
-        os.path.join(
-            app.config["MEDIA_ROOT"], "chat_files", hashlib.sha256(b"c").hexdigest() + ".bin"
-        )
-    )
+    assert not is_stored(app, f"/media/chat_files/{hashlib.sha256(b'c').hexdigest()}.bin")
     # Bytes I already have cost nothing; another user's quota is their own.
     assert upload(client, alice, b"a" * megabyte).status_code == 200
     assert upload(client, bob, b"c").status_code == 201
+
+
+def test_a_crash_after_storing_the_bytes_leaves_no_file_and_no_record(
+    app, client, alice, monkeypatch
+):
+    def broken_commit():
+        raise RuntimeError("database went away mid-request")
+
+    before = stored_names(app, "chat_files")
+    monkeypatch.setattr(db.session, "commit", broken_commit)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = upload(client, alice, b"%PDF-1.4 never recorded", name="lost.pdf")
+    monkeypatch.undo()
+    assert response.status_code == 500
+    assert stored_names(app, "chat_files") == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ChatFile)) == 0
 
 
 def test_deleting_frees_quota(client, alice, small_limits):
@@ -170,19 +187,19 @@ def test_the_list_holds_only_my_files_newest_first(client, alice, bob):
 def test_deleting_the_last_record_removes_the_bytes(app, client, alice, bob):
     mine = upload(client, alice, b"shared").get_json()
     theirs = upload(client, bob, b"shared").get_json()
-    path = stored_path(app, mine)
     response = client.delete(f"{FILES}{mine['id']}/", headers=alice.headers)
     assert response.status_code == 204
-    assert os.path.exists(path), "bob's record still refers to the bytes"
+    assert is_stored(app, mine["file"]), "bob's record still refers to the bytes"
+    assert fetch_status(client, theirs, headers=bob.headers) == 200
     assert client.get(FILES, headers=alice.headers).get_json() == []
     assert client.delete(f"{FILES}{theirs['id']}/", headers=bob.headers).status_code == 204
-    assert not os.path.exists(path)
+    assert not is_stored(app, mine["file"])
 
 
 def test_nobody_deletes_someone_elses_file(app, client, alice, bob):
     record = upload(client, alice, b"private").get_json()
     assert client.delete(f"{FILES}{record['id']}/", headers=bob.headers).status_code == 404
-    assert os.path.exists(stored_path(app, record))
+    assert is_stored(app, record["file"])
 
 
 @pytest.mark.parametrize("pk", ["999999", "2147483648", "99999999999999999999", "abc", "-1"])
@@ -199,7 +216,7 @@ def test_deleting_an_attached_file_takes_it_off_the_message(app, client, alice, 
         f"/api/chat/message/{room}/list_by_room/", headers=bob.headers
     ).get_json()["results"]
     assert message["attachments"] == []
-    assert not os.path.exists(stored_path(app, record))
+    assert not is_stored(app, record["file"])
 
 
 # --- fetching the bytes -------------------------------------------------------------------------
@@ -207,40 +224,40 @@ def test_deleting_an_attached_file_takes_it_off_the_message(app, client, alice, 
 
 def test_the_uploader_fetches_with_a_header_or_a_query_token(client, alice):
     record = upload(client, alice, b"my bytes").get_json()
-    by_header = client.get(media_path(record), headers=alice.headers)
-    assert by_header.status_code == 200
-    assert by_header.data == b"my bytes"
-    assert by_header.headers["Content-Disposition"] == "attachment"
-    by_query = client.get(f"{media_path(record)}?token={alice.access}")
-    assert by_query.status_code == 200
+    status, body, headers = fetch_media(client, record["file"], headers=alice.headers)
+    assert (status, body) == (200, b"my bytes")
+    assert headers["content-disposition"] == "attachment"
+    assert headers["cache-control"] == "private, max-age=31536000, immutable"
+    by_query = fetch_media(client, f"{record['file']}?token={alice.access}")
+    assert by_query[:2] == (200, b"my bytes")
 
 
 def test_only_the_uploader_fetches_a_file_not_yet_sent(client, alice, bob):
     record = upload(client, alice, b"draft").get_json()
-    assert client.get(media_path(record), headers=bob.headers).status_code == 404
+    assert client.get(record["file"], headers=bob.headers).status_code == 404
 
 
 def test_members_of_a_room_where_it_was_sent_fetch_it(app, client, cast):
     record = upload(client, cast.member, b"for the team").get_json()
     send(app, cast.member, cast.room, "here", files=[record["id"]])
     for account in (cast.owner, cast.admin):
-        assert client.get(media_path(record), headers=account.headers).status_code == 200
-    assert client.get(media_path(record), headers=cast.outsider.headers).status_code == 404
+        assert fetch_status(client, record, headers=account.headers) == 200
+    assert client.get(record["file"], headers=cast.outsider.headers).status_code == 404
 
 
 def test_access_ends_with_the_message(app, client, cast):
     record = upload(client, cast.member, b"brief").get_json()
     message = send(app, cast.member, cast.room, "here", files=[record["id"]])
     client.delete(f"/api/chat/message/{message}/", headers=cast.member.headers)
-    assert client.get(media_path(record), headers=cast.owner.headers).status_code == 404
-    assert client.get(media_path(record), headers=cast.member.headers).status_code == 200
+    assert client.get(record["file"], headers=cast.owner.headers).status_code == 404
+    assert fetch_status(client, record, headers=cast.member.headers) == 200
 
 
 def test_fetching_a_chat_file_needs_a_valid_token(client, alice, bob):
     record = upload(client, alice, b"secret").get_json()
-    assert client.get(media_path(record)).status_code == 401
-    assert client.get(f"{media_path(record)}?token=garbage").status_code == 401
-    refresh = client.get(f"{media_path(record)}?token={alice.refresh}")
+    assert client.get(record["file"]).status_code == 401
+    assert client.get(f"{record['file']}?token=garbage").status_code == 401
+    refresh = client.get(f"{record['file']}?token={alice.refresh}")
     assert refresh.status_code == 401
 
 
@@ -251,5 +268,7 @@ def test_images_are_served_inline_with_their_type(client, alice):
     Image.new("RGB", (4, 4), "green").save(out, format="PNG")
     record = upload(client, alice, out.getvalue(), file_type="image").get_json()
     assert record["file"].endswith(".png")
-    response = client.get(media_path(record), headers=alice.headers)
-    assert response.mimetype == "image/png"
+    status, _, headers = fetch_media(client, record["file"], headers=alice.headers)
+    assert status == 200
+    assert headers["content-type"] == "image/png"
+    assert not headers.get("content-disposition", "inline").startswith("attachment")

@@ -76,13 +76,12 @@ def write_orphan(app, path: str, age: timedelta) -> None:
             os.utime(os.path.join(app.config["MEDIA_ROOT"], path), (then, then))
 
 
-@pytest.fixture(params=["local", "s3"])
-def media_storage(request, monkeypatch):
+@pytest.fixture
+def media_storage(each_storage, monkeypatch):
     """Both storages; on S3 the written time cannot be set back, so the grace is zero."""
-    if request.param == "s3":
-        request.getfixturevalue("s3_media")
+    if each_storage == "s3":
         monkeypatch.setattr(purge_module, "ORPHAN_GRACE", timedelta(0))
-    return request.param
+    return each_storage
 
 
 def test_purge_removes_what_has_expired_and_what_nothing_refers_to(

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+import socketio
 
 from tests.conftest import run_wsgi
 from tests.realtime.support import WsClient, ws_url
@@ -103,6 +104,75 @@ def test_the_access_line_names_the_request_and_the_user(
     # Probes are not logged at INFO, and eventlet's own access line is replaced by ours.
     assert "req-probe-1" not in text
     assert text.count(f"GET {PROFILE}") == 2
+
+
+def socketio_lines(text: str, needle: str) -> list[str]:
+    return [line for line in text.splitlines() if needle in line and "/socket.io/" in line]
+
+
+@pytest.mark.parametrize(
+    "transports", [["polling", "websocket"], ["polling"], ["websocket"]], ids="+".join
+)
+def test_socketio_access_lines_name_the_user_once_the_connection_is_authenticated(
+    app_overrides, test_paths, mail_catcher, alice, transports
+):
+    """A Socket.IO connection is authenticated by its connect packet, after the request that
+    opened its session (long-polling) or inside it (a WebSocket from the start): every line of
+    the session from the connect on names the user, the socket's own line at its end too."""
+    with run_wsgi(app_overrides, test_paths, mail_catcher) as server:
+        sio = socketio.Client(reconnection=False)
+        sio.connect(
+            server.url,
+            namespaces=["/chat"],
+            auth={"token": alice.access},
+            transports=transports,
+            headers={"X-Request-ID": "req-sio-alice"},
+            wait_timeout=10,
+        )
+        session = sio.eio.sid  # named by every later request of the session (`sid=`)
+        sio.emit("ping", {}, namespace="/chat")
+        sio.sleep(0.5)  # a poll or two, and the upgrade when there is one
+        sio.disconnect()
+        # Written after the socket's lines: once it is there, they are too.
+        fetch(f"{server.url}/api/no/such/route/", {"X-Request-ID": "req-after-sio"})
+        wait_for_line(server, "req-after-sio")
+        text = server.log_path.read_text()
+    # The client names the opening request (its later ones, on polling, get their own ids).
+    opening = [line for line in socketio_lines(text, "[req-sio-alice]") if "sid=" not in line]
+    of_the_session = socketio_lines(text, f"sid={session}")
+    if transports == ["websocket"]:
+        # The connection's one request: it was authenticated while it ran.
+        assert not of_the_session
+        assert len(opening) == 1
+        assert "transport=websocket" in opening[0] and opening[0].endswith(f"user={alice.id}")
+        return
+    # The opening poll is answered before the connect packet is sent: nobody is known yet.
+    assert len(opening) == 1 and opening[0].endswith("user=-"), text
+    assert of_the_session, text
+    for line in of_the_session:
+        assert line.endswith(f"user={alice.id}"), line
+    upgraded = [line for line in of_the_session if "transport=websocket" in line]
+    assert len(upgraded) == (1 if "websocket" in transports else 0)
+
+
+def test_a_refused_socketio_connection_names_nobody(app_overrides, test_paths, mail_catcher, alice):
+    with run_wsgi(app_overrides, test_paths, mail_catcher) as server:
+        sio = socketio.Client(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            sio.connect(
+                server.url,
+                namespaces=["/chat"],
+                auth={"token": "not-a-token"},
+                transports=["polling"],
+                headers={"X-Request-ID": "req-sio-nobody"},
+                wait_timeout=10,
+            )
+        # Written after the socket's lines: once it is there, they are too.
+        fetch(f"{server.url}/api/no/such/route/", {"X-Request-ID": "req-after-sio"})
+        wait_for_line(server, "req-after-sio")
+        text = server.log_path.read_text()
+    lines = socketio_lines(text, "[req-sio-nobody]")
+    assert lines and all(line.endswith("user=-") for line in lines), text
 
 
 def test_log_format_json_gives_one_object_per_line(app_overrides, test_paths, mail_catcher, alice):

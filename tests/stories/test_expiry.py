@@ -1,8 +1,6 @@
 """Expiry (computed from created_at and STORY_TTL_HOURS at query time) and the archive
 (Stories 7-9). A short TTL is set in the test instead of waiting."""
 
-import os
-
 from tests.support.factories import add_contact
 from tests.support.stories import (
     ACTIVE,
@@ -99,16 +97,3 @@ def test_the_archive_is_the_owners_alone(client, alice, bob, story_ttl):
     assert client.delete(f"{ARCHIVE}{story['id']}/", headers=bob.headers).status_code == 404
     assert client.get(f"{ARCHIVE}{story['id']}/", headers=alice.headers).status_code == 200
     assert client.get(ARCHIVE).status_code == 401
-
-
-def test_the_owner_deletes_an_archived_story_for_good(app, client, alice, story_ttl):
-    story = new_story(client, alice)
-    path = os.path.join(
-        app.config["MEDIA_ROOT"], story["media"].split(app.config["MEDIA_URL"], 1)[1]
-    )
-    story_ttl(0)
-    response = client.delete(f"{ARCHIVE}{story['id']}/", headers=alice.headers)
-    assert response.status_code == 204
-    assert client.get(f"{ARCHIVE}{story['id']}/", headers=alice.headers).status_code == 404
-    assert client.get(ARCHIVE, headers=alice.headers).get_json() == []
-    assert not os.path.exists(path)

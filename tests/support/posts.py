@@ -2,15 +2,14 @@
 their images are stored."""
 
 import io
-import os
 import uuid
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import select
 
 from tests.support.factories import Account
 from tests.support.images import png
+from tests.support.media import stored_names
 from uzbekhub.common.db import new_uuid
 from uzbekhub.extensions import db
 from uzbekhub.posts.models import Post, PostComment, PostImage, PostLike, PostView
@@ -78,15 +77,8 @@ def make_post(
 
 
 def stored_images(app) -> set[str]:
-    folder = Path(app.config["MEDIA_ROOT"]) / "posts" / "images"
-    if not folder.exists():
-        return set()
-    return {name for name in os.listdir(folder) if not name.startswith(".")}
-
-
-def path_of(app, url: str) -> Path:
-    relative = url.split(app.config["MEDIA_URL"], 1)[1]
-    return Path(app.config["MEDIA_ROOT"]) / relative
+    """The names of the stored post images, on whichever storage the app uses."""
+    return stored_names(app, "posts/images")
 
 
 def count_rows(app, model) -> int:

@@ -23,9 +23,8 @@ from uzbekhub.accounts.nearby import (
     rough_distance_params,
     snapped,
 )
-from uzbekhub.accounts.user_rows import user_columns, user_of
+from uzbekhub.accounts.user_rows import FACE_COLUMNS, face_of, user_columns, user_of
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
-from uzbekhub.common.media import media_url_or_none
 from uzbekhub.common.pagination import array_headers
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
@@ -156,9 +155,7 @@ def _candidates(long_ranges: int) -> Select:
 
 @cache
 def _nearby_users() -> Select:
-    return select(
-        User.id, User.first_name, User.last_name, User.username, User.bio, User.profile_picture
-    ).where(User.id.in_(bindparam("user_ids", expanding=True)))
+    return select(*FACE_COLUMNS).where(User.id.in_(bindparam("user_ids", expanding=True)))
 
 
 def nearby(caller: User, km: float, args: dict):
@@ -198,12 +195,4 @@ def nearby(caller: User, km: float, args: dict):
 
 def _nearby_item(row, km: int) -> dict:
     """NearbyUserSchema's dump of the user's row at `km`."""
-    return {
-        "id": row.id,
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "username": row.username,
-        "bio": row.bio,
-        "profile_picture": media_url_or_none(row.profile_picture),
-        "distance": float(km),
-    }
+    return {**face_of(row), "distance": float(km)}

@@ -14,6 +14,7 @@ from uzbekhub.accounts.schemas import (
     UsernameAvailabilitySchema,
     UsernameQuerySchema,
 )
+from uzbekhub.common.media import stores_media
 from uzbekhub.common.ratelimit import throttle
 from uzbekhub.common.schemas import MessageSchema
 from uzbekhub.common.smorest import Blueprint
@@ -29,6 +30,7 @@ class ProfileView(MethodView):
         return profile_services.load_profile(caller_state().id)
 
     @blp.signed_in(200, ProfileSchema, body=ProfileUpdateSchema)
+    @stores_media
     def patch(self, changes):
         """Update the profile (multipart for `profile_picture`, or JSON).
 

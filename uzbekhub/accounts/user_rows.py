@@ -31,16 +31,34 @@ def brief_of(row) -> dict | None:
     }
 
 
+# What every shape of another user opens with (UserSchema, NearbyUserSchema).
+FACE_COLUMNS = (
+    User.id,
+    User.first_name,
+    User.last_name,
+    User.username,
+    User.bio,
+    User.profile_picture,
+)
+
+
+def face_of(row) -> dict:
+    """The opening fields of UserSchema's and NearbyUserSchema's dumps, from FACE_COLUMNS."""
+    return {
+        "id": row.id,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "username": row.username,
+        "bio": row.bio,
+        "profile_picture": media_url_or_none(row.profile_picture),
+    }
+
+
 def user_columns(shown_phone: ColumnElement) -> tuple[ColumnElement, ...]:
     """UserSchema's columns, `shown_phone` standing for the phone (null where the caller may
     not see it); the statement outer-joins the user's `Location`."""
     return (
-        User.id,
-        User.first_name,
-        User.last_name,
-        User.username,
-        User.bio,
-        User.profile_picture,
+        *FACE_COLUMNS,
         shown_phone.label("phone"),
         User.is_private,
         User.is_active,
@@ -60,12 +78,7 @@ def user_of(row) -> dict:
     if row.location_id is not None:
         place = {"country": row.country, "city": row.city}
     return {
-        "id": row.id,
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "username": row.username,
-        "bio": row.bio,
-        "profile_picture": media_url_or_none(row.profile_picture),
+        **face_of(row),
         "phone": row.phone,
         "is_private": row.is_private,
         "is_active": row.is_active,

@@ -9,6 +9,7 @@ Socket.IO room, through which the events of all the user's chat rooms reach it
 
 import json
 import logging
+from urllib.parse import parse_qs
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
@@ -28,11 +29,13 @@ from uzbekhub.chat.protocol import (
     request_token,
 )
 from uzbekhub.common.json import InvalidJSON, loads_strict
+from uzbekhub.common.request_log import ENVIRON_NOTES, note_user
 from uzbekhub.extensions import db, socketio
 
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/chat"
+SOCKETIO_PATH = "/socket.io/"
 
 
 class StrictPayloads:
@@ -103,12 +106,7 @@ class ChatNamespace(Namespace):
         realtime = hub()
         if realtime.draining:
             raise ConnectionRefusedError("The server is shutting down.", {"code": 1001})
-        try:
-            identity = authenticate(_token(auth))
-        except Refused as refused:
-            raise ConnectionRefusedError(refused.reason, {"code": refused.code}) from None
-        finally:
-            db.session.remove()
+        identity = _authenticated(auth)
         peer = SocketIOPeer(request.sid, identity)
         join_room(user_room(identity.user_id))
         self._peers[request.sid] = peer
@@ -178,12 +176,30 @@ class DefaultNamespace(Namespace):
     told otherwise: it is open only to a valid access token, as `/chat` is."""
 
     def on_connect(self, auth=None):
-        try:
-            authenticate(_token(auth))
-        except Refused as refused:
-            raise ConnectionRefusedError(refused.reason, {"code": refused.code}) from None
-        finally:
-            db.session.remove()
+        _authenticated(auth)
+
+
+def _authenticated(auth) -> Identity:
+    """The connecting user, noted for the access lines of the connection's session; a
+    refusal is the connect's error."""
+    try:
+        identity = authenticate(_token(auth))
+    except Refused as refused:
+        raise ConnectionRefusedError(refused.reason, {"code": refused.code}) from None
+    finally:
+        db.session.remove()
+    note_user(identity.user_id)
+    return identity
+
+
+def session_notes(environ: dict) -> dict | None:
+    """The access notes of the Socket.IO session a request belongs to (its `sid`): those of
+    the request that opened it, where the connect noted the user (request_log.RequestLog)."""
+    if not environ.get("PATH_INFO", "").startswith(SOCKETIO_PATH) or socketio.server is None:
+        return None
+    sid = parse_qs(environ.get("QUERY_STRING", "")).get("sid")
+    session = socketio.server.environ.get(sid[0]) if sid else None
+    return session.get(ENVIRON_NOTES) if session is not None else None
 
 
 def _token(auth) -> str | None:

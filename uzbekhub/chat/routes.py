@@ -26,7 +26,7 @@ from uzbekhub.chat.schemas import (
     RoomUpdateSchema,
 )
 from uzbekhub.common.json import json_response
-from uzbekhub.common.media import register_media_guard
+from uzbekhub.common.media import register_media_guard, stores_media
 from uzbekhub.common.pagination import (
     ArrayArgsSchema,
     MessageArgsSchema,
@@ -66,6 +66,7 @@ class RoomViews(MethodView):
 
     @rooms.signed_in(201, RoomSchema, body=RoomCreateSchema)
     @rooms.alt_response(200, schema=RoomSchema, description="The private room already exists")
+    @stores_media
     def post(self, data):
         """Create a private room or a group (multipart when sending profile_pic)"""
         room_id, created = room_services.create_room(current_user, data)
@@ -81,6 +82,7 @@ class RoomByIdViews(MethodView):
 
     @rooms.signed_in(200, RoomSchema, body=RoomUpdateSchema)
     @role_forbids
+    @stores_media
     def patch(self, changes, room_id):
         """Change a group's name, username, description or picture (owner or admin)"""
         room_services.update_room(current_user, room_id, changes)
@@ -210,6 +212,7 @@ class FileViews(MethodView):
     @files.signed_in(201, ChatFileSchema, multipart=FileUploadSchema)
     @files.alt_response(200, schema=ChatFileSchema, description="The caller had these bytes")
     @files.answers(413, description="Over MAX_UPLOAD_MB, or the caller's media quota is used up")
+    @stores_media
     def post(self, data):
         """Upload a file to attach to messages (identical bytes are stored once)"""
         record, created = file_services.upload_file(current_user, data["file"], data["file_type"])

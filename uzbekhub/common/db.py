@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, Engine, Integer, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -107,7 +108,10 @@ def create_triggers_after(table_name: str, by_dialect: dict[str, tuple[str, ...]
     event.listen(db.metadata, "after_create", create)
 
 
+T = TypeVar("T")
+
 _AFTER_COMMIT = "after_commit_callbacks"
+_GATHERED = "gathered_until_commit"
 
 
 def after_commit(session, callback: Callable[[], None]) -> None:
@@ -116,6 +120,18 @@ def after_commit(session, callback: Callable[[], None]) -> None:
     Callbacks announce what the transaction did (they may not use the session).
     """
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def gathered_until_commit(
+    session, key: str, make: Callable[[], T], on_commit: Callable[[T], None]
+) -> T:
+    """What `session`'s current transaction gathers under `key` (made by `make` on first use),
+    handed to `on_commit` once the transaction commits and dropped if it rolls back."""
+    gathered = session.info.setdefault(_GATHERED, {})
+    if key not in gathered:
+        gathered[key] = make()
+        after_commit(session, lambda: on_commit(gathered.pop(key)))
+    return gathered[key]
 
 
 def _run_after_commit(session: Session) -> None:
@@ -130,6 +146,7 @@ def _run_after_commit(session: Session) -> None:
 def _forget_after_commit(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_AFTER_COMMIT, None)
+        session.info.pop(_GATHERED, None)
 
 
 def register_after_commit() -> None:

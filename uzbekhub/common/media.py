@@ -6,8 +6,10 @@ crashed request leaves the storage as it found it.
 """
 
 import io
+import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import filetype
 from flask import Blueprint, Flask, current_app, g, request
@@ -16,8 +18,11 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.common.offload import offload
-from uzbekhub.common.storage import register_storage, storage
-from uzbekhub.errors import PayloadTooLarge, invalid
+from uzbekhub.common.smorest import Blueprint as ApiBlueprint
+from uzbekhub.common.storage import STORAGE_ERRORS, register_storage, storage
+from uzbekhub.errors import MediaStorageUnavailable, PayloadTooLarge, invalid
+
+log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 # One frame; all frames of an animated image together (their total work); frames.
@@ -39,6 +44,11 @@ CONTENT_TYPES = {
 # A stored name never gets other bytes (a random name per upload, or the SHA-256 of the
 # content), so a copy may be kept for a year and never revalidated.
 MEDIA_MAX_AGE = 365 * 24 * 3600
+
+# Documents the 503 of every view that stores an upload (`storage_reachable`).
+stores_media = ApiBlueprint.answers(
+    503, description="The media storage is out of reach: nothing was stored or changed"
+)
 
 # A guard decides whether the current request may read a file under a folder.
 MediaGuard = Callable[[str], bool]
@@ -184,11 +194,24 @@ def store(data: bytes, folder: str, ext: str, name: str | None = None) -> str:
     """
     name = name or secrets.token_urlsafe(18)
     relative = f"{folder}/{name}.{ext}"
-    if storage().exists(relative):
-        return relative
-    storage().write(relative, data, content_type_of(relative))
+    with storage_reachable():
+        if storage().exists(relative):
+            return relative
+        storage().write(relative, data, content_type_of(relative))
     _request_list("media_created").append(relative)
     return relative
+
+
+@contextmanager
+def storage_reachable() -> Iterator[None]:
+    """The one place a storage failure becomes an answer: 503 in the error format, never a
+    500. The request fails, so no row it wrote is committed and the files it stored before are
+    removed (`finish_request`); a store that failed left nothing (an object is put whole)."""
+    try:
+        yield
+    except STORAGE_ERRORS as exc:
+        log.warning("media storage unavailable: %s", exc)
+        raise MediaStorageUnavailable() from exc
 
 
 def content_type_of(path: str) -> str:
@@ -203,7 +226,13 @@ def delete_after_success(path: str | None) -> None:
 
 
 def delete_now(path: str) -> None:
-    storage().delete(path)
+    """Remove `path`. Deletions come after the commit (or after a failure): a storage that
+    cannot remove the file then (S3 out of reach) leaves an orphan that `flask purge`
+    removes, never a failed answer for a change already made, nor the other files kept."""
+    try:
+        storage().delete(path)
+    except STORAGE_ERRORS as exc:
+        log.warning("media %s not removed (`flask purge` will remove it): %s", path, exc)
 
 
 def keep_created_files() -> None:
@@ -242,16 +271,17 @@ def serve_media(path: str):
     guard = _guards.get(parts[0])
     if guard is not None and not guard(path):
         raise NotFound()
-    if not storage().exists(path):
-        raise NotFound()
     content_type = content_type_of(path)
-    response = storage().answer(
-        path,
-        content_type,
-        attachment=content_type == "application/octet-stream",
-        # Fetched with a token (often in the URL): no shared cache may keep a copy.
-        cache_control=f"{'private' if guard else 'public'}, max-age={MEDIA_MAX_AGE}, immutable",
-    )
+    with storage_reachable():
+        if not storage().exists(path):
+            raise NotFound()
+        response = storage().answer(
+            path,
+            content_type,
+            attachment=content_type == "application/octet-stream",
+            # Fetched with a token (often in the URL): no shared cache may keep a copy.
+            cache_control=f"{'private' if guard else 'public'}, max-age={MEDIA_MAX_AGE}, immutable",
+        )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -24,6 +24,9 @@ ENVIRON_ID = "uzbekhub.request_id"
 # What the application learns about the request for its access line. A dict, shared by
 # reference: Flask-SocketIO's middleware hands the application a copy of the environ.
 ENVIRON_NOTES = "uzbekhub.access_notes"
+# In a request's notes: the notes of the long-lived session it belongs to (Socket.IO), where
+# the session's user is noted when a later request of the session authenticates it.
+SESSION_NOTES = "session"
 NO_REQUEST = "-"
 # Paths probed every few seconds by load balancers and scrapers: their lines go at DEBUG.
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -56,20 +59,33 @@ def request_id() -> str:
 
 # Called with (route template, method, status, seconds) when a request has been answered.
 AnswerListener = Callable[[str, str, int, float], None]
+# The notes of the session a request belongs to (the environ's), or None: a Socket.IO
+# session spans many requests (long-polling) and is authenticated in one of them.
+SessionNotes = Callable[[dict], dict | None]
 
 
 class RequestLog:
     """WSGI middleware: the request id, the access line, and the listeners (metrics)."""
 
-    def __init__(self, app, listeners: Iterable[AnswerListener] = ()):
+    def __init__(
+        self,
+        app,
+        listeners: Iterable[AnswerListener] = (),
+        session_notes: SessionNotes | None = None,
+    ):
         self.app = app
         self.listeners = tuple(listeners)
+        self.session_notes = session_notes
 
     def __call__(self, environ, start_response):
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         rid = incoming if WELL_FORMED_ID.fullmatch(incoming) else uuid.uuid4().hex
         environ[ENVIRON_ID] = rid
-        environ[ENVIRON_NOTES] = {}
+        environ[ENVIRON_NOTES] = notes = {}
+        # Taken now: the session may end (and be forgotten) before this request's line.
+        session = self.session_notes(environ) if self.session_notes else None
+        if session is not None:
+            notes[SESSION_NOTES] = session
         started = time.perf_counter()
         answered: list[str] = []
 
@@ -112,6 +128,8 @@ def _log_access(environ: dict, status: int, seconds: float) -> None:
     target = redact_tokens(f"{path}?{query}" if query else path)
     notes = environ[ENVIRON_NOTES]
     user = notes.get("user_id")
+    if user is None:
+        user = notes.get(SESSION_NOTES, {}).get("user_id")
     fields = {
         "request_id": environ[ENVIRON_ID],
         "client": notes.get("client") or environ.get("REMOTE_ADDR", ""),
@@ -143,7 +161,8 @@ def _note(**facts) -> None:
 
 def note_user(user_id: int) -> None:
     """Name the user in the access line of a request authenticated outside Flask-JWT-Extended
-    (a plain WebSocket's token)."""
+    (a plain WebSocket's token; a Socket.IO connect, whose request context carries the notes
+    of its session, so that the session's later requests name the user too)."""
     _note(user_id=user_id)
 
 
@@ -218,6 +237,10 @@ def register_logging(app: Flask) -> None:
         return response
 
 
-def wrap(app: Flask, listeners: Iterable[AnswerListener] = ()) -> None:
+def wrap(
+    app: Flask,
+    listeners: Iterable[AnswerListener] = (),
+    session_notes: SessionNotes | None = None,
+) -> None:
     """Outermost, so that Socket.IO and the WebSockets get ids and access lines too."""
-    app.wsgi_app = RequestLog(app.wsgi_app, listeners)
+    app.wsgi_app = RequestLog(app.wsgi_app, listeners, session_notes)

@@ -13,11 +13,14 @@ from typing import Protocol
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, current_app, redirect, send_from_directory
 from werkzeug.security import safe_join
 
 EXTENSION_KEY = "media_storage"
+# What a storage raises when it cannot do what it was asked: the disk (OSError), or the
+# bucket's endpoint (unreachable, refusing, timing out: botocore's errors).
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
 
 
 class Storage(Protocol):
@@ -56,9 +59,13 @@ class LocalStorage:
         target = self._full(path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".upload-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except OSError:
+            os.remove(tmp)  # a full disk: no half-written file stays
+            raise
 
     def read(self, path: str) -> bytes | None:
         if not self.exists(path):

@@ -90,4 +90,3 @@ def announce(changes: Changes) -> None:
 
 def register_notifier(app: Flask) -> None:
     app.extensions[NOTIFIER_KEY] = Notifier(app)
-    services.register_change_tracking()

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Select,
     and_,
     delete,
-    event,
     exists,
     false,
     func,
@@ -30,11 +29,17 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session, SessionTransaction, joinedload
+from sqlalchemy.orm import joinedload
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.visibility import sees_user, visible_user
-from uzbekhub.common.db import UTCDateTime, UUIDType, after_commit, insert_with_conflicts, utcnow
+from uzbekhub.common.db import (
+    UTCDateTime,
+    UUIDType,
+    gathered_until_commit,
+    insert_with_conflicts,
+    utcnow,
+)
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 from uzbekhub.notifications.models import (
@@ -231,18 +236,13 @@ class Changes:
 
 
 def _changes() -> Changes:
-    session = db.session()
-    changes = session.info.get(_CHANGES)
-    if changes is None:
-        changes = session.info[_CHANGES] = Changes({}, set(), set())
-        after_commit(session, lambda: _hand_over(session))
-    return changes
+    return gathered_until_commit(
+        db.session(), _CHANGES, lambda: Changes({}, set(), set()), _hand_over
+    )
 
 
-def _hand_over(session) -> None:
-    changes = session.info.pop(_CHANGES, None)
-    if changes is not None:
-        current_app.extensions[NOTIFIER_KEY].submit(changes)
+def _hand_over(changes: Changes) -> None:
+    current_app.extensions[NOTIFIER_KEY].submit(changes)
 
 
 def _announce(recipient_id: int, kind: str, key: str, *, added: bool) -> None:
@@ -260,17 +260,6 @@ def _announce_removed(recipient_id: int, notification_id: int) -> None:
 
 def _announce_count(recipient_id: int) -> None:
     _changes().counts.add(recipient_id)
-
-
-def _forget_changes(session: Session, transaction: SessionTransaction) -> None:
-    # The outermost transaction ended without a commit: nothing it did is announced.
-    if transaction.parent is None:
-        session.info.pop(_CHANGES, None)
-
-
-def register_change_tracking() -> None:
-    if not event.contains(Session, "after_transaction_end", _forget_changes):
-        event.listen(Session, "after_transaction_end", _forget_changes)
 
 
 # --- what the recipient sees -------------------------------------------------------------------

@@ -1,14 +1,17 @@
 """`/healthz` (the process answers) and `/readyz` (it can serve: database reachable and
 migrated to head, Redis reachable when configured), for load balancers and orchestrators.
 
-Neither needs a token nor is throttled; their access lines are logged at DEBUG.
+Neither needs a token nor is throttled; their access lines are logged at DEBUG. The checks
+run together and answer within READY_SECONDS: a host that never answers fails its check
+instead of holding the probe (uzbekhub.common.deadline).
 """
 
 import logging
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 
+from uzbekhub.common.deadline import answers_within
 from uzbekhub.common.redis import redis_client
 from uzbekhub.common.schema_state import schema_is_at_head
 from uzbekhub.extensions import db, limiter
@@ -17,6 +20,9 @@ log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__)
 
 OK = "ok"
+READY_SECONDS = 3
+DATABASE_UNREACHABLE = {"database": "unreachable", "schema": "unknown"}
+REDIS_UNREACHABLE = {"redis": "unreachable"}
 
 
 @blp.get("/healthz")
@@ -28,7 +34,7 @@ def healthz():
 @blp.get("/readyz")
 @limiter.exempt
 def readyz():
-    checks = {**database_checks(), **redis_check()}
+    checks = ready_checks(current_app._get_current_object())
     failing = [f"{name} {state}" for name, state in checks.items() if state != OK]
     if failing:
         body = {"error": "Not ready: " + "; ".join(failing) + ".", "checks": checks}
@@ -36,24 +42,34 @@ def readyz():
     return jsonify(status="ready", checks=checks)
 
 
+def ready_checks(app: Flask) -> dict[str, str]:
+    """Every check's state, each one failing that has not answered within READY_SECONDS."""
+    calls = {"database": lambda: in_app(app, database_checks)}
+    failures = {"database": DATABASE_UNREACHABLE}
+    if redis_client() is not None:
+        calls["redis"] = lambda: in_app(app, redis_check)
+        failures["redis"] = REDIS_UNREACHABLE
+    checks: dict[str, str] = {}
+    for name, outcome in answers_within(READY_SECONDS, calls).items():
+        if isinstance(outcome, Exception):
+            log.warning("readiness: %s unreachable: %s", name, outcome)
+            outcome = failures[name]
+        checks.update(outcome)
+    return checks
+
+
+def in_app(app: Flask, check):
+    with app.app_context():
+        return check()
+
+
 def database_checks() -> dict[str, str]:
-    try:
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            migrated = schema_is_at_head(connection)
-    except Exception as exc:
-        log.warning("readiness: database unreachable: %s", exc)
-        return {"database": "unreachable", "schema": "unknown"}
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+        migrated = schema_is_at_head(connection)
     return {"database": OK, "schema": OK if migrated else "not migrated"}
 
 
 def redis_check() -> dict[str, str]:
-    client = redis_client()
-    if client is None:
-        return {}
-    try:
-        client.ping()
-    except Exception as exc:
-        log.warning("readiness: redis unreachable: %s", exc)
-        return {"redis": "unreachable"}
+    redis_client().ping()
     return {"redis": OK}

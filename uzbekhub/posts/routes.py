@@ -4,6 +4,7 @@ from flask.views import MethodView
 
 from uzbekhub.accounts.caller import caller_state, current_user
 from uzbekhub.common.json import json_response
+from uzbekhub.common.media import stores_media
 from uzbekhub.common.pagination import ArrayArgsSchema, PageArgsSchema, array_page, page_envelope
 from uzbekhub.common.smorest import Blueprint
 from uzbekhub.posts import services
@@ -38,6 +39,7 @@ class PostViews(MethodView):
         return json_response(feed_page(caller_state().id, args.get("owner"), args))
 
     @blp.signed_in(201, PostSchema, body=PostCreateSchema)
+    @stores_media
     def post(self, data):
         """Create a post: text, up to ten images, or both"""
         return services.create_post(current_user, data.get("content", ""), data["images"])
@@ -61,6 +63,7 @@ class PostByIdViews(MethodView):
 
     @blp.signed_in(200, PostSchema, body=PostUpdateSchema)
     @forbidden
+    @stores_media
     def patch(self, changes, post_id):
         """Edit a post's content, add images or remove them (owner only)"""
         return services.update_post(current_user, post_id, changes)

@@ -3,6 +3,7 @@
 from flask.views import MethodView
 
 from uzbekhub.accounts.caller import current_user
+from uzbekhub.common.media import stores_media
 from uzbekhub.common.pagination import ArrayArgsSchema, array_page
 from uzbekhub.common.smorest import Blueprint
 from uzbekhub.stories import services
@@ -34,6 +35,7 @@ class ActiveStoryViews(MethodView):
         return array_page(stmt, args, services.fetch_stories)
 
     @blp.signed_in(201, StorySchema, multipart=StoryCreateSchema)
+    @stores_media
     def post(self, data):
         """Create a story from an image or a video (mp4, webm, mov)"""
         return services.create_story(
