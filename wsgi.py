@@ -41,6 +41,7 @@ if EVENTLET:
 
 try:
     from uzbekhub import create_app
+    from uzbekhub.chat.message_queue import subscribe
     from uzbekhub.chat.realtime import shutdown
     from uzbekhub.chat.ws import RELEASE_HTTP_BUFFERS
     from uzbekhub.common import offload
@@ -136,6 +137,8 @@ if __name__ == "__main__":
         options["max_size"] = app.config["MAX_CONNECTIONS"]
         options["protocol"] = http_protocol()
     announce(app)
+    # A connection told it is connected must hear what other processes send from then on.
+    subscribe(socketio.server)
     socketio.run(
         app,
         host=app.config["HOST"],

@@ -35,3 +35,20 @@ def test_a_rollback_drops_what_was_gathered(app):
         gather(received, "kept")
         db.session.commit()
     assert received == [["kept"]]
+
+
+def test_a_savepoints_commit_is_not_the_transactions(app):
+    """SQLAlchemy signals a savepoint's commit (a unique check inside a request) as a commit too:
+    what was gathered before it waits for the outermost commit, since all may still roll back."""
+    received = []
+    with app.app_context():
+        gather(received, "before the savepoint")
+        with db.session.begin_nested():
+            db.session.execute(text("SELECT 1"))
+        assert received == []
+        db.session.rollback()
+        gather(received, "kept")
+        with db.session.begin_nested():
+            db.session.execute(text("SELECT 1"))
+        db.session.commit()
+    assert received == [["kept"]]

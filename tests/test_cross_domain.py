@@ -3,22 +3,31 @@
 import io
 import uuid
 
-from tests.accounts.helpers import DELETE_CONFIRM
-from tests.support.chat import MEMBERS, create_group, member_action, upload
+import pytest
+
+from tests.accounts.helpers import DELETE_CONFIRM, PROFILE
+from tests.support.chat import MEMBERS, ROOMS, create_group, member_action, upload
 from tests.support.images import png
+from tests.support.media import fetch_media, is_stored
 from uzbekhub.chat.models import Room
 from uzbekhub.extensions import db
 
 DELETE_REQUEST = "/api/accounts/account/delete/"
 
+# What goes with an account includes media: those tests run on the local disk and on S3.
+on_each_storage = pytest.mark.usefixtures("each_storage")
 
-def media_path(url: str) -> str:
-    return url.removeprefix("http://localhost")
 
-
-def test_deleting_an_account_removes_its_post_images_and_story_media(
-    client, alice, bob, mail_catcher
+@on_each_storage
+def test_deleting_an_account_removes_its_picture_post_images_and_story_media(
+    app, client, alice, bob, mail_catcher
 ):
+    picture = client.patch(
+        PROFILE,
+        data={"profile_picture": (io.BytesIO(png()), "me.png")},
+        headers=alice.headers,
+        content_type="multipart/form-data",
+    ).get_json()["profile_picture"]
     post = client.post(
         "/api/posts/post/",
         data={"content": "hi", "images": [(io.BytesIO(png()), "a.png")]},
@@ -37,8 +46,8 @@ def test_deleting_an_account_removes_its_post_images_and_story_media(
         headers=bob.headers,
         content_type="multipart/form-data",
     ).get_json()
-    files = [media_path(post["images"][0]["image"]), media_path(story["media"])]
-    assert all(client.get(path).status_code == 200 for path in files)
+    files = [picture, post["images"][0]["image"], story["media"]]
+    assert [fetch_media(client, url)[0] for url in files] == [200, 200, 200]
 
     client.post(DELETE_REQUEST, json={"password": alice.password}, headers=alice.headers)
     code = mail_catcher.code_for(alice.email)
@@ -46,8 +55,9 @@ def test_deleting_an_account_removes_its_post_images_and_story_media(
         client.post(DELETE_CONFIRM, json={"code": code}, headers=alice.headers).status_code == 204
     )
 
-    assert [client.get(path).status_code for path in files] == [404, 404]
-    assert client.get(media_path(bobs_post["images"][0]["image"])).status_code == 200
+    assert [fetch_media(client, url)[0] for url in files] == [404, 404, 404]
+    assert not any(is_stored(app, url) for url in files)
+    assert fetch_media(client, bobs_post["images"][0]["image"])[0] == 200
 
 
 def delete_account(client, account, mail_catcher):
@@ -79,21 +89,40 @@ def test_without_admins_the_longest_standing_member_takes_over(client, make_acco
     assert roles_in(client, room, second) == {first.id: "owner", second.id: "member"}
 
 
-def test_a_group_with_nobody_else_goes_with_its_owner(app, client, make_account, mail_catcher):
+def create_group_with_picture(client, owner) -> str:
+    response = client.post(
+        ROOMS,
+        data={"room_type": "group", "name": "Team", "profile_pic": (io.BytesIO(png()), "t.png")},
+        headers=owner.headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+@on_each_storage
+def test_a_group_with_nobody_else_goes_with_its_owner_and_its_picture(
+    app, client, make_account, mail_catcher
+):
     owner = make_account()
-    room = create_group(client, owner)
+    room = create_group_with_picture(client, owner)
+    picture = client.get(f"{ROOMS}{room}/", headers=owner.headers).get_json()["profile_pic"]
+    assert is_stored(app, picture)
     delete_account(client, owner, mail_catcher)
     with app.app_context():
         assert db.session.get(Room, uuid.UUID(room)) is None
+    assert not is_stored(app, picture)
 
 
+@on_each_storage
 def test_chat_bytes_go_with_the_account_unless_someone_else_has_them(
-    client, alice, bob, mail_catcher
+    app, client, alice, bob, mail_catcher
 ):
     own = upload(client, alice, b"only alice has these bytes").get_json()
     shared = upload(client, alice, b"both have these bytes").get_json()
     upload(client, bob, b"both have these bytes")
-    own_path, shared_path = media_path(own["file"]), media_path(shared["file"])
     delete_account(client, alice, mail_catcher)
-    assert client.get(own_path, headers=bob.headers).status_code == 404
-    assert client.get(shared_path, headers=bob.headers).status_code == 200
+    assert not is_stored(app, own["file"])
+    assert fetch_media(client, own["file"], headers=bob.headers)[0] == 404
+    status, body, _ = fetch_media(client, shared["file"], headers=bob.headers)
+    assert (status, body) == (200, b"both have these bytes")

@@ -50,6 +50,7 @@ from uzbekhub.docs import docs_config, register_docs_assets, spec_plugins
 from uzbekhub.errors import PayloadTooLarge, register_error_handlers
 from uzbekhub.extensions import api, db, mail, migrate, socketio
 from uzbekhub.index import register_index
+from uzbekhub.notifications import hooks as notification_hooks
 from uzbekhub.notifications import routes as notification_routes
 from uzbekhub.notifications.live import register_notifier
 from uzbekhub.operations import health, metrics
@@ -240,6 +241,7 @@ def register_user_deletion_hooks() -> None:
         story_services.remove_files_of_user,
         chat_file_services.remove_files_of_user,
         chat_room_services.leave_rooms_of_deleted_user,
+        notification_hooks.account_deleted,
     ):
         on_user_deleted(hook)
 

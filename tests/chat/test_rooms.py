@@ -1,7 +1,6 @@
 """Chat API 1-6: rooms, from the owner's, an admin's, a member's and an outsider's side."""
 
 import io
-import os
 import threading
 import uuid
 
@@ -12,6 +11,7 @@ from tests.support.answers import field_errors
 from tests.support.chat import HISTORY, ROOMS, create_group, create_private, of_type, room_url, send
 from tests.support.factories import add_contact, block
 from tests.support.images import png
+from tests.support.media import fetch_media, is_stored, stored_names
 from uzbekhub.accounts.models import User
 from uzbekhub.chat import room_services
 from uzbekhub.chat.models import Message, Room, RoomMember
@@ -31,8 +31,16 @@ ROOM_KEYS = [
 ]
 
 
+# Room pictures are media: their tests run on the local disk and on moto's S3 server.
+on_each_storage = pytest.mark.usefixtures("each_storage")
+
+
 def png_bytes(color="red") -> bytes:
     return png(color)
+
+
+def room_pictures(app) -> set[str]:
+    return stored_names(app, "room_pictures")
 
 
 def count(app, model, *where) -> int:
@@ -153,7 +161,9 @@ def test_private_room_details_must_be_empty(client, alice, bob, field, value):
     assert field in field_errors(response)
 
 
-def test_private_room_refuses_a_picture(client, alice, bob):
+@on_each_storage
+def test_private_room_refuses_a_picture(app, client, alice, bob):
+    before = room_pictures(app)
     response = client.post(
         ROOMS,
         data={
@@ -166,6 +176,7 @@ def test_private_room_refuses_a_picture(client, alice, bob):
     )
     assert response.status_code == 400
     assert "profile_pic" in field_errors(response)
+    assert room_pictures(app) == before
 
 
 def test_private_room_accepts_empty_detail_fields_from_forms(client, alice, bob):
@@ -253,6 +264,7 @@ def test_group_is_created_with_the_creator_as_owner(app, client, alice, bob, cha
     assert all(set(e.recipients) == {alice.id, bob.id} for e in added)
 
 
+@on_each_storage
 def test_group_with_a_picture_is_created_from_a_form(app, client, alice, bob, make_account):
     carol = make_account()
     response = client.post(
@@ -270,9 +282,10 @@ def test_group_with_a_picture_is_created_from_a_form(app, client, alice, bob, ma
     room = response.get_json()
     assert room["profile_pic"].startswith("http://localhost/media/room_pictures/")
     assert len(room["members"]) == 3
-    picture = client.get(room["profile_pic"].removeprefix("http://localhost"))
-    assert picture.status_code == 200
-    assert picture.mimetype == "image/png"
+    assert is_stored(app, room["profile_pic"])
+    status, body, headers = fetch_media(client, room["profile_pic"])
+    assert (status, headers["content-type"]) == (200, "image/png")
+    assert body.startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize(
@@ -321,7 +334,9 @@ def test_group_username_taken_by_another_room_is_400(client, alice, bob):
     assert "username" in field_errors(response)
 
 
+@on_each_storage
 def test_group_picture_must_be_an_image(app, client, alice):
+    before = room_pictures(app)
     response = client.post(
         ROOMS,
         data={"room_type": "group", "name": "T", "profile_pic": (io.BytesIO(b"not png"), "a.png")},
@@ -331,6 +346,7 @@ def test_group_picture_must_be_an_image(app, client, alice):
     assert response.status_code == 400
     assert "profile_pic" in field_errors(response)
     assert count(app, Room) == 0
+    assert room_pictures(app) == before
 
 
 def test_creating_rooms_needs_a_token(client, bob):
@@ -512,27 +528,30 @@ def test_keeping_its_own_username_is_fine(client, alice):
     assert response.get_json()["username"] == "Steady"
 
 
-def test_replacing_the_picture_removes_the_old_file(app, client, cast):
-    def set_picture(color):
-        response = client.patch(
-            room_url(cast.room),
-            data={"profile_pic": (io.BytesIO(png_bytes(color)), "p.png")},
-            headers=cast.owner.headers,
-            content_type="multipart/form-data",
-        )
-        assert response.status_code == 200
-        return response.get_json()["profile_pic"].split("/media/", 1)[1]
+def set_room_picture(client, room, account, color="red") -> str:
+    response = client.patch(
+        room_url(room),
+        data={"profile_pic": (io.BytesIO(png_bytes(color)), "p.png")},
+        headers=account.headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    return response.get_json()["profile_pic"]
 
-    first = set_picture("red")
-    second = set_picture("blue")
-    media = app.config["MEDIA_ROOT"]
-    assert not os.path.exists(os.path.join(media, first))
-    assert os.path.exists(os.path.join(media, second))
+
+@on_each_storage
+def test_replacing_the_picture_removes_the_old_file(app, client, cast):
+    first = set_room_picture(client, cast.room, cast.owner, "red")
+    second = set_room_picture(client, cast.room, cast.owner, "blue")
+    assert not is_stored(app, first)
+    assert is_stored(app, second)
+    assert fetch_media(client, first)[0] == 404
+    assert fetch_media(client, second)[0] == 200
     cleared = client.patch(
         room_url(cast.room), json={"profile_pic": None}, headers=cast.owner.headers
     )
     assert cleared.get_json()["profile_pic"] is None
-    assert not os.path.exists(os.path.join(media, second))
+    assert not is_stored(app, second)
 
 
 # --- delete -------------------------------------------------------------------------------------
@@ -550,6 +569,17 @@ def test_owner_deletes_the_group_and_everything_in_it(app, client, cast, chat_ev
     assert deleted.payload == {"type": "room_deleted", "room": cast.room}
     assert set(deleted.recipients) == {cast.owner.id, cast.admin.id, cast.member.id}
     assert client.get(room_url(cast.room), headers=cast.member.headers).status_code == 404
+
+
+@on_each_storage
+def test_deleting_the_group_removes_its_picture(app, client, cast):
+    picture = set_room_picture(client, cast.room, cast.owner)
+    refused = client.delete(room_url(cast.room), headers=cast.admin.headers)
+    assert refused.status_code == 403
+    assert is_stored(app, picture)
+    assert client.delete(room_url(cast.room), headers=cast.owner.headers).status_code == 204
+    assert not is_stored(app, picture)
+    assert fetch_media(client, picture)[0] == 404
 
 
 @pytest.mark.parametrize("role, status", [("admin", 403), ("member", 403), ("outsider", 404)])

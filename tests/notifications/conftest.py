@@ -26,30 +26,6 @@ def announced(app):
     wait()
 
 
-def new_post(client, account: Account, content="Hello") -> str:
-    response = client.post("/api/posts/post/", json={"content": content}, headers=account.headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
-def like(client, account: Account, post_id: str) -> str:
-    response = client.post("/api/posts/like/", json={"post": post_id}, headers=account.headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
-def unlike(client, account: Account, like_id: str) -> None:
-    response = client.delete(f"/api/posts/like/{like_id}/", headers=account.headers)
-    assert response.status_code == 204, response.get_json()
-
-
-def comment(client, account: Account, post_id: str, text="Nice", reply_to=None) -> str:
-    body = {"post": post_id, "comment": text, "reply_to": reply_to}
-    response = client.post("/api/posts/comment/", json=body, headers=account.headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
 def notifications_of(client, account: Account, query: str = "") -> dict:
     response = client.get(f"{NOTIFICATIONS}{query}", headers=account.headers)
     assert response.status_code == 200, response.get_json()

@@ -4,8 +4,9 @@ import os
 
 import pytest
 
-from tests.notifications.conftest import READ, like, new_post, unlike
+from tests.notifications.conftest import READ
 from tests.realtime.support import http, received
+from tests.support.posts import like, new_post, unlike
 from tests.support.push_service import PushService
 
 NOTIFICATION_EVENTS = ("notification", "notification_removed", "notification_count")

@@ -3,17 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from tests.notifications.conftest import (
-    comment,
-    like,
-    new_post,
-    notifications_of,
-    only,
-    results_of,
-    unlike,
-    unread_of,
-)
+from tests.notifications.conftest import notifications_of, only, results_of, unread_of
 from tests.support.factories import add_contact, block
+from tests.support.posts import comment, like, new_post, unlike
 from uzbekhub.extensions import db
 from uzbekhub.notifications import hooks
 from uzbekhub.posts.models import PostLike
@@ -264,3 +256,31 @@ def test_deleting_one_of_two_comments_keeps_the_commenter_in_the_group(client, a
     assert only(results_of(client, alice), "post_commented")["actor_count"] == 1
     client.delete(f"/api/posts/comment/{second}/", headers=bob.headers)
     assert results_of(client, alice) == []
+
+
+def test_a_retraction_moves_the_time_back_to_the_latest_remaining_actor(
+    client, alice, bob, carol, make_account
+):
+    older, newer = new_post(client, alice, "older"), new_post(client, alice, "newer")
+    like(client, bob, older)
+    bob_time = results_of(client, alice)[0]["created_at"]
+    like(client, carol, newer)
+    dave = make_account()
+    dave_like = like(client, dave, older)
+    assert [n["target"]["id"] for n in results_of(client, alice)] == [older, newer]
+
+    unlike(client, dave, dave_like)
+    results = results_of(client, alice)
+    assert [n["target"]["id"] for n in results] == [newer, older]
+    assert results[1]["created_at"] == bob_time
+
+
+def test_a_deleted_comment_moves_the_time_back_too(client, alice, bob, carol):
+    post_id = new_post(client, alice)
+    comment(client, bob, post_id, "first")
+    bob_time = only(results_of(client, alice), "post_commented")["created_at"]
+    late = comment(client, carol, post_id, "second")
+    assert only(results_of(client, alice), "post_commented")["created_at"] > bob_time
+
+    client.delete(f"/api/posts/comment/{late}/", headers=carol.headers)
+    assert only(results_of(client, alice), "post_commented")["created_at"] == bob_time

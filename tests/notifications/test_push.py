@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from config import ConfigError, load_config
-from tests.notifications.conftest import PUSH_KEY, SUBSCRIPTIONS, like, new_post, unlike
+from tests.notifications.conftest import PUSH_KEY, SUBSCRIPTIONS
+from tests.support.posts import like, new_post, unlike
 from tests.support.push_service import Browser, PushService, VapidKeys
 from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.extensions import db

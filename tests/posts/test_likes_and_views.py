@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.answers import field_errors
 from tests.support.factories import add_contact, block
-from tests.support.posts import LIKE, VIEWS, count_rows, post_url
+from tests.support.posts import LIKE, VIEWS, count_rows, like, post_url
 from uzbekhub.posts.models import PostLike, PostView
 
 ENTRY_KEYS = ["id", "owner", "post", "created_at"]
@@ -198,12 +198,6 @@ def test_entries_of_blocked_users_are_hidden_except_from_the_post_owner(
 
 
 # --- unlike ------------------------------------------------------------------------------------
-
-
-def like(client, account, post_id) -> str:
-    response = client.post(LIKE, json={"post": post_id}, headers=account.headers)
-    assert response.status_code == 201
-    return response.get_json()["id"]
 
 
 def test_unlike_removes_ones_own_like(app, client, alice, bob, make_post):

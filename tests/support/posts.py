@@ -44,6 +44,31 @@ def create_post(client, account: Account, content="Hello", images=0, **extra):
     )
 
 
+def new_post(client, account: Account, content="Hello") -> str:
+    """A text post through the API (JSON); returns its id."""
+    response = client.post(POSTS, json={"content": content}, headers=account.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def like(client, account: Account, post_id: str) -> str:
+    response = client.post(LIKE, json={"post": post_id}, headers=account.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def unlike(client, account: Account, like_id: str) -> None:
+    response = client.delete(f"{LIKE}{like_id}/", headers=account.headers)
+    assert response.status_code == 204, response.get_json()
+
+
+def comment(client, account: Account, post_id: str, text="Nice", reply_to=None) -> str:
+    body = {"post": post_id, "comment": text, "reply_to": reply_to}
+    response = client.post(COMMENT, json=body, headers=account.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
 def make_post(
     app,
     owner: Account,

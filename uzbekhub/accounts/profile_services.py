@@ -15,6 +15,7 @@ from uzbekhub.common.media import delete_after_success, save_image
 from uzbekhub.common.security import hash_password, verify_password
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
+from uzbekhub.notifications import hooks as notifications
 
 PROFILE_PICTURES = "profile_pictures"
 WRONG_PASSWORD = "The password is incorrect."
@@ -39,6 +40,9 @@ def update_profile(caller: User, changes: dict) -> None:
     if "password" in changes:
         caller.password_hash = hash_password(changes.pop("password"))
         revoke_all(caller)
+    if changes.get("is_private", caller.is_private) != caller.is_private:
+        caller.is_private = changes.pop("is_private")
+        notifications.privacy_changed(caller)
     with refuse_duplicate("username", USERNAME_TAKEN):
         for field, value in changes.items():
             setattr(caller, field, value)

@@ -130,6 +130,6 @@ def update_contact(caller: User, contact_pk: int, changes: dict) -> Contact:
 
 def delete_contact(caller: User, contact_pk: int) -> None:
     contact = contact_of(caller, contact_pk)
-    notifications.contact_removed(caller.id, contact.contact_id)
+    notifications.contact_removed(caller, contact.contact_id)
     db.session.delete(contact)
     db.session.commit()

@@ -7,23 +7,26 @@ from uzbekhub.accounts.tokens import Revocation, on_revocation
 from uzbekhub.chat import ws
 from uzbekhub.chat.delivery import HUB_KEY, Hub, hub
 from uzbekhub.chat.events import bus
+from uzbekhub.chat.message_queue import SubscribedRedisManager
 from uzbekhub.chat.namespace import StrictPacket, emit_chat_event, register_namespace
 from uzbekhub.common.redis import channel_name
 from uzbekhub.extensions import sock, socketio
 
 
 def socketio_options(config) -> dict:
-    """Flask-SocketIO's options: its message queue (Redis by default; tests turn it off
-    with SOCKETIO_MESSAGE_QUEUE=None, as its test client requires), the largest
-    message it reads, like the plain WebSocket's, and the strict reader of payloads."""
+    """Flask-SocketIO's options: its message queue (Redis by default, subscribed before the
+    server takes connections; tests turn it off with SOCKETIO_MESSAGE_QUEUE=None, as its
+    test client requires), the largest message it reads, like the plain WebSocket's, and
+    the strict reader of payloads."""
     queue = config.get("SOCKETIO_MESSAGE_QUEUE", config.get("REDIS_URL"))
     options = {
-        "message_queue": queue,
         "max_http_buffer_size": config["CHAT_SOCKET_MAX_BYTES"],
         "serializer": StrictPacket,
     }
     if queue:
-        options["channel"] = channel_name(queue, "socketio")
+        options["client_manager"] = SubscribedRedisManager(
+            queue, channel=channel_name(queue, "socketio")
+        )
     return options
 
 

@@ -135,6 +135,8 @@ def gathered_until_commit(
 
 
 def _run_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint's commit (SQLAlchemy signals those too): all may still roll back
     for callback in session.info.pop(_AFTER_COMMIT, []):
         try:
             callback()

@@ -7,18 +7,19 @@ transaction (before its commit), so a notification commits with its cause or not
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, delete, or_, select, true
 
 from uzbekhub.accounts.models import Contact, User
 from uzbekhub.accounts.visibility import sees_user
 from uzbekhub.extensions import db
-from uzbekhub.notifications.models import NotificationActor
+from uzbekhub.notifications.models import Notification, NotificationActor
 from uzbekhub.notifications.services import (
     ABOUT_THE_RECIPIENT,
     comment_target,
     delete_actors,
     forget_between,
     forget_target,
+    forget_targets,
     mentioned_usernames,
     notify,
     notify_mentions,
@@ -26,17 +27,19 @@ from uzbekhub.notifications.services import (
     post_target,
     retract,
     room_target,
+    seen_differently,
     story_target,
 )
-from uzbekhub.posts.models import PostComment
-from uzbekhub.stories.models import StoryMark
+from uzbekhub.posts.models import Post, PostComment
+from uzbekhub.stories.models import Story, StoryMark
 
 # --- posts -------------------------------------------------------------------------------------
 
 
-def post_written(author: User, post) -> None:
-    """A post created or edited: the users it names (edits notify only the newly named)."""
-    notify_mentions(author, post.content, post_target(post.id), None)
+def post_written(author: User, post, before: str | None = None) -> None:
+    """A post created, or edited from the text `before`: the users it names (see
+    `notify_mentions`)."""
+    notify_mentions(author, post.content, post_target(post.id), None, before=before)
 
 
 def post_liked(liker: User, post) -> None:
@@ -51,7 +54,6 @@ def commented(author: User, post, comment) -> None:
     """A comment: the post's owner, the author of the comment it answers, the users it names
     (who may see the post)."""
     notify_user("post_commented", author, post_target(post.id), post.owner_id)
-    target = comment_target(comment.id, post.id)
     if comment.reply_to_id is not None:
         replied_author = (
             select(PostComment.owner_id)
@@ -60,9 +62,23 @@ def commented(author: User, post, comment) -> None:
         )
         replied = comment_target(comment.reply_to_id, post.id)
         notify("comment_replied", author, replied, User.id == replied_author)
-    if mentioned_usernames(comment.comment):
-        post_owner = db.session.get(User, post.owner_id)
-        notify_mentions(author, comment.comment, target, sees_user(User.id, post_owner))
+    comment_written(author, post.owner_id, comment)
+
+
+def comment_written(author: User, post_owner_id: int, comment, before: str | None = None) -> None:
+    """A comment written, or edited from the text `before`: the users it names who may see
+    the post (see `notify_mentions`)."""
+    if mentioned_usernames(comment.comment) or mentioned_usernames(before):
+        post_owner = db.session.get(User, post_owner_id)
+        target = comment_target(comment.id, comment.post_id)
+        may_see_post = sees_user(User.id, post_owner)
+        notify_mentions(author, comment.comment, target, may_see_post, before=before)
+
+
+def comment_edited(author: User, comment, before: str) -> None:
+    if mentioned_usernames(comment.comment) or mentioned_usernames(before):
+        post_owner_id = db.session.scalar(select(Post.owner_id).where(Post.id == comment.post_id))
+        comment_written(author, post_owner_id, comment, before)
 
 
 def comment_deleted(comment) -> None:
@@ -105,9 +121,10 @@ def _in_story_audience(story) -> ColumnElement[bool]:
     return true()
 
 
-def story_shared(story) -> None:
-    """A story created or edited: its marked users and the users its caption names, who may
-    see it; users no longer marked leave their `story_marked`."""
+def story_shared(story, caption_before: str | None = None) -> None:
+    """A story created, or edited from the caption `caption_before`: its marked users and the
+    users its caption names, who may see it; users no longer marked (or named) leave their
+    notification."""
     db.session.flush()  # the story's id
     owner = db.session.get(User, story.owner_id)
     target = story_target(story.id)
@@ -122,7 +139,7 @@ def story_shared(story) -> None:
     audience = _in_story_audience(story)
     if marked:
         notify("story_marked", owner, target, User.id.in_(marked), audience)
-    notify_mentions(owner, story.caption, target, audience)
+    notify_mentions(owner, story.caption, target, audience, before=caption_before)
 
 
 def story_reacted(reactor: User, story) -> None:
@@ -141,21 +158,55 @@ def story_deleted(story_id: int) -> None:
 
 
 def contact_added(owner: User, contact_id: int) -> None:
+    """A private owner now lets the contact see them: their actions reappear for them."""
     notify_user("contact_added", owner, ABOUT_THE_RECIPIENT, contact_id)
+    if owner.is_private:
+        seen_differently(owner.id, NotificationActor.recipient_id == contact_id)
 
 
-def contact_removed(owner_id: int, contact_id: int) -> None:
-    retract("contact_added", ABOUT_THE_RECIPIENT, owner_id, contact_id)
+def contact_removed(owner: User, contact_id: int) -> None:
+    """A private owner's actions are hidden from the contact they dropped."""
+    retract("contact_added", ABOUT_THE_RECIPIENT, owner.id, contact_id)
+    if owner.is_private:
+        seen_differently(owner.id, NotificationActor.recipient_id == contact_id)
 
 
 def contact_changed(owner: User, previous_id: int, contact_id: int) -> None:
     if contact_id != previous_id:
-        contact_removed(owner.id, previous_id)
+        contact_removed(owner, previous_id)
         contact_added(owner, contact_id)
+
+
+def privacy_changed(user: User) -> None:
+    """Gone private (or public again): what the user did is hidden from (or shown again to)
+    everyone but their contacts, who see them either way."""
+    contacts = select(Contact.contact_id).where(Contact.owner_id == user.id)
+    seen_differently(user.id, NotificationActor.recipient_id.not_in(contacts))
 
 
 def blocked(blocker_id: int, blocked_id: int) -> None:
     forget_between(blocker_id, blocked_id)
+
+
+def account_deleted(user_id: int) -> None:
+    """The account goes, with what it owned and did: the notifications of others about its
+    posts, comments and stories go, and it leaves the groups it acted in, announced like any
+    retraction (the database's cascades would tell nobody)."""
+
+    def about_what_it_owned(model):
+        return and_(
+            model.recipient_id != user_id,
+            or_(
+                model.post_id.in_(select(Post.id).where(Post.owner_id == user_id)),
+                model.comment_id.in_(select(PostComment.id).where(PostComment.owner_id == user_id)),
+                model.story_id.in_(select(Story.id).where(Story.owner_id == user_id)),
+            ),
+        )
+
+    forget_targets(about_what_it_owned)
+    delete_actors(NotificationActor.actor_id == user_id)
+    # Its own groups before the cascade takes their actors (who then have no group to keep).
+    db.session.execute(delete(Notification).where(Notification.recipient_id == user_id))
 
 
 # --- chat --------------------------------------------------------------------------------------

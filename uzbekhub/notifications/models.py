@@ -2,11 +2,15 @@
 
 An actor row (`notification_actors`) is the fact "this user did this to that
 target for that recipient"; the group row (`notifications`) is what the API
-lists. Database triggers keep each group's `actor_count`, time and unread flag
-from its actor rows, so adding an actor is one INSERT whatever the group's size,
-and undoing one is one DELETE, also when a cascade (a deleted account) does it.
-A group whose actors are all gone stays with `actor_count = 0` and is hidden;
-it comes back, unread, with its next actor.
+lists. Database triggers keep each group's `actor_count`, time (its latest
+remaining actor's) and unread flag from its actor rows, so adding an actor is one
+INSERT whatever the group's size, and undoing one is one DELETE, also when a
+cascade does it. A group whose actors are all gone stays with `actor_count = 0`
+and is hidden; it comes back, unread, with its next actor.
+
+`actor_count` counts every actor row; the API shows and counts only the actors the
+recipient may see now (`services.visible_actors`): who may see whom changes without
+touching these rows (an actor goes private, is deactivated...).
 """
 
 import uuid
@@ -157,7 +161,11 @@ BEGIN
         SET actor_count = notifications.actor_count + 1, is_read = false,
             created_at = EXCLUDED.created_at;
     ELSE
-        UPDATE notifications SET actor_count = actor_count - 1
+        UPDATE notifications SET actor_count = actor_count - 1,
+            created_at = coalesce((
+                SELECT max(created_at) FROM notification_actors
+                WHERE recipient_id = OLD.recipient_id AND type = OLD.type
+                  AND target_key = OLD.target_key), notifications.created_at)
         WHERE recipient_id = OLD.recipient_id AND type = OLD.type
           AND target_key = OLD.target_key;
     END IF;
@@ -180,7 +188,10 @@ _SQLITE_TRIGGERS = (
     "SET actor_count = actor_count + 1, is_read = 0, created_at = excluded.created_at; END",
     "CREATE TRIGGER notification_actors_keep_groups_on_delete AFTER DELETE "
     "ON notification_actors BEGIN "
-    "UPDATE notifications SET actor_count = actor_count - 1 "
+    "UPDATE notifications SET actor_count = actor_count - 1, "
+    "created_at = coalesce((SELECT max(created_at) FROM notification_actors "
+    "WHERE recipient_id = OLD.recipient_id AND type = OLD.type "
+    "AND target_key = OLD.target_key), notifications.created_at) "
     "WHERE recipient_id = OLD.recipient_id AND type = OLD.type "
     "AND target_key = OLD.target_key; END",
 )

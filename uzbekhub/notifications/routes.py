@@ -24,7 +24,10 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/notifications",
     description=(
-        "Notifications, grouped per type and target. Every change is also an event on the "
+        "Notifications, grouped per type and target. Undoing the cause takes its actor out (an "
+        "unlike, a deleted comment or account, a mention edited out); actors the caller may no "
+        "longer see are neither shown nor counted, and a notification left with none is not "
+        "listed. Every change is also an event on the "
         "user's sockets (the plain WebSocket `/ws/chat/` and Socket.IO `/chat`): "
         '`{"type": "notification", "notification": {...}}` when one is created or regrouped, '
         '`{"type": "notification_removed", "id": n}`, then '

@@ -50,8 +50,19 @@ class TargetField(ma.fields.Field):
 class NotificationSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     type = ma.fields.String(dump_only=True, metadata={"enum": list(TYPES)})
-    actors = ma.fields.List(ma.fields.Nested(UserBriefSchema), dump_only=True)
-    actor_count = ma.fields.Integer(dump_only=True)
+    actors = ma.fields.List(
+        ma.fields.Nested(UserBriefSchema),
+        dump_only=True,
+        metadata={"description": "The three latest actors the caller may see, newest first"},
+    )
+    actor_count = ma.fields.Integer(
+        attribute="visible_actor_count",
+        dump_only=True,
+        metadata={
+            "description": "How many actors the caller may see; one who went private, was "
+            "deactivated or is blocked is neither counted nor among `actors`"
+        },
+    )
     target = TargetField(
         dump_only=True,
         attribute="id",
@@ -63,7 +74,13 @@ class NotificationSchema(Schema):
         },
     )
     is_read = ma.fields.Boolean(dump_only=True)
-    created_at = UtcDateTime(dump_only=True)
+    created_at = UtcDateTime(
+        dump_only=True,
+        metadata={
+            "description": "When the latest actor acted (earlier again once that actor is "
+            "taken out)"
+        },
+    )
 
 
 class NotificationPageSchema(EnvelopeSchema):

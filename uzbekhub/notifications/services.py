@@ -9,7 +9,7 @@ actors is one statement; what changed is announced after the commit
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -47,6 +47,7 @@ from uzbekhub.notifications.models import (
     Notification,
     NotificationActor,
     NotificationSetting,
+    TargetMixin,
 )
 
 ACTORS_SHOWN = 3
@@ -156,13 +157,22 @@ def notify_user(kind: str, actor: User, target: Target, recipient_id: int, **kwa
 
 def retract(kind: str, target: Target, actor_id: int, recipient_id: int | None = None) -> None:
     """`actor_id` undid what caused `kind` on `target`: they leave those groups."""
+    recipients = None if recipient_id is None else NotificationActor.recipient_id == recipient_id
+    retract_where(kind, target, actor_id, recipients)
+
+
+def retract_where(
+    kind: str, target: Target, actor_id: int, recipients: ColumnElement[bool] | None
+) -> None:
+    """`retract` from the recipients that `recipients` (a condition on `NotificationActor`)
+    picks, or from all."""
     conditions = [
         NotificationActor.type == kind,
         NotificationActor.target_key == target.key,
         NotificationActor.actor_id == actor_id,
     ]
-    if recipient_id is not None:
-        conditions.append(NotificationActor.recipient_id == recipient_id)
+    if recipients is not None:
+        conditions.append(recipients)
     delete_actors(and_(*conditions))
 
 
@@ -180,14 +190,31 @@ def forget_target(**target_column) -> None:
     """The object is being deleted: its notifications go with it (the cascade of its foreign
     key, made explicit so that the recipients are told)."""
     ((name, value),) = target_column.items()
+    forget_targets(lambda model: getattr(model, name) == value)
+
+
+def forget_targets(about: Callable[[type[TargetMixin]], ColumnElement[bool]]) -> None:
+    """`forget_target` for the targets that `about(Notification or NotificationActor)` picks."""
     gone = db.session.execute(
         delete(Notification)
-        .where(getattr(Notification, name) == value)
+        .where(about(Notification))
         .returning(Notification.recipient_id, Notification.id)
     ).all()
-    db.session.execute(delete(NotificationActor).where(getattr(NotificationActor, name) == value))
+    db.session.execute(delete(NotificationActor).where(about(NotificationActor)))
     for recipient_id, notification_id in gone:
         _announce_removed(recipient_id, notification_id)
+
+
+def seen_differently(actor_id: int, recipients: ColumnElement[bool] | None = None) -> None:
+    """Whether the recipients (a condition on `NotificationActor`, or all) may see `actor_id`
+    changed: the groups the actor is in are announced again, with or without them."""
+    stmt = select(
+        NotificationActor.recipient_id, NotificationActor.type, NotificationActor.target_key
+    ).where(NotificationActor.actor_id == actor_id)
+    if recipients is not None:
+        stmt = stmt.where(recipients)
+    for recipient_id, kind, key in db.session.execute(stmt).all():
+        _announce(recipient_id, kind, key, added=False)
 
 
 def delete_actors(condition: ColumnElement[bool]) -> None:
@@ -212,12 +239,28 @@ def mentioned_usernames(text: str | None) -> list[str]:
 
 
 def notify_mentions(
-    actor: User, text: str | None, target: Target, may_see_target: ColumnElement[bool]
+    actor: User,
+    text: str | None,
+    target: Target,
+    may_see_target: ColumnElement[bool] | None,
+    *,
+    before: str | None = None,
 ) -> None:
-    """`mentioned` for the users named in `text` who may see where they were named."""
+    """`mentioned` for the users named in `text` who may see where they were named.
+
+    For an edit, `before` is the text it replaced: only names it did not have notify (someone
+    already named is not told twice), and the users it no longer names leave their mention.
+    """
     names = mentioned_usernames(text)
-    if names:
-        notify("mentioned", actor, target, func.lower(User.username).in_(names), may_see_target)
+    earlier = mentioned_usernames(before)
+    if earlier:
+        still_named = select(User.id).where(func.lower(User.username).in_(names))
+        retract_where(
+            "mentioned", target, actor.id, NotificationActor.recipient_id.not_in(still_named)
+        )
+    new_names = [name for name in names if name not in earlier]
+    if new_names:
+        notify("mentioned", actor, target, func.lower(User.username).in_(new_names), may_see_target)
 
 
 # --- the change announced after the commit -----------------------------------------------------
@@ -298,7 +341,8 @@ def listing(recipient_id: int, args: dict) -> Select:
 
 
 def with_actors(recipient_id: int):
-    """Load a page with targets and latest actors: two statements for any page and group."""
+    """Load a page with targets, latest actors and how many actors the recipient may see:
+    two statements for any page and group."""
 
     def fetch(stmt: Select) -> Sequence[Notification]:
         notifications = db.session.scalars(
@@ -309,48 +353,57 @@ def with_actors(recipient_id: int):
                 joinedload(Notification.room),
             )
         ).all()
-        actors = latest_actors(recipient_id, [(n.type, n.target_key) for n in notifications])
+        groups = visible_actors(recipient_id, [(n.type, n.target_key) for n in notifications])
         for notification in notifications:
-            notification.actors = actors.get((notification.type, notification.target_key), [])
+            found = groups.get((notification.type, notification.target_key))
+            notification.actors = found.latest if found else []
+            notification.visible_actor_count = found.count if found else 0
         return notifications
 
     return fetch
 
 
-def latest_actors(
+@dataclass
+class VisibleActors:
+    """The actors of one group that its recipient may see: the latest few, and how many."""
+
+    latest: list[User]
+    count: int
+
+
+def visible_actors(
     recipient_id: int, groups: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], list[User]]:
+) -> dict[tuple[str, str], VisibleActors]:
+    """One statement for any number of groups: hidden actors (gone private, deactivated,
+    blocked) are neither among the latest nor counted."""
     groups = list(groups)
     if not groups:
         return {}
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=(NotificationActor.type, NotificationActor.target_key),
-            order_by=(NotificationActor.created_at.desc(), NotificationActor.id.desc()),
-        )
-        .label("rank")
-    )
+    group = (NotificationActor.type, NotificationActor.target_key)
+    newest_first = (NotificationActor.created_at.desc(), NotificationActor.id.desc())
     ranked = (
         select(NotificationActor.type, NotificationActor.target_key, NotificationActor.actor_id)
-        .add_columns(rank)
+        .add_columns(
+            func.row_number().over(partition_by=group, order_by=newest_first).label("rank"),
+            func.count().over(partition_by=group).label("visible"),
+        )
         .join(User, User.id == NotificationActor.actor_id)
         .where(
             NotificationActor.recipient_id == recipient_id,
-            tuple_(NotificationActor.type, NotificationActor.target_key).in_(groups),
+            tuple_(*group).in_(groups),
             visible_user(recipient_id, User),
         )
         .subquery()
     )
     rows = db.session.execute(
-        select(User, ranked.c.type, ranked.c.target_key)
+        select(User, ranked.c.type, ranked.c.target_key, ranked.c.visible)
         .join(ranked, ranked.c.actor_id == User.id)
         .where(ranked.c.rank <= ACTORS_SHOWN)
         .order_by(ranked.c.rank)
     ).all()
-    found: dict[tuple[str, str], list[User]] = {}
-    for user, kind, key in rows:
-        found.setdefault((kind, key), []).append(user)
+    found: dict[tuple[str, str], VisibleActors] = {}
+    for user, kind, key, count in rows:
+        found.setdefault((kind, key), VisibleActors([], count)).latest.append(user)
     return found
 
 
@@ -400,6 +453,8 @@ def mark_read(caller: User, data: dict) -> int:
 
 def delete_notification(caller: User, notification_id: int) -> None:
     notification = db.first_or_404(shown(caller.id).where(Notification.id == notification_id))
+    # The group first: its actors' delete trigger then finds no group to keep up to date.
+    db.session.execute(delete(Notification).where(Notification.id == notification.id))
     db.session.execute(
         delete(NotificationActor).where(
             NotificationActor.recipient_id == caller.id,
@@ -407,7 +462,6 @@ def delete_notification(caller: User, notification_id: int) -> None:
             NotificationActor.target_key == notification.target_key,
         )
     )
-    db.session.execute(delete(Notification).where(Notification.id == notification.id))
     _announce_removed(caller.id, notification.id)
     db.session.commit()
 

@@ -248,6 +248,7 @@ def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
     if not content and kept + len(adding) == 0:
         raise invalid("content", NOTHING_TO_POST)
 
+    before = post.content
     next_position = max((image.position for image in post.images), default=-1) + 1
     for image_id in removing:
         delete_after_success(current[image_id].image)
@@ -256,7 +257,7 @@ def update_post(caller: User, post_id: uuid.UUID, changes: dict) -> Post:
     post.content = content
     post.is_edited = True
     post.updated_at = utcnow()
-    notifications.post_written(caller, post)
+    notifications.post_written(caller, post, before)
     db.session.commit()
     keep_created_files()
     return get_post(caller, post.id)
@@ -394,9 +395,11 @@ def add_comment(caller: User, data: dict) -> PostComment:
 
 def edit_comment(caller: User, comment_id: uuid.UUID, text: str) -> PostComment:
     comment = _entry_to_change(PostComment, caller, comment_id)
+    before = comment.comment
     comment.comment = text
     comment.is_edited = True
     comment.updated_at = utcnow()
+    notifications.comment_edited(caller, comment, before)
     db.session.commit()
     return _load_entry(PostComment, comment.id)
 

@@ -211,11 +211,12 @@ def update_story(caller: User, story_id: int, changes: dict) -> Story:
             for user_id in markable_users(caller.id, changes["marked"])
         ]
     require_marks_for_audience(changes.get("audience", story.audience), story.marked)
+    caption_before = story.caption
     for field in ("caption", "audience"):
         if field in changes:
             setattr(story, field, changes[field])
     story.updated_at = utcnow()
-    notifications.story_shared(story)
+    notifications.story_shared(story, caption_before)
     db.session.commit()
     return load_story(story.id)
 
