@@ -68,6 +68,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "JWT_REFRESH_DAYS": _float(env, "JWT_REFRESH_DAYS", 7),
         # A rotated refresh token sent again this soon is a client's retry, not a theft.
         "REFRESH_RETRY_SECONDS": _float(env, "REFRESH_RETRY_SECONDS", 10),
+        # The token states each process keeps (README, "Tokens and sessions").
+        "TOKEN_STATE_CACHE_SIZE": _int(env, "TOKEN_STATE_CACHE_SIZE", 10_000),
+        "TOKEN_STATE_TTL_SECONDS": _float(env, "TOKEN_STATE_TTL_SECONDS", 60),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), False),

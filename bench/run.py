@@ -422,9 +422,9 @@ def cpu_per_request(database_url: str, seeded: dict, repeat: int = 200) -> dict[
     one SQL statement, and one that only verifies the access token (what every
     authenticated endpoint pays). The best of three rounds of `repeat` requests.
     """
-    from flask_jwt_extended import current_user, verify_jwt_in_request
     from sqlalchemy import text
 
+    from uzbekhub.accounts.caller import verify_access
     from uzbekhub.extensions import db, limiter
 
     app = seeding.make_app(database_url)
@@ -440,8 +440,7 @@ def cpu_per_request(database_url: str, seeded: dict, repeat: int = 200) -> dict[
 
     @app.get("/bench/floor/token")
     def token_floor():
-        verify_jwt_in_request()
-        return {"ok": current_user.id}
+        return {"ok": verify_access().id}
 
     client = app.test_client()
     paths = {
@@ -544,6 +543,175 @@ def check_answer(scenario: Scenario, seeded: dict, server: Server, ceiling: Serv
     )
     if status is None or not 200 <= status < 300:
         raise RuntimeError(f"{scenario.key} answered {status} before the load")
+
+
+# --- B8: B1 while others sign in and upload images ---------------------------------------------
+
+B8_CLIENTS = 4
+B8_TARGET = 2.0  # B1's p99 in B8 at most this many times its p99 alone
+
+
+def b8_image() -> bytes:
+    """A 1600 x 1200 photo-like JPEG (noise over gradients): real decoding and re-encoding."""
+    import io  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415
+
+    noise = Image.effect_noise((1600, 1200), 40).convert("RGB")
+    gradient = Image.linear_gradient("L").resize((1600, 1200)).convert("RGB")
+    out = io.BytesIO()
+    Image.blend(noise, gradient, 0.5).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def multipart(field_name: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "b8-" + os.urandom(8).hex()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
+            f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+class SignInAndUpload:
+    """One of B8's background clients: sign in (argon2id), set a profile picture (image
+    decoded and re-encoded), again, until stopped; counts what it completed."""
+
+    def __init__(self, base: str, email: str, image: bytes):
+        self.base, self.email, self.image = base, email, image
+        self.signins = self.uploads = self.failures = 0
+        self.stopping = False
+
+    def _call(self, path: str, body: bytes, content_type: str, method="POST", token=None):
+        request = urllib.request.Request(self.base + path, data=body, method=method)
+        request.add_header("Content-Type", content_type)
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    def run(self) -> None:
+        credentials = json.dumps({"email": self.email, "password": seeding.PASSWORD}).encode()
+        picture, content_type = multipart("profile_picture", "photo.jpg", self.image)
+        while not self.stopping:
+            try:
+                answer = self._call("/api/accounts/auth/signin/", credentials, "application/json")
+                self.signins += 1
+                token = answer["token"]["access"]
+                self._call("/api/accounts/account/profile/", picture, content_type, "PATCH", token)
+                self.uploads += 1
+            except (OSError, KeyError, ValueError):
+                self.failures += 1
+                time.sleep(0.1)
+
+
+def mixed_runs(database_url: str, seeded: dict, args) -> dict:
+    """B8: B1 alone, then B1 while B8_CLIENTS clients sign in and upload continuously, on
+    one server, `args.runs` times; p99s of both and what the clients completed."""
+    import threading  # noqa: PLC0415
+
+    taken = {seeded[who]["id"] for who in ("caller", "liker", "member") if seeded.get(who)}
+    uploaders = [i for i in range(100, 1000) if i not in taken][:B8_CLIENTS]
+    image = b8_image()
+    b1 = SCENARIOS_BY_KEY["B1"]
+    server = app_server(database_url, "b8-server").start()
+    results: dict = {"alone": [], "mixed": [], "clients": []}
+
+    def load() -> WrkResult:
+        return wrk(
+            server.url + b1.url_path(seeded),
+            seeded[b1.who]["token"],
+            duration=args.duration,
+            threads=args.threads,
+            connections=args.connections,
+            server=server,
+        )
+
+    try:
+        check_answer(b1, seeded, server, server)
+        wrk(
+            server.url + b1.url_path(seeded),
+            seeded[b1.who]["token"],
+            duration=args.warmup,
+            threads=args.threads,
+            connections=args.connections,
+        )
+        for run in range(args.runs):
+            alone = load()
+            clients = [
+                SignInAndUpload(server.url, f"user{i}@bench.uzbekhub.test", image)
+                for i in uploaders
+            ]
+            threads = [threading.Thread(target=c.run, daemon=True) for c in clients]
+            for thread in threads:
+                thread.start()
+            try:
+                mixed = load()
+            finally:
+                for client in clients:
+                    client.stopping = True
+                for thread in threads:
+                    thread.join(60)
+            done = {
+                "signins": sum(c.signins for c in clients),
+                "uploads": sum(c.uploads for c in clients),
+                "failures": sum(c.failures for c in clients),
+                "seconds": mixed.seconds,
+            }
+            results["alone"].append(alone)
+            results["mixed"].append(mixed)
+            results["clients"].append(done)
+            print(
+                f"  run {run + 1} B8: B1 alone p99 {alone.p99_ms:.1f} ms, mixed p99"
+                f" {mixed.p99_ms:.1f} ms ({mixed.rps:.0f} req/s); {done['signins']} sign-ins,"
+                f" {done['uploads']} uploads, {done['failures']} failures",
+                flush=True,
+            )
+    finally:
+        server.stop()
+    return results
+
+
+def mixed_report(mixed: dict | None) -> list[str]:
+    if not mixed or not mixed["mixed"]:
+        return []
+    alone = statistics.median(r.p99_ms for r in mixed["alone"])
+    loaded = statistics.median(r.p99_ms for r in mixed["mixed"])
+    ratio = loaded / alone if alone else float("inf")
+    rps = statistics.median(r.rps for r in mixed["mixed"])
+    clients = mixed["clients"]
+    per_second = statistics.median(
+        (c["signins"] + c["uploads"]) / c["seconds"] for c in clients if c["seconds"]
+    )
+    failures = sum(c["failures"] for c in clients)
+    runs = ", ".join(
+        f"{a.p99_ms:.0f} → {m.p99_ms:.0f} ms"
+        for a, m in zip(mixed["alone"], mixed["mixed"], strict=True)
+    )
+    return [
+        "## B8: B1 while others sign in and upload images",
+        "",
+        f"B1 under wrk ({len(mixed['mixed'])} runs of B1 alone, then B1 while {B8_CLIENTS} clients"
+        " each sign in (argon2id) and set a 1600 × 1200 JPEG profile picture (decoded, re-encoded)"
+        " in a loop, on the same server; medians). Password hashing and image work run in a"
+        " thread pool (`uzbekhub/common/offload.py`), off the event loop.",
+        "",
+        "| figure | measured | target | verdict |",
+        "|---|---:|---|---|",
+        f"| B1 p99 alone | {alone:.1f} ms |  | — |",
+        f"| B1 p99 in B8 | {loaded:.1f} ms |  | — |",
+        f"| ratio | {ratio:.2f}× | ≤ {B8_TARGET:g}× | {verdict(ratio <= B8_TARGET)} |",
+        f"| B1 req/s in B8 | {rps:.0f} |  | — |",
+        f"| sign-ins + uploads per second | {per_second:.1f} |  | — |",
+        f"| failed sign-ins or uploads | {failures} | 0 | {verdict(failures == 0)} |",
+        "",
+        f"Every run (p99 alone → in B8): {runs}.",
+        "",
+    ]
 
 
 # --- B7: chat fan-out over the plain WebSocket ---------------------------------------------------
@@ -774,6 +942,7 @@ def report(
     scale: dict | None,
     startup: dict | None,
     args,
+    mixed: dict | None = None,
 ) -> str:
     info = machine(seeded["database"])
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -791,6 +960,7 @@ def report(
         "",
         *load_report(seeded, counts, runs, memory, args, b6),
         *cost_report(costs, runs, b6),
+        *mixed_report(mixed),
         *fanout_report(fanout),
         *scale_report(scale),
         *startup_report(startup),
@@ -1148,6 +1318,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {label}: {ms:.2f} ms", flush=True)
         stage("load")
         runs, memory = load_runs(args.database_url, seeded, args)
+    mixed = None
+    if not args.skip_load and (not args.only or "B8" in args.only):
+        stage("B8 mixed")
+        mixed = mixed_runs(args.database_url, seeded, args)
     fanout = None
     if not args.skip_load and not args.skip_fanout and "room" in seeded.get("chat", {}):
         stage("B7 fan-out")
@@ -1161,7 +1335,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_scale:
         stage("scale")
         scale = scale_runs(args.database_url, args)
-    text = report(seeded, counts, costs, runs, memory, fanout, scale, startup, args)
+    text = report(seeded, counts, costs, runs, memory, fanout, scale, startup, args, mixed)
     print(text)
     if not args.no_write:
         RESULTS.write_text(text)
@@ -1173,6 +1347,9 @@ def main(argv: list[str] | None = None) -> None:
                     "cpu_per_request": costs,
                     "memory": memory,
                     "fanout": fanout,
+                    "mixed": {k: [getattr(r, "__dict__", r) for r in v] for k, v in mixed.items()}
+                    if mixed
+                    else None,
                     "scale": scale,
                     "startup": startup,
                 },

@@ -29,6 +29,7 @@ from tests.support.push_service import VapidKeys
 from tests.support.s3 import moto_server
 from tests.support.smtp import MailCatcher
 from uzbekhub import create_app
+from uzbekhub.accounts.token_state import token_states
 from uzbekhub.chat.namespace import NAMESPACE
 from uzbekhub.common.redis import redis_client
 from uzbekhub.common.schema_state import MIGRATIONS
@@ -112,6 +113,12 @@ def app(app_overrides):
         # through migrations/env.py, whose logging setup would disable the loggers).
         with db.engine.begin() as connection:
             MigrationContext.configure(connection).stamp(ScriptDirectory(MIGRATIONS), "heads")
+        # Subscribed to other processes' changes before the first test: the token states
+        # are cached from a user's first request on.
+        states = token_states(app)
+        if states.listener is not None:
+            states.listener.ensure_started()
+            states.listener.subscribed.wait(10)
     yield app
     with app.app_context():
         db.session.remove()
@@ -132,6 +139,8 @@ def _empty_tables(app) -> None:
         client = redis_client()
         if client is not None:
             client.flushdb()
+        # Ids start again at 1 in the next test, which a deployment never does.
+        token_states(app).clear()
 
 
 @pytest.fixture(autouse=True)
@@ -212,6 +221,9 @@ def run_wsgi(app_overrides, test_paths, mail_catcher, **extra_env):
         "PASSWORD_HASH_TIME_COST": "1",
         "PASSWORD_HASH_MEMORY_KIB": "8",
         "LOG_LEVEL": "INFO",
+        # Every test starts ids again at 1, which a deployment never does: a server that
+        # outlives a test must not remember its users' token states.
+        "TOKEN_STATE_TTL_SECONDS": "0",
         **extra_env,
     }
     log_path = test_paths["base"] / f"live-{port}.log"

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from flask import Flask, request
 from flask_cors import CORS
+from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
@@ -61,6 +62,7 @@ from uzbekhub.stories import routes as story_routes
 from uzbekhub.stories import services as story_services
 
 MIB = 1024 * 1024
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 BLUEPRINTS = (
     auth_routes.blp,
     profile_routes.blp,
@@ -78,6 +80,18 @@ BLUEPRINTS = (
 
 class UzbekHub(Flask):
     url_map_class = RouteMap
+
+    def dispatch_request(self):
+        """A read whose database connection turned out dropped (the database restarted, a
+        proxy timed out) runs once more, on a new connection: the pool does not ping
+        connections before handing them out."""
+        try:
+            return super().dispatch_request()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or request.method not in READS:
+                raise
+            db.session.rollback()
+            return super().dispatch_request()
 
     def log_exception(self, exc_info) -> None:
         """The 500 handler (uzbekhub.errors) logs the traceback, once, with the request id."""
@@ -161,18 +175,24 @@ def engine_options(url: str, async_mode: str = "threading") -> dict:
             # one connection, handed over between green threads, makes requests wait greenly.
             options.update(pool_size=1, max_overflow=0, pool_timeout=60)
         return options
+    # No pre-ping (a round trip at every checkout): a connection the server dropped fails
+    # on use instead, SQLAlchemy then invalidates the pool, and a read is tried once more
+    # (`UzbekHub.dispatch_request`). Keepalives find half-open connections in between.
     return {
-        "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 20,
         "pool_recycle": 1800,
-        # API queries are short: starting parallel workers (~10 ms) or JIT-compiling a plan
-        # costs more than it saves, and one request should not take several cores.
         "connect_args": {
+            # API queries are short: starting parallel workers (~10 ms) or JIT-compiling a
+            # plan costs more than it saves, and one request should not take several cores.
             "options": "-c max_parallel_workers_per_gather=0 -c jit=off",
             # A host that never answers fails the connection instead of holding it for
             # minutes (libpq ignores it under psycogreen: see uzbekhub.common.deadline).
             "connect_timeout": 5,
+            "keepalives": 1,
+            "keepalives_idle": 60,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
         },
     }
 

@@ -6,9 +6,11 @@ import uuid
 import orjson
 import pytest
 from flask_jwt_extended import decode_token
+from sqlalchemy import func, select
 
 from tests.support.chat import HISTORY, create_group
 from uzbekhub.chat import protocol
+from uzbekhub.chat.models import Message, Room, RoomMember
 from uzbekhub.chat.protocol import Identity, Peer, TokenBucket, handle_frame
 from uzbekhub.extensions import db
 
@@ -171,3 +173,45 @@ def test_identity_carries_the_session_that_let_it_in(app, alice):
     assert identity.user_id == alice.id
     assert identity.token_version == 0
     assert identity.session == session
+
+
+def test_a_chat_message_frame_costs_three_statements_on_postgresql(app, alice, rooms, statements):
+    """The sender's state comes from the token states' memory (HTTP's), the sender's row
+    with the membership, then the INSERT, then the count, the read marker and the
+    recipients in one statement (data-modifying CTEs; SQLite, which has none, takes three)."""
+    peer = peer_of(app, alice)
+    with app.test_request_context():
+        assert handle_frame(peer, frame(type="ping")) == {"type": "pong"}  # the state cached
+        with statements() as executed:
+            sent = handle_frame(peer, frame(type="chat_message", room_id=rooms[0], message="x"))
+    assert sent is None
+    on_postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert len(executed) == (3 if on_postgres else 5), executed
+    with app.app_context():
+        room = uuid.UUID(rooms[0])
+        assert db.session.scalar(select(Room.message_count).where(Room.id == room)) == 1
+        marker = select(RoomMember.last_read_at).where(
+            RoomMember.room_id == room, RoomMember.user_id == alice.id
+        )
+        assert db.session.scalar(marker) is not None
+
+
+def test_a_frame_of_a_signed_out_user_ends_the_connection_and_sends_nothing(
+    app, client, alice, rooms
+):
+    peer = peer_of(app, alice)
+    with app.test_request_context():
+        assert handle_frame(peer, frame(type="ping")) == {"type": "pong"}
+    assert (
+        client.patch(
+            "/api/accounts/account/profile/",
+            json={"password": "another-password-1"},
+            headers=alice.headers,
+        ).status_code
+        == 200
+    )
+    with app.test_request_context():
+        handle_frame(peer, frame(type="chat_message", room_id=rooms[0], message="after"))
+    assert peer.ended
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 0

@@ -247,6 +247,24 @@ def account_in(app, cluster: PostgresCluster) -> dict:
         engine.dispose()
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL ends the pool's connections")
+def test_a_read_on_connections_the_database_dropped_is_answered(app, client, alice, database_url):
+    """Connections are not pinged before use: the first use of a dropped one invalidates
+    the pool, and the read runs once more on a new connection."""
+    for _ in range(3):
+        assert client.get(PROFILE, headers=alice.headers).status_code == 200
+    dsn = database_url.replace("postgresql+psycopg2://", "postgresql://")
+    with psycopg2.connect(dsn) as killer, killer.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+    killer.close()
+    answer = client.get(PROFILE, headers=alice.headers)
+    assert answer.status_code == 200, answer.get_json()
+
+
 @needs_services
 def test_postgres_restarting_gives_503s_then_recovers_by_itself(app, own_postgres, test_paths):
     auth = account_in(app, own_postgres)

@@ -1,9 +1,8 @@
 """Finding other users: search, profile by id, public profile by username, and nearby
 (Accounts 20, measured from the location the location routes keep)."""
 
-from flask_jwt_extended import current_user, verify_jwt_in_request
-
 from uzbekhub.accounts import discovery_services
+from uzbekhub.accounts.caller import current_user, verify_access
 from uzbekhub.accounts.schemas import (
     NearbyPathSchema,
     NearbyUserSchema,
@@ -43,7 +42,7 @@ def user_by_id(pk):
 @blp.answers(401, description="A token was sent and is bad")
 def public_profile(username):
     """A public account by username, without signing in (a token, if sent, applies blocks)"""
-    verify_jwt_in_request(optional=True)
+    verify_access(optional=True)
     return discovery_services.public_profile(username, current_user)
 
 

@@ -1,9 +1,9 @@
 """The caller's location (Accounts 17-19), which the nearby search measures from."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import location_services
+from uzbekhub.accounts.caller import current_user
 from uzbekhub.accounts.schemas import LocationPatchSchema, LocationSchema
 from uzbekhub.common.ratelimit import per_user, throttle
 from uzbekhub.common.smorest import Blueprint

@@ -1,9 +1,9 @@
 """The caller's own account: profile, username check, email change, deletion, status."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import profile_services
+from uzbekhub.accounts.caller import caller_state, current_user
 from uzbekhub.accounts.schemas import (
     ChangeEmailSchema,
     CodeSchema,
@@ -27,7 +27,7 @@ class ProfileView(MethodView):
     @blp.signed_in(200, ProfileSchema)
     def get(self):
         """The caller's own profile"""
-        return profile_services.load_profile(current_user.id)
+        return profile_services.load_profile(caller_state().id)
 
     @blp.signed_in(200, ProfileSchema, body=ProfileUpdateSchema)
     @stores_media
@@ -38,7 +38,7 @@ class ProfileView(MethodView):
         request included: sign in again with the new password.
         """
         profile_services.update_profile(current_user, changes)
-        return profile_services.load_profile(current_user.id)
+        return profile_services.load_profile(caller_state().id)
 
 
 @blp.route("/check/username/", methods=["GET"])

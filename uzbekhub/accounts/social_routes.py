@@ -1,9 +1,9 @@
 """Blocks and contacts (Accounts 21-24, 29-34): the caller's own, nobody else's."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
 from uzbekhub.accounts import social_services
+from uzbekhub.accounts.caller import current_user
 from uzbekhub.accounts.schemas import (
     BlockCreateSchema,
     BlockSchema,

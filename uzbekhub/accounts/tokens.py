@@ -18,7 +18,15 @@ Revoked refresh tokens (by jti) and ended sessions (by sid) go to Redis when
 REDIS_URL is set and to the `revoked_tokens` table otherwise, with the time of
 their revocation. Revocations are announced after their commit to the hooks
 registered with `on_revocation` (the real-time layer closes the sockets of the
-sessions that ended).
+sessions that ended). With Redis, a bumped token_version is listed too
+(`uzbekhub:revoked:user:<id>` holds the lowest version still good), so that every
+process refuses the older tokens at once, whatever its cache of user states
+(`token_state`) says.
+
+An access token costs no database round trip: it is decoded and verified once
+(`decode`), its user's state comes from the cache of `uzbekhub.accounts.token_state`,
+and its session is checked against Redis (one MGET with the user's lowest version) or,
+without Redis, against this process's memory of live sessions, filled from the table.
 """
 
 import re
@@ -28,19 +36,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from flask import Flask, current_app, g
-from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask import Flask, current_app
+from flask_jwt_extended import create_access_token, create_refresh_token
 from jwt import ExpiredSignatureError, InvalidTokenError, PyJWTError
+from jwt import decode as jwt_decode
 from sqlalchemy import Select, bindparam, delete, exists, select
 
 from uzbekhub.accounts.models import RevokedToken, User
+from uzbekhub.accounts.token_state import UserState, register_token_states, token_states
 from uzbekhub.common.db import MAX_ID, after_commit, unique_savepoint, utcnow
 from uzbekhub.common.redis import redis_client
 from uzbekhub.errors import Unauthorized, respond
 from uzbekhub.extensions import db, jwt
 
 REDIS_PREFIX = "uzbekhub:revoked:"
+USER_PREFIX = REDIS_PREFIX + "user:"
 TOKEN_ID = re.compile(r"[0-9a-f-]{1,64}")
 USER_ID = re.compile(r"[1-9][0-9]{0,9}")
 
@@ -90,14 +100,27 @@ def claims_of(payload: dict) -> Claims:
     return Claims(int(sub), ver, iat, exp, jti, sid, kind)
 
 
+def decode(token: str) -> dict:
+    """The payload of a token signed with our key: parsed and verified once (PyJWT's
+    checks of `exp`, `nbf` and `iat` included); PyJWTError otherwise."""
+    config = current_app.config
+    return jwt_decode(
+        token,
+        config["JWT_SECRET_KEY"],
+        algorithms=[config["JWT_ALGORITHM"]],
+        leeway=config["JWT_DECODE_LEEWAY"],
+        options={"require": ["exp", "iat"]},
+    )
+
+
 def verified_claims(token: str, kind: str) -> Claims:
-    """The claims of a token of `kind` given outside the Authorization header (a request
-    body, a socket); Unauthorized with the sentence of its cause otherwise."""
+    """The claims of a token of `kind` (from a header, a body, a socket); Unauthorized
+    with the sentence of its cause otherwise."""
     try:
-        claims = claims_of(decode_token(token))
+        claims = claims_of(decode(token))
     except ExpiredSignatureError:
         raise Unauthorized(EXPIRED) from None
-    except (PyJWTError, JWTExtendedException):
+    except PyJWTError:
         raise Unauthorized(INVALID) from None
     if claims.kind != kind:
         raise Unauthorized(INVALID)
@@ -144,7 +167,31 @@ def issue_tokens(user: User, session: str | None = None) -> dict[str, str]:
 def revoke_all(user: User) -> None:
     """Invalidate every token of `user` (committed by the caller)."""
     user.token_version += 1
-    _announce(Revocation(user.id, below_version=user.token_version))
+    user_id, version = user.id, user.token_version
+    client = redis_client()
+    if client is not None:
+        after_commit(db.session, lambda: _list_version(client, user_id, version))
+    _announce(Revocation(user.id, below_version=version))
+
+
+def _list_version(client, user_id: int, version: int) -> None:
+    """Tokens of `user_id` below `version` are refused by every process from now on (kept
+    as long as a token issued before now can live; a later bump only raises it)."""
+    config = current_app.config
+    lifetime = max(config["JWT_REFRESH_TOKEN_EXPIRES"], config["JWT_ACCESS_TOKEN_EXPIRES"])
+    key = USER_PREFIX + str(user_id)
+    ttl = int(lifetime.total_seconds()) + 1
+    # Never lowered: an older bump announced late must not undo a newer one.
+    client.eval(_RAISE_VERSION, 1, key, version, ttl)
+
+
+_RAISE_VERSION = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) > current then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 1
+"""
 
 
 def _revoke(token_id: str, expires_at: datetime) -> datetime | None:
@@ -171,56 +218,58 @@ def _revoked_at(token_id: str) -> datetime | None:
 
 
 @cache
-def _user_and_revocation() -> Select:
-    """The token's user and whether its jti or session is revoked, built once (every request)."""
-    revoked = exists().where(RevokedToken.jti.in_(bindparam("ids", expanding=True)))
-    return select(User, revoked).where(User.id == bindparam("user_id"))
+def _revocation_listed() -> Select:
+    """Whether a jti or session is in the table (without Redis), built once."""
+    return select(exists().where(RevokedToken.jti.in_(bindparam("ids", expanding=True))))
 
 
-def _current(user: User | None, claims: Claims) -> User | None:
-    """The user if active and the token is of the user's current version and account."""
+def current_for(user: User | UserState | None, claims: Claims) -> bool:
+    """Whether the user is active and the token of the user's current version and account."""
     if user is None or not user.is_active or claims.version != user.token_version:
-        return None
-    if claims.issued_at < int(user.date_joined.timestamp()):
-        return None
-    return user
+        return False
+    joined_at = user.joined_at if isinstance(user, UserState) else user.date_joined.timestamp()
+    return claims.issued_at >= int(joined_at)
 
 
-def token_user(claims: Claims) -> User | None:
-    """The user a token stands for; None when the token is revoked: its user is gone,
-    inactive, newer than the token or has bumped token_version, or its jti or session is
-    listed.
+def token_state(claims: Claims) -> UserState | None:
+    """The state of the user an access token stands for; None when the token is revoked:
+    its user is gone, inactive, newer than the token or has bumped token_version, or its
+    session has ended.
 
-    Every authenticated request asks this, so without Redis the user and the blocklist
-    are read in one statement.
+    Every authenticated request asks this, and it reads no database once the user and
+    the session have been seen: with Redis, one MGET of the session, the jti and the
+    user's lowest good version; without, this process's memory (it ends every session).
     """
-    ids = [claims.jti, claims.session]
+    states = token_states()
+    # A token newer than the cached state means the state is behind: it is read again.
+    state = states.state(claims.user_id, at_least_version=claims.version)
+    if not current_for(state, claims):
+        return None
     client = redis_client()
     if client is not None:
-        user = _current(db.session.get(User, claims.user_id), claims)
-        listed = user is not None and any(client.mget([REDIS_PREFIX + i for i in ids]))
-    else:
-        row = db.session.execute(
-            _user_and_revocation(), {"user_id": claims.user_id, "ids": ids}
-        ).first()
-        user = _current(row[0], claims) if row else None
-        listed = bool(row and row[1])
-    return None if listed else user
-
-
-def _request_user(payload: dict) -> User | None:
-    """`token_user` once per request: flask-jwt-extended's blocklist check and its
-    `current_user` share the one read. Malformed claims raise InvalidTokenError (a 401
-    "Token is invalid.")."""
-    if "token_user" not in g:
-        g.token_user = token_user(claims_of(payload))
-    return g.token_user
+        jti, session, lowest = client.mget(
+            [REDIS_PREFIX + claims.jti, REDIS_PREFIX + claims.session, USER_PREFIX + str(state.id)]
+        )
+        if jti is not None or session is not None:
+            return None
+        if lowest is not None and claims.version < int(lowest):
+            states.forget([state.id])
+            return None
+        return state
+    live = states.live_sessions
+    if live.get(claims.session) is None:
+        generation = live.generation
+        ids = [claims.jti, claims.session]
+        if db.session.scalar(_revocation_listed(), {"ids": ids}):
+            return None
+        live.put(claims.session, True, generation)
+    return state
 
 
 def access_claims(token: str) -> Claims:
     """The claims of a live access token (a socket's); Unauthorized otherwise."""
     claims = verified_claims(token, "access")
-    if token_user(claims) is None:
+    if token_state(claims) is None:
         raise Unauthorized(REVOKED)
     return claims
 
@@ -232,8 +281,8 @@ def _live_refresh(token: str) -> tuple[Claims, User]:
     its session (committed here, before the 401).
     """
     claims = verified_claims(token, "refresh")
-    user = _current(db.session.get(User, claims.user_id), claims)
-    if user is None or _revoked_at(claims.session) is not None:
+    user = db.session.get(User, claims.user_id)
+    if not current_for(user, claims) or _revoked_at(claims.session) is not None:
         raise Unauthorized(REVOKED)
     rotated_at = _revoked_at(claims.jti)
     if rotated_at is not None:
@@ -252,6 +301,11 @@ def _end_session(user: User, session: str) -> None:
     config = current_app.config
     lifetime = max(config["JWT_REFRESH_TOKEN_EXPIRES"], config["JWT_ACCESS_TOKEN_EXPIRES"])
     _revoke(session, utcnow() + lifetime)
+    # Listed (Redis) or in the transaction (table) already; this process stops trusting
+    # its memory of the session now, and again once the row is committed.
+    live = token_states().live_sessions
+    live.forget(session)
+    after_commit(db.session, lambda: live.forget(session))
     _announce(Revocation(user.id, session=session))
 
 
@@ -281,9 +335,9 @@ def register_jwt(app: Flask) -> None:
     app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(days=app.config["JWT_REFRESH_DAYS"])
     app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
     jwt.init_app(app)
-
-    jwt.token_in_blocklist_loader(lambda header, payload: _request_user(payload) is None)
-    jwt.user_lookup_loader(lambda header, payload: _request_user(payload))
+    register_token_states(app)
+    # Requests verify their token through `uzbekhub.accounts.caller`; flask-jwt-extended
+    # only issues tokens, and answers in our format should anything still verify with it.
     jwt.unauthorized_loader(lambda reason: _unauthorized(NO_CREDENTIALS))
     jwt.invalid_token_loader(lambda reason: _unauthorized(INVALID))
     jwt.expired_token_loader(lambda header, payload: _unauthorized(EXPIRED))

@@ -82,7 +82,7 @@ def create_staff_user(email: str, password: str) -> User:
         db.session.add(user)
     else:
         user.password_hash = hash_password(password)
-        user.token_version += 1
+        revoke_all(user)
     user.is_active = True
     user.is_staff = True
     db.session.commit()

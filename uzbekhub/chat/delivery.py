@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 from uzbekhub.accounts.tokens import Revocation
 from uzbekhub.chat.events import ChatEvent
 from uzbekhub.chat.protocol import BAD_TOKEN, GOING_AWAY, SESSION_ENDED, Peer, TokenBucket
+from uzbekhub.common.redis import channel_name
 from uzbekhub.extensions import socketio
 from uzbekhub.operations.metrics import EVENTS_FANNED_OUT
 
@@ -41,13 +42,6 @@ LISTEN_TIMEOUT = 5.0
 # Who has a socket open on some process (Web Push goes to the others): each process
 # refreshes its users' entries this often; older than three periods, an entry is stale.
 PRESENCE_SECONDS = 30.0
-
-
-def channel_name(redis_url: str, suffix: str) -> str:
-    """Pub/sub channels ignore Redis database numbers: name the database in the channel,
-    so that deployments (or test runs) sharing a server on different databases stay apart."""
-    db = redis.connection.parse_url(redis_url).get("db", 0)
-    return f"uzbekhub:{db}:{suffix}"
 
 
 def hub(app: Flask | None = None) -> "Hub":

@@ -7,13 +7,15 @@ function commits its own change and announces it through `uzbekhub.chat.events`.
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 
 from flask import Flask, current_app
 from limits import RateLimitItemPerSecond
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
-from sqlalchemy import Select, and_, delete, select, update
+from sqlalchemy import Select, and_, bindparam, delete, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -84,8 +86,76 @@ def _check_text(text: str | None, *, has_files: bool) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who sends, as a socket knows it: the user and the token version it signed in with."""
+
+    id: int
+    token_version: int
+
+
+class SenderGone(Exception):
+    """The sender's account is gone, inactive or on another token version (signed out)."""
+
+
+@cache
+def _sender_and_membership() -> Select:
+    """Built once: the sender's row (for the message's `sender`) and, in the same statement,
+    the sender's membership of the room with the room."""
+    member = and_(RoomMember.user_id == User.id, RoomMember.room_id == bindparam("room_id"))
+    return (
+        select(User, RoomMember)
+        .outerjoin(RoomMember, member)
+        .outerjoin(RoomMember.room)
+        .where(User.id == bindparam("sender_id"))
+        .options(contains_eager(RoomMember.room))
+    )
+
+
+@cache
+def _counted_and_read() -> Select:
+    """Built once, for PostgreSQL: the room's message count and the sender's read marker
+    moved, and the recipients read, in one statement (data-modifying CTEs). Its parameters
+    are not named after columns: an UPDATE would take those for values to set."""
+    rooms, members = Room.__table__, RoomMember.__table__
+    counted = (
+        update(rooms)
+        .where(rooms.c.id == bindparam("room"))
+        .values(message_count=rooms.c.message_count + 1)
+        .returning(rooms.c.id)
+        .cte("counted")
+    )
+    marked = (
+        update(members)
+        .where(members.c.room_id == bindparam("room"), members.c.user_id == bindparam("sender"))
+        .values(last_read_at=bindparam("at"))
+        .returning(members.c.user_id)
+        .cte("marked")
+    )
+    return (
+        select(members.c.user_id)
+        .where(members.c.room_id == bindparam("room"))
+        .add_cte(counted, marked)
+    )
+
+
+def _count_mark_and_recipients(room_id: uuid.UUID, sender_id: int, now) -> list[int]:
+    params = {"room": room_id, "sender": sender_id, "at": now}
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalars(_counted_and_read(), params))
+    # SQLite has no data-modifying CTEs: the same in three statements.
+    _count_messages(room_id, +1)
+    db.session.execute(
+        update(RoomMember)
+        .where(RoomMember.room_id == room_id, RoomMember.user_id == sender_id)
+        .values(last_read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return member_ids(room_id)
+
+
 def send_message(
-    caller: User,
+    caller: User | Sender,
     room_id: uuid.UUID,
     text: str | None,
     reply_to: uuid.UUID | None = None,
@@ -94,8 +164,20 @@ def send_message(
     """A member's new message: text up to 4,000 characters, or files, or both.
 
     Returns the message as history shows it (the `chat_message` frame's `message`).
+    SenderGone when the sender's row says its token no longer holds: a socket's sender
+    is checked against the database here, in the statement that finds the membership.
+
+    Three statements on PostgreSQL for a text message (sender with membership, the
+    INSERT, the count, read marker and recipients), five on SQLite, and the commit.
     """
-    member = require_member(room_id, caller.id)
+    row = db.session.execute(
+        _sender_and_membership(), {"room_id": room_id, "sender_id": caller.id}
+    ).first()
+    user, member = row if row is not None else (None, None)
+    if user is None or not user.is_active or user.token_version != caller.token_version:
+        raise SenderGone()
+    if member is None:
+        raise NotFound()
     _check_may_post(member)
     file_ids = list(dict.fromkeys(files or ()))
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in file_ids):
@@ -103,7 +185,7 @@ def send_message(
     text = _check_text(text, has_files=bool(file_ids))
     if len(file_ids) > MAX_FILES_PER_MESSAGE:
         raise invalid("files", f"A message may carry at most {MAX_FILES_PER_MESSAGE} files.")
-    attachments = _own_files(caller.id, file_ids)
+    attachments = _own_files(user.id, file_ids)
     if reply_to is not None:
         in_room = db.session.scalar(
             select(Message.id).where(Message.id == reply_to, Message.room_id == room_id)
@@ -113,7 +195,7 @@ def send_message(
     now = utcnow()
     message = Message(
         room_id=room_id,
-        sender=caller,
+        sender=user,
         text=text,
         reply_to_id=reply_to,
         attachments=attachments,
@@ -124,11 +206,10 @@ def send_message(
     db.session.add(message)
     for record in attachments:
         record.is_temporary = False
-    member.last_read_at = now
     db.session.flush()
-    _count_messages(room_id, +1)
+    recipients = _count_mark_and_recipients(room_id, user.id, now)
     payload = message_payload(message)
-    events.publish(room_id, {"type": "chat_message", "message": payload}, member_ids(room_id))
+    events.publish(room_id, {"type": "chat_message", "message": payload}, recipients)
     db.session.commit()
     return payload
 

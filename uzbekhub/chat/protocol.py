@@ -20,11 +20,12 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 import orjson
-from flask import current_app, request
+from flask import current_app
 from werkzeug.exceptions import HTTPException, NotFound
 
-from uzbekhub.accounts import tokens
+from uzbekhub.accounts import caller, tokens
 from uzbekhub.accounts.models import User
+from uzbekhub.accounts.token_state import token_states
 from uzbekhub.accounts.users import record_last_online
 from uzbekhub.chat import lookups, message_services
 from uzbekhub.common.db import MAX_ID
@@ -103,10 +104,7 @@ def encode(frame: dict) -> bytes:
 def request_token() -> str | None:
     """The access token of a socket's opening request: `Authorization: Bearer <token>`, else
     `?token=` (browsers cannot set headers on a WebSocket)."""
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.args.get("token") or None
+    return caller.request_token(query_string=True)
 
 
 def authenticate(token: str | None) -> Identity:
@@ -255,34 +253,37 @@ class EmptyFrame(FrameSchema):
 @dataclass(frozen=True)
 class FrameKind:
     schema: ma.Schema
-    run: Callable[[User, dict, uuid.UUID | None], dict | None]
+    run: Callable[["Peer", dict, uuid.UUID | None], dict | None]
     # The field a "not found" from the service is reported on.
     id_field: str | None
 
 
-def _send(user: User, frame: dict, room: uuid.UUID | None) -> None:
+def _send(peer: "Peer", frame: dict, room: uuid.UUID | None) -> None:
+    # The sender's row comes with the membership, in one statement.
+    sender = message_services.Sender(peer.user_id, peer.token_version)
     message_services.send_message(
-        user, frame["room_id"], frame["message"], frame["reply_to"], frame["files"] or ()
+        sender, frame["room_id"], frame["message"], frame["reply_to"], frame["files"] or ()
     )
 
 
-def _edit(user: User, frame: dict, room: uuid.UUID | None) -> None:
+def _edit(peer: "Peer", frame: dict, room: uuid.UUID | None) -> None:
+    user = _current_user(peer)
     message_services.edit_message(user, frame["message_id"], frame["message"], room_id=room)
 
 
-def _delete(user: User, frame: dict, room: uuid.UUID | None) -> None:
-    message_services.delete_message(user, frame["message_id"], room_id=room)
+def _delete(peer: "Peer", frame: dict, room: uuid.UUID | None) -> None:
+    message_services.delete_message(_current_user(peer), frame["message_id"], room_id=room)
 
 
-def _typing(user: User, frame: dict, room: uuid.UUID | None) -> None:
-    message_services.typing(user, frame["room_id"], frame["is_typing"])
+def _typing(peer: "Peer", frame: dict, room: uuid.UUID | None) -> None:
+    message_services.typing(_current_user(peer), frame["room_id"], frame["is_typing"])
 
 
-def _read(user: User, frame: dict, room: uuid.UUID | None) -> None:
-    message_services.mark_read(user, frame["message_id"], room_id=room)
+def _read(peer: "Peer", frame: dict, room: uuid.UUID | None) -> None:
+    message_services.mark_read(_current_user(peer), frame["message_id"], room_id=room)
 
 
-def _ping(user: User, frame: dict, room: uuid.UUID | None) -> dict:
+def _ping(peer: "Peer", frame: dict, room: uuid.UUID | None) -> dict:
     return {"type": "pong"}
 
 
@@ -352,9 +353,12 @@ def _run(peer: Peer, data) -> dict | None:
         raise _BadFrame(error_frame(INVALID, error_details(exc.messages))) from None
     if peer.room is not None and "room_id" in kind.schema.fields:
         args["room_id"] = peer.room
-    user = _current_user(peer)
+    _check_state(peer)
     try:
-        return kind.run(user, args, peer.room)
+        return kind.run(peer, args, peer.room)
+    except message_services.SenderGone:
+        db.session.rollback()
+        raise SessionEnded() from None
     except ValidationFailed as exc:
         db.session.rollback()
         return error_frame(INVALID, exc.details)
@@ -386,8 +390,16 @@ def _decode(peer: Peer, data) -> dict:
     return data
 
 
+def _check_state(peer: Peer) -> None:
+    """Every frame: the connection's user, still active and on the token version it signed
+    in with, as the token states of HTTP requests remember it (no round trip)."""
+    state = token_states().state(peer.user_id, at_least_version=peer.token_version)
+    if state is None or not state.is_active or state.token_version != peer.token_version:
+        raise SessionEnded()
+
+
 def _current_user(peer: Peer) -> User:
-    """The connection's user, still active and still on the token version it signed in with."""
+    """The connection's user, read for a frame that changes something: checked again."""
     user = db.session.get(User, peer.user_id)
     if user is None or not user.is_active or user.token_version != peer.token_version:
         raise SessionEnded()

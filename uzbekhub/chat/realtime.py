@@ -5,10 +5,11 @@ from flask import Flask, current_app
 
 from uzbekhub.accounts.tokens import Revocation, on_revocation
 from uzbekhub.chat import ws
-from uzbekhub.chat.delivery import HUB_KEY, Hub, channel_name, hub
+from uzbekhub.chat.delivery import HUB_KEY, Hub, hub
 from uzbekhub.chat.events import bus
 from uzbekhub.chat.message_queue import SubscribedRedisManager
 from uzbekhub.chat.namespace import StrictPacket, emit_chat_event, register_namespace
+from uzbekhub.common.redis import channel_name
 from uzbekhub.extensions import sock, socketio
 
 

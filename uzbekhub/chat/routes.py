@@ -5,8 +5,8 @@ Messages are sent over the sockets; every rule lives in the chat's `*_services` 
 
 from flask import Flask
 from flask.views import MethodView
-from flask_jwt_extended import current_user, verify_jwt_in_request
 
+from uzbekhub.accounts.caller import caller_state, current_user, verify_access
 from uzbekhub.chat import (
     file_services,
     history_services,
@@ -57,7 +57,7 @@ class RoomViews(MethodView):
     @rooms.signed_in(200, RoomSchema(many=True), query=ArrayArgsSchema)
     def get(self, args):
         """The caller's rooms, most recently active first, with unread counts"""
-        uid = current_user.id
+        uid = caller_state().id
         return array_page(
             room_services.rooms_query(uid),
             args,
@@ -188,7 +188,7 @@ def remove_member(data, room_id):
 @messages.signed_in(200, MessagePageSchema, query=MessageArgsSchema)
 def list_by_room(args, room_id):
     """The room's history, newest first (messages are sent over the sockets)"""
-    return json_response(history_services.history_page(current_user.id, room_id, args))
+    return json_response(history_services.history_page(caller_state().id, room_id, args))
 
 
 @messages.route("/<uuid:message_id>/", methods=["DELETE"])
@@ -232,7 +232,7 @@ class FileByIdViews(MethodView):
 
 def _may_fetch_chat_file(path: str) -> bool:
     """Chat files are served to their uploader and the members of rooms they were sent to."""
-    verify_jwt_in_request(locations=["headers", "query_string"])
+    verify_access(query_string=True)
     return file_services.may_fetch_file(current_user, path)
 
 

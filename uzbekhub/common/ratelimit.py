@@ -13,10 +13,10 @@ from collections.abc import Callable
 from copy import deepcopy
 
 from flask import Flask, current_app, request
-from flask_jwt_extended import current_user
 from flask_smorest.utils import deepupdate
 from limits import parse
 
+from uzbekhub.accounts.caller import caller_state
 from uzbekhub.errors import Throttled
 from uzbekhub.extensions import limiter
 
@@ -45,7 +45,7 @@ def throttle(scope: str, key_func: Callable[[], str] | None = None):
 
 def per_user() -> str:
     """Throttle key of views behind `login_required`: the signed-in user, wherever from."""
-    return f"user:{current_user.id}"
+    return f"user:{caller_state().id}"
 
 
 def _budget(scope: str, key: str):

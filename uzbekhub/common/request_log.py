@@ -226,8 +226,8 @@ def register_logging(app: Flask) -> None:
     @app.after_request
     def _note_client_and_user(response):
         # The client as the trusted proxies (PROXY_FIX_HOPS) name it, and the verified user.
-        verified = g.get("_jwt_extended_jwt_user") or {}
-        user = verified.get("loaded_user")
+        # Set by uzbekhub.accounts.caller.verify_access.
+        user = g.get("caller_state")
         _note(
             client=request.remote_addr,
             route=request.url_rule.rule if request.url_rule is not None else None,

@@ -19,7 +19,6 @@ from functools import wraps
 
 import flask_smorest
 from flask import request
-from flask_jwt_extended import current_user, verify_jwt_in_request
 from flask_smorest.utils import prepare_response
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser
@@ -173,10 +172,13 @@ class Blueprint(flask_smorest.Blueprint):
     def login_required(self, view, *, staff=False):
         """Require a valid access token (and staff rights if `staff`)."""
 
+        # Here, not at the top: the extensions (which accounts imports) import this module.
+        from uzbekhub.accounts.caller import verify_access  # noqa: PLC0415
+
         @wraps(view)
         def wrapper(*args, **kwargs):
-            verify_jwt_in_request()
-            if staff and not current_user.is_staff:
+            caller = verify_access()
+            if staff and not caller.is_staff:
                 raise Forbidden()
             return view(*args, **kwargs)
 

@@ -3,8 +3,8 @@
 from functools import wraps
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
+from uzbekhub.accounts.caller import caller_state, current_user
 from uzbekhub.common.pagination import page_envelope
 from uzbekhub.common.smorest import Blueprint
 from uzbekhub.notifications import push, services
@@ -55,8 +55,8 @@ class NotificationViews(MethodView):
     @blp.signed_in(200, NotificationPageSchema, query=NotificationQueryArgsSchema)
     def get(self, args):
         """The caller's notifications, newest first, grouped by type and target"""
-        stmt = services.listing(current_user.id, args)
-        return page_envelope(stmt, args, services.with_actors(current_user.id))
+        stmt = services.listing(caller_state().id, args)
+        return page_envelope(stmt, args, services.with_actors(caller_state().id))
 
 
 @blp.route("/unread_count/")
@@ -64,7 +64,7 @@ class UnreadCountView(MethodView):
     @blp.signed_in(200, UnreadCountSchema)
     def get(self):
         """How many of the caller's notifications are unread"""
-        return {"unread_count": services.unread_count(current_user.id)}
+        return {"unread_count": services.unread_count(caller_state().id)}
 
 
 @blp.route("/read/")
@@ -88,12 +88,12 @@ class SettingsView(MethodView):
     @blp.signed_in(200, NotificationSettingsSchema)
     def get(self):
         """Which types of notification the caller receives (all by default)"""
-        return services.settings_of(current_user.id)
+        return services.settings_of(caller_state().id)
 
     @blp.signed_in(200, NotificationSettingsSchema, json=NotificationSettingsSchema)
     def patch(self, changes):
         """Turn types on or off; a type that is off is not created"""
-        return services.change_settings(current_user.id, changes)
+        return services.change_settings(caller_state().id, changes)
 
 
 @blp.route("/push/key/")

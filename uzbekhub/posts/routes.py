@@ -1,8 +1,8 @@
 """Posts API (spec: Posts 1-14): the feed, posts, likes, comments and views."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
+from uzbekhub.accounts.caller import caller_state, current_user
 from uzbekhub.common.json import json_response
 from uzbekhub.common.media import stores_media
 from uzbekhub.common.pagination import ArrayArgsSchema, PageArgsSchema, array_page, page_envelope
@@ -36,7 +36,7 @@ class PostViews(MethodView):
     @blp.signed_in(200, PostPageSchema, query=PostQueryArgsSchema)
     def get(self, args):
         """The feed: posts the caller may see, newest first"""
-        return json_response(feed_page(current_user.id, args.get("owner"), args))
+        return json_response(feed_page(caller_state().id, args.get("owner"), args))
 
     @blp.signed_in(201, PostSchema, body=PostCreateSchema)
     @stores_media

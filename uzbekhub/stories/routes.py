@@ -1,8 +1,8 @@
 """Stories API (spec: Stories 1-13) and the owner's list of viewers."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
+from uzbekhub.accounts.caller import current_user
 from uzbekhub.common.media import stores_media
 from uzbekhub.common.pagination import ArrayArgsSchema, array_page
 from uzbekhub.common.smorest import Blueprint
