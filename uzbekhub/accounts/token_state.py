@@ -27,11 +27,9 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 
-import redis
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import Select, bindparam, event, inspect, select
@@ -39,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from uzbekhub.accounts.models import User
 from uzbekhub.common.db import after_commit
-from uzbekhub.common.redis import channel_name
+from uzbekhub.common.redis import channel_name, listen_forever
 from uzbekhub.extensions import db
 
 log = logging.getLogger(__name__)
@@ -257,7 +255,6 @@ def register_token_states(app: Flask) -> None:
 
 # --- hearing other processes --------------------------------------------------------------------
 
-LISTEN_TIMEOUT = 5.0
 _listeners: dict[str, "Listener"] = {}
 _listeners_lock = threading.Lock()
 
@@ -309,38 +306,14 @@ class Listener:
             states.forget(ids)
 
     def _listen(self) -> None:
-        from uzbekhub.extensions import socketio  # noqa: PLC0415
+        listen_forever(self.url, self.channel, self._receive, self._on_subscribed, self._on_lost)
 
-        backoff = 0.5
-        while True:
-            pubsub = None
-            try:
-                client = redis.Redis.from_url(
-                    self.url,
-                    socket_connect_timeout=2,
-                    socket_keepalive=True,
-                    health_check_interval=30,
-                )
-                pubsub = client.pubsub()
-                pubsub.subscribe(self.channel)
-                while True:
-                    message = pubsub.get_message(timeout=LISTEN_TIMEOUT)
-                    if message is None:
-                        continue
-                    if message["type"] == "message":
-                        self._receive(message["data"])
-                    elif message["type"] == "subscribe":
-                        # Whatever changed before now may have been missed: start afresh.
-                        self._forget_everything()
-                        self.subscribed.set()
-                        backoff = 0.5
-            except RedisError:
-                self.subscribed.clear()
-                self._forget_everything()
-                log.warning("lost the Redis channel %s; reconnecting", self.channel, exc_info=True)
-            finally:
-                if pubsub is not None:
-                    with suppress(RedisError):
-                        pubsub.close()
-            socketio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+    def _on_subscribed(self) -> None:
+        # Whatever changed before now may have been missed: start afresh.
+        self._forget_everything()
+        self.subscribed.set()
+
+    def _on_lost(self, retry_in: float) -> None:
+        self.subscribed.clear()
+        self._forget_everything()
+        log.warning("lost the Redis channel %s; reconnecting", self.channel, exc_info=True)

@@ -19,17 +19,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 import orjson
-import redis
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 
 from uzbekhub.accounts.tokens import Revocation
 from uzbekhub.chat.events import ChatEvent
 from uzbekhub.chat.protocol import BAD_TOKEN, GOING_AWAY, SESSION_ENDED, Peer, TokenBucket
-from uzbekhub.common.redis import channel_name
+from uzbekhub.common.redis import LISTEN_TIMEOUT, channel_name, listen_forever
 from uzbekhub.extensions import socketio
 from uzbekhub.operations.metrics import EVENTS_FANNED_OUT
 
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 HUB_KEY = "chat_hub"
 EVENT = b"E"
 CONTROL = b"C"
-LISTEN_TIMEOUT = 5.0
 # Who has a socket open on some process (Web Push goes to the others): each process
 # refreshes its users' entries this often; older than three periods, an entry is stale.
 PRESENCE_SECONDS = 30.0
@@ -245,44 +243,24 @@ class Hub:
             log.error("not subscribed to %s yet: events may be missed", self.channel)
 
     def _listen(self) -> None:
-        backoff = 0.5
-        while True:
-            pubsub = None
-            try:
-                client = redis.Redis.from_url(
-                    self._url,
-                    socket_connect_timeout=2,
-                    socket_keepalive=True,
-                    health_check_interval=30,
-                )
-                pubsub = client.pubsub()
-                pubsub.subscribe(self.channel)
-                while True:
-                    message = pubsub.get_message(timeout=LISTEN_TIMEOUT)
-                    if message is None:
-                        continue
-                    if message["type"] == "message":
-                        self._receive_safely(message["data"])
-                    elif message["type"] == "subscribe":
-                        # Confirmed by Redis: whatever is published from now on arrives.
-                        self._subscribed.set()
-                        self._ever_subscribed = True
-                        backoff = 0.5
-            except RedisError:
-                self._subscribed.clear()
-                log.warning(
-                    "lost the Redis channel %s; reconnecting in %.1f s (events meanwhile are"
-                    " missed: clients catch up from history)",
-                    self.channel,
-                    backoff,
-                    exc_info=True,
-                )
-            finally:
-                if pubsub is not None:
-                    with suppress(RedisError):
-                        pubsub.close()
-            socketio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+        listen_forever(
+            self._url, self.channel, self._receive_safely, self._on_subscribed, self._on_lost
+        )
+
+    def _on_subscribed(self) -> None:
+        # Confirmed by Redis: whatever is published from now on arrives.
+        self._subscribed.set()
+        self._ever_subscribed = True
+
+    def _on_lost(self, retry_in: float) -> None:
+        self._subscribed.clear()
+        log.warning(
+            "lost the Redis channel %s; reconnecting in %.1f s (events meanwhile are"
+            " missed: clients catch up from history)",
+            self.channel,
+            retry_in,
+            exc_info=True,
+        )
 
     def _receive_safely(self, data: bytes) -> None:
         try:
