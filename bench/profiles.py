@@ -82,10 +82,14 @@ def layer_of(stack: str) -> str:
 
 def summarise(collapsed: Path) -> tuple[Counter, int]:
     layers: Counter = Counter()
+    pending = ""  # a frame's name may hold line breaks (a proxy's repr): lines until the count
     for line in collapsed.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if stack:
-            layers[layer_of(stack)] += int(count)
+        stack, _, count = (pending + line).rpartition(" ")
+        if not count.isdigit():
+            pending += line + "\n"
+            continue
+        pending = ""
+        layers[layer_of(stack)] += int(count)
     return layers, sum(layers.values())
 
 
