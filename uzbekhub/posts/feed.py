@@ -19,7 +19,7 @@ from uzbekhub.accounts.models import User
 from uzbekhub.accounts.user_rows import BRIEF_COLUMNS, brief_of
 from uzbekhub.common.media import media_url_or_none
 from uzbekhub.common.pagination import page_envelope_of, page_window
-from uzbekhub.extensions import db
+from uzbekhub.common.reads import untransacted
 from uzbekhub.posts.models import Post, PostComment, PostImage, PostLike, PostView
 from uzbekhub.posts.services import entry_count, feed_total, in_feed, liked_by, newest_first
 
@@ -68,17 +68,18 @@ def feed_page(caller_id: int, owner_id: int | None, args: dict) -> dict:
     limit, offset = page_window(args)
     params = {"caller_id": caller_id, "owner_id": owner_id, "limit": limit, "offset": offset}
     by_owner = owner_id is not None
-    rows = db.session.execute(_page(by_owner), params).all()
-    # A page past the end has no row to carry the total: only then is it read apart.
-    total = rows[0].total if rows else db.session.scalar(_total(by_owner), params)
-    images = _images_of([row.id for row in rows])
+    with untransacted() as reader:
+        rows = reader.execute(_page(by_owner), params).all()
+        # A page past the end has no row to carry the total: only then is it read apart.
+        total = rows[0].total if rows else reader.scalar(_total(by_owner), params)
+        images = _images_of(reader, [row.id for row in rows])
     return page_envelope_of(args, total, [_post(row, images[row.id]) for row in rows])
 
 
-def _images_of(post_ids: Sequence[uuid.UUID]) -> defaultdict[uuid.UUID, list[dict]]:
+def _images_of(reader, post_ids: Sequence[uuid.UUID]) -> defaultdict[uuid.UUID, list[dict]]:
     images = defaultdict(list)
     if post_ids:
-        for row in db.session.execute(_images(), {"post_ids": post_ids}):
+        for row in reader.execute(_images(), {"post_ids": post_ids}):
             images[row.post_id].append(
                 {"id": row.id, "image": media_url_or_none(row.image), "created_at": row.created_at}
             )
