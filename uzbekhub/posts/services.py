@@ -80,14 +80,13 @@ def visible_posts(caller_id: int) -> Select:
     return select(Post).join(Post.owner).where(visible_post(caller_id))
 
 
-def can_see_post_clause(caller_id: int, post_id: uuid.UUID) -> ColumnElement[bool]:
-    return (
-        select(Post.id).join(Post.owner).where(Post.id == post_id, visible_post(caller_id)).exists()
-    )
+def of_visible_post(caller_id: int, post_id: uuid.UUID, *columns) -> Select:
+    """`columns` (of `Post` among them) of the post if the caller may see it, else no row."""
+    return select(*columns).join(Post.owner).where(Post.id == post_id, visible_post(caller_id))
 
 
 def can_see_post(caller_id: int, post_id: uuid.UUID) -> bool:
-    return bool(db.session.scalar(select(can_see_post_clause(caller_id, post_id))))
+    return bool(db.session.scalar(select(of_visible_post(caller_id, post_id, Post.id).exists())))
 
 
 def post_or_404(caller_id: int, post_id: uuid.UUID) -> Post:
@@ -98,11 +97,7 @@ def post_or_404(caller_id: int, post_id: uuid.UUID) -> Post:
 def post_named_in_body(caller_id: int, post_id: uuid.UUID) -> Row:
     """The id and owner of the post a comment names: 400 on `post` if the caller can't see
     it."""
-    post = db.session.execute(
-        select(Post.id, Post.owner_id)
-        .join(Post.owner)
-        .where(Post.id == post_id, visible_post(caller_id))
-    ).first()
+    post = db.session.execute(of_visible_post(caller_id, post_id, Post.id, Post.owner_id)).first()
     if post is None:
         raise invalid("post", does_not_exist(post_id))
     return post
@@ -343,15 +338,13 @@ def _record_once(model: Tally, caller_id: int, post_id: uuid.UUID, duplicate: st
     alike) without a savepoint; only a refusal costs a look at why. `then()` runs in the same
     transaction, after the entry is written."""
     entry_id = new_uuid()
-    entry = (
-        select(
-            literal(entry_id, UUIDType),
-            literal(caller_id),
-            Post.id,
-            literal(utcnow(), UTCDateTime()),
-        )
-        .join(Post.owner)
-        .where(Post.id == post_id, visible_post(caller_id))
+    entry = of_visible_post(
+        caller_id,
+        post_id,
+        literal(entry_id, UUIDType),
+        literal(caller_id),
+        Post.id,
+        literal(utcnow(), UTCDateTime()),
     )
     stmt = (
         insert_with_conflicts(model)
@@ -375,7 +368,8 @@ def _record_once(model: Tally, caller_id: int, post_id: uuid.UUID, duplicate: st
 def _refuse_entry(model: Tally, caller_id: int, post_id: uuid.UUID, duplicate: str) -> None:
     """Why `_record_once` wrote nothing: the caller may not see the post, or already has one."""
     taken = exists().where(model.post_id == post_id, model.owner_id == caller_id)
-    seen, already = db.session.execute(select(can_see_post_clause(caller_id, post_id), taken)).one()
+    visible = of_visible_post(caller_id, post_id, Post.id).exists()
+    seen, already = db.session.execute(select(visible, taken)).one()
     if seen and already:
         raise invalid(NON_FIELD, duplicate)
     raise invalid("post", does_not_exist(post_id))
