@@ -11,12 +11,14 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
     false,
@@ -309,7 +311,7 @@ def _announce_count(recipient_id: int) -> None:
 # --- what the recipient sees -------------------------------------------------------------------
 
 
-def _has_visible_actor(recipient_id: int) -> ColumnElement[bool]:
+def _has_visible_actor(recipient_id) -> ColumnElement[bool]:
     return exists().where(
         NotificationActor.recipient_id == Notification.recipient_id,
         NotificationActor.type == Notification.type,
@@ -319,8 +321,9 @@ def _has_visible_actor(recipient_id: int) -> ColumnElement[bool]:
     )
 
 
-def shown(recipient_id: int) -> Select:
-    """The caller's notifications that have an actor they may still see, newest first."""
+def shown(recipient_id) -> Select:
+    """The caller's notifications that have an actor they may still see, newest first.
+    `recipient_id` is an id or a bound parameter (for statements built once)."""
     return (
         select(Notification)
         .where(
@@ -386,6 +389,16 @@ def visible_actors(
     groups = list(groups)
     if not groups:
         return {}
+    rows = db.session.execute(_visible_actors(), {"recipient_id": recipient_id, "groups": groups})
+    found: dict[tuple[str, str], VisibleActors] = {}
+    for user, kind, key, count in rows:
+        found.setdefault((kind, key), VisibleActors([], count)).latest.append(user)
+    return found
+
+
+@cache
+def _visible_actors() -> Select:
+    recipient_id = bindparam("recipient_id")
     group = (NotificationActor.type, NotificationActor.target_key)
     newest_first = (NotificationActor.created_at.desc(), NotificationActor.id.desc())
     ranked = (
@@ -397,22 +410,18 @@ def visible_actors(
         .join(User, User.id == NotificationActor.actor_id)
         .where(
             NotificationActor.recipient_id == recipient_id,
-            tuple_(*group).in_(groups),
+            tuple_(*group).in_(bindparam("groups", expanding=True)),
             visible_user(recipient_id, User),
         )
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         select(User, ranked.c.type, ranked.c.target_key, ranked.c.visible)
         .options(load_only(*BRIEF_ATTRIBUTES))  # what events, pushes and pages show
         .join(ranked, ranked.c.actor_id == User.id)
         .where(ranked.c.rank <= ACTORS_SHOWN)
         .order_by(ranked.c.rank)
-    ).all()
-    found: dict[tuple[str, str], VisibleActors] = {}
-    for user, kind, key, count in rows:
-        found.setdefault((kind, key), VisibleActors([], count)).latest.append(user)
-    return found
+    )
 
 
 def shown_groups(
@@ -424,9 +433,8 @@ def shown_groups(
     groups = list(groups)
     if not groups:
         return {}, unread_count(recipient_id)
-    stmt = shown(recipient_id).where(tuple_(Notification.type, Notification.target_key).in_(groups))
     rows = db.session.execute(
-        _with_targets(stmt.add_columns(_unread(recipient_id).correlate(None).scalar_subquery()))
+        _shown_groups(), {"recipient_id": recipient_id, "groups": groups}
     ).all()
     if not rows:
         return {}, unread_count(recipient_id)
@@ -436,23 +444,42 @@ def shown_groups(
     return found, rows[0][1]
 
 
+@cache
+def _shown_groups() -> Select:
+    """Built once, as an announcement runs it for every change."""
+    recipient_id = bindparam("recipient_id")
+    in_groups = tuple_(Notification.type, Notification.target_key).in_(
+        bindparam("groups", expanding=True)
+    )
+    unread = _unread(recipient_id).correlate(None).scalar_subquery()
+    return _with_targets(shown(recipient_id).where(in_groups).add_columns(unread))
+
+
 def group_id(recipient_id: int, kind: str, key: str) -> int | None:
-    return db.session.scalar(
-        select(Notification.id).where(
-            Notification.recipient_id == recipient_id,
-            Notification.type == kind,
-            Notification.target_key == key,
-        )
+    return db.session.scalar(_group_id(), {"recipient_id": recipient_id, "kind": kind, "key": key})
+
+
+@cache
+def _group_id() -> Select:
+    return select(Notification.id).where(
+        Notification.recipient_id == bindparam("recipient_id"),
+        Notification.type == bindparam("kind"),
+        Notification.target_key == bindparam("key"),
     )
 
 
-def _unread(recipient_id: int) -> Select:
+def _unread(recipient_id) -> Select:
     stmt = shown(recipient_id).where(Notification.is_read == false())
     return stmt.with_only_columns(func.count()).order_by(None)
 
 
+@cache
+def _unread_count() -> Select:
+    return _unread(bindparam("recipient_id"))
+
+
 def unread_count(recipient_id: int) -> int:
-    return db.session.scalar(_unread(recipient_id)) or 0
+    return db.session.scalar(_unread_count(), {"recipient_id": recipient_id}) or 0
 
 
 # --- reading and removing ----------------------------------------------------------------------
