@@ -21,6 +21,8 @@ from uzbekhub.notifications.schemas import NotificationSchema
 from uzbekhub.notifications.services import NOTIFIER_KEY, Changes
 
 log = logging.getLogger(__name__)
+# One instance for the notifier's thread: making one per announcement cost more than its dumps.
+_SCHEMA = NotificationSchema()
 
 
 class Notifier:
@@ -60,7 +62,6 @@ class Notifier:
 
 
 def announce(changes: Changes) -> None:
-    schema = NotificationSchema()
     for recipient_id in sorted(changes.counts):
         events, pushed = [], []
         changed = {
@@ -72,7 +73,7 @@ def announce(changes: Changes) -> None:
         for (kind, key), added in changed.items():
             group = shown.get((kind, key))
             if group is not None:
-                event = {"type": "notification", "notification": schema.dump(group)}
+                event = {"type": "notification", "notification": _SCHEMA.dump(group)}
                 events.append(event)
                 if added:
                     pushed.append(event)
