@@ -16,9 +16,9 @@ from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Subquery,
     and_,
     delete,
-    exists,
     false,
     func,
     literal,
@@ -308,26 +308,38 @@ def _announce_count(recipient_id: int) -> None:
 # --- what the recipient sees -------------------------------------------------------------------
 
 
-def _has_visible_actor(recipient_id: int) -> ColumnElement[bool]:
-    return exists().where(
-        NotificationActor.recipient_id == Notification.recipient_id,
-        NotificationActor.type == Notification.type,
-        NotificationActor.target_key == Notification.target_key,
-        NotificationActor.actor_id == User.id,
-        visible_user(recipient_id, User),
+def shown_times(recipient_id: int) -> Subquery:
+    """Each of the recipient's groups with an actor they may see, and when the latest of those
+    acted: the group's time as the recipient sees it, so that a hidden actor (gone private,
+    deactivated, blocked) neither moves a group up nor dates it. The stored `created_at`
+    counts every actor. One pass over the recipient's actor rows, as the visibility test it
+    replaces was, rather than a lookup per group."""
+    return (
+        select(
+            NotificationActor.type,
+            NotificationActor.target_key,
+            func.max(NotificationActor.created_at).label("at"),
+        )
+        .join(User, User.id == NotificationActor.actor_id)
+        .where(NotificationActor.recipient_id == recipient_id, visible_user(recipient_id, User))
+        .group_by(NotificationActor.type, NotificationActor.target_key)
+        .subquery("shown_times")
     )
 
 
 def shown(recipient_id: int) -> Select:
-    """The caller's notifications that have an actor they may still see, newest first."""
+    """The caller's notifications that have an actor they may still see, each with that
+    actor's time (`shown_times`, as `shown_at`), newest first by it."""
+    times = shown_times(recipient_id)
     return (
-        select(Notification)
-        .where(
-            Notification.recipient_id == recipient_id,
-            Notification.actor_count > 0,
-            _has_visible_actor(recipient_id),
+        select(Notification, times.c.at.label("shown_at"))
+        .join_from(
+            Notification,
+            times,
+            and_(times.c.type == Notification.type, times.c.target_key == Notification.target_key),
         )
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .where(Notification.recipient_id == recipient_id)
+        .order_by(times.c.at.desc(), Notification.id.desc())
     )
 
 
@@ -341,11 +353,11 @@ def listing(recipient_id: int, args: dict) -> Select:
 
 
 def with_actors(recipient_id: int):
-    """Load a page with targets, latest actors and how many actors the recipient may see:
-    two statements for any page and group."""
+    """Load a page with targets, its time as the recipient sees it (`shown_times`), latest
+    actors and how many actors the recipient may see: two statements for any page and group."""
 
     def fetch(stmt: Select) -> Sequence[Notification]:
-        notifications = db.session.scalars(
+        rows = db.session.execute(
             stmt.options(
                 joinedload(Notification.post),
                 joinedload(Notification.comment),
@@ -353,8 +365,10 @@ def with_actors(recipient_id: int):
                 joinedload(Notification.room),
             )
         ).all()
+        notifications = [notification for notification, _ in rows]
         groups = visible_actors(recipient_id, [(n.type, n.target_key) for n in notifications])
-        for notification in notifications:
+        for notification, at in rows:
+            notification.shown_at = at
             found = groups.get((notification.type, notification.target_key))
             notification.actors = found.latest if found else []
             notification.visible_actor_count = found.count if found else 0
@@ -438,7 +452,10 @@ def mark_read(caller: User, data: dict) -> int:
         ids = set(data["ids"])
         own = set(
             db.session.scalars(
-                shown(caller.id).with_only_columns(Notification.id).where(Notification.id.in_(ids))
+                shown(caller.id)
+                .with_only_columns(Notification.id)
+                .where(Notification.id.in_(ids))
+                .order_by(None)
             )
         )
         unknown = sorted(ids - own)
