@@ -162,7 +162,7 @@ def test_adding_an_actor_to_a_group_is_one_statement(
         liker = db.session.get(User, likers[-1].id)
         post = db.session.get(Post, uuid.UUID(post_id))
         with statements() as seen:
-            hooks.post_liked(liker, post)
+            hooks.post_liked(liker, post.id)
         db.session.commit()
     assert len(seen) == 1
     assert seen[0].lstrip().upper().startswith("INSERT INTO NOTIFICATION_ACTORS")

@@ -29,10 +29,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from uzbekhub.accounts.models import User
-from uzbekhub.accounts.visibility import sees_user, visible_user
+from uzbekhub.accounts.user_rows import BRIEF_ATTRIBUTES
+from uzbekhub.accounts.visibility import SeenUser, sees_user, visible_user
 from uzbekhub.common.db import (
     UTCDateTime,
     UUIDType,
@@ -98,7 +99,7 @@ def _muted(kind: str, user_col) -> ColumnElement[bool]:
 
 def notify(
     kind: str,
-    actor: User,
+    actor: SeenUser,
     target: Target,
     recipients: ColumnElement[bool],
     may_see_target: ColumnElement[bool] | None = None,
@@ -151,7 +152,7 @@ def notify(
         _announce(recipient_id, kind, target.key, added=True)
 
 
-def notify_user(kind: str, actor: User, target: Target, recipient_id: int, **kwargs) -> None:
+def notify_user(kind: str, actor: SeenUser, target: Target, recipient_id: int, **kwargs) -> None:
     notify(kind, actor, target, User.id == recipient_id, **kwargs)
 
 
@@ -239,7 +240,7 @@ def mentioned_usernames(text: str | None) -> list[str]:
 
 
 def notify_mentions(
-    actor: User,
+    actor: SeenUser,
     text: str | None,
     target: Target,
     may_see_target: ColumnElement[bool] | None,
@@ -411,6 +412,7 @@ def visible_actors(
     )
     rows = db.session.execute(
         select(User, ranked.c.type, ranked.c.target_key, ranked.c.visible)
+        .options(load_only(*BRIEF_ATTRIBUTES))  # what events, pushes and pages show
         .join(ranked, ranked.c.actor_id == User.id)
         .where(ranked.c.rank <= ACTORS_SHOWN)
         .order_by(ranked.c.rank)
