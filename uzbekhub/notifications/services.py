@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     Subquery,
     and_,
@@ -309,29 +310,31 @@ def _announce_count(recipient_id: int) -> None:
 # --- what the recipient sees -------------------------------------------------------------------
 
 
-def shown_times(recipient_id: int) -> Subquery:
-    """Each of the recipient's groups with an actor they may see, and when the latest of those
-    acted: the group's time as the recipient sees it, so that a hidden actor (gone private,
-    deactivated, blocked) neither moves a group up nor dates it. The stored `created_at`
-    counts every actor. One pass over the recipient's actor rows, as the visibility test it
-    replaces was, rather than a lookup per group."""
-    return (
-        select(
-            NotificationActor.type,
-            NotificationActor.target_key,
-            func.max(NotificationActor.created_at).label("at"),
-        )
+Groups = Iterable[tuple[str, str]]
+
+
+def shown_times(recipient_id: int, groups: Groups | None = None) -> Subquery:
+    """Each of the recipient's groups (or of `groups`, (type, key) pairs) with an actor they
+    may see, and when the latest of those acted: the group's time as the recipient sees it,
+    so that a hidden actor (gone private, deactivated, blocked) neither moves a group up nor
+    dates it. The stored `created_at` counts every actor. One pass over the recipient's actor
+    rows, as the visibility test it replaces was, rather than a lookup per group."""
+    group = (NotificationActor.type, NotificationActor.target_key)
+    stmt = (
+        select(*group, func.max(NotificationActor.created_at).label("at"))
         .join(User, User.id == NotificationActor.actor_id)
         .where(NotificationActor.recipient_id == recipient_id, visible_user(recipient_id, User))
-        .group_by(NotificationActor.type, NotificationActor.target_key)
-        .subquery("shown_times")
+        .group_by(*group)
     )
+    if groups is not None:
+        stmt = stmt.where(tuple_(*group).in_(list(groups)))
+    return stmt.subquery()
 
 
-def shown(recipient_id: int) -> Select:
-    """The caller's notifications that have an actor they may still see, each with that
-    actor's time (`shown_times`, as `shown_at`), newest first by it."""
-    times = shown_times(recipient_id)
+def shown(recipient_id: int, groups: Groups | None = None) -> Select:
+    """The caller's notifications (among `groups`, when given) that have an actor they may
+    still see, each with that actor's time (`shown_times`, as `shown_at`), newest first by it."""
+    times = shown_times(recipient_id, groups)
     return (
         select(Notification, times.c.at.label("shown_at"))
         .join_from(
@@ -358,24 +361,33 @@ def with_actors(recipient_id: int):
     actors and how many actors the recipient may see: two statements for any page and group."""
 
     def fetch(stmt: Select) -> Sequence[Notification]:
-        rows = db.session.execute(
-            stmt.options(
-                joinedload(Notification.post),
-                joinedload(Notification.comment),
-                joinedload(Notification.story),
-                joinedload(Notification.room),
-            )
-        ).all()
-        notifications = [notification for notification, _ in rows]
-        groups = visible_actors(recipient_id, [(n.type, n.target_key) for n in notifications])
-        for notification, at in rows:
-            notification.shown_at = at
-            found = groups.get((notification.type, notification.target_key))
-            notification.actors = found.latest if found else []
-            notification.visible_actor_count = found.count if found else 0
-        return notifications
+        return _ready(recipient_id, db.session.execute(_with_targets(stmt)).all())
 
     return fetch
+
+
+def _with_targets(stmt: Select) -> Select:
+    return stmt.options(
+        joinedload(Notification.post),
+        joinedload(Notification.comment),
+        joinedload(Notification.story),
+        joinedload(Notification.room),
+    )
+
+
+def _ready(recipient_id: int, rows: Sequence[Row]) -> list[Notification]:
+    """Rows of `shown()` (a notification, its `shown_at`, maybe more) as notifications ready
+    to dump: with their time and the actors the recipient may see."""
+    notifications = []
+    for notification, shown_at, *_ in rows:
+        notification.shown_at = shown_at
+        notifications.append(notification)
+    groups = visible_actors(recipient_id, [(n.type, n.target_key) for n in notifications])
+    for notification in notifications:
+        found = groups.get((notification.type, notification.target_key))
+        notification.actors = found.latest if found else []
+        notification.visible_actor_count = found.count if found else 0
+    return notifications
 
 
 @dataclass
@@ -423,10 +435,25 @@ def visible_actors(
     return found
 
 
-def shown_group(recipient_id: int, kind: str, key: str) -> Notification | None:
-    stmt = shown(recipient_id).where(Notification.type == kind, Notification.target_key == key)
-    found = with_actors(recipient_id)(stmt)
-    return found[0] if found else None
+def shown_groups(
+    recipient_id: int, groups: Groups
+) -> tuple[dict[tuple[str, str], Notification], int]:
+    """Which of the recipient's `groups` they are shown (with targets and actors), and their
+    unread count: what an announcement sends. The count rides along with the groups, so two
+    statements (three when none of the groups is shown any more)."""
+    groups = list(groups)
+    if not groups:
+        return {}, unread_count(recipient_id)
+    stmt = shown(recipient_id, groups).where(
+        tuple_(Notification.type, Notification.target_key).in_(groups)
+    )
+    rows = db.session.execute(
+        _with_targets(stmt.add_columns(_unread(recipient_id).correlate(None).scalar_subquery()))
+    ).all()
+    if not rows:
+        return {}, unread_count(recipient_id)
+    found = {(n.type, n.target_key): n for n in _ready(recipient_id, rows)}
+    return found, rows[0][-1]
 
 
 def group_id(recipient_id: int, kind: str, key: str) -> int | None:
@@ -439,9 +466,13 @@ def group_id(recipient_id: int, kind: str, key: str) -> int | None:
     )
 
 
-def unread_count(recipient_id: int) -> int:
+def _unread(recipient_id: int) -> Select:
     stmt = shown(recipient_id).where(Notification.is_read == false())
-    return db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    return stmt.with_only_columns(func.count()).order_by(None)
+
+
+def unread_count(recipient_id: int) -> int:
+    return db.session.scalar(_unread(recipient_id)) or 0
 
 
 # --- reading and removing ----------------------------------------------------------------------
