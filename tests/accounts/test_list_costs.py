@@ -22,9 +22,9 @@ LISTS = {
     "contacts": (CONTACTS, False),
     "admin users": (ADMIN_USERS, True),
 }
-# The hot reads' statements at most: the token's user and the page with its total (search);
-# the token's user, the caller's position, the candidates and the page's users (nearby).
-HOT_READ_STATEMENTS = {"search": 2, "nearby": 4}
+# The hot reads' statements at most (the token's user state is cached): the page with its
+# total (search); the caller's position, the candidates and the page's users (nearby).
+HOT_READ_STATEMENTS = {"search": 1, "nearby": 3}
 
 
 def grow(app, make_account, caller, kind: str, count: int) -> None:

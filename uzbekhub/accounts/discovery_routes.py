@@ -2,7 +2,7 @@
 (Accounts 20, measured from the location the location routes keep)."""
 
 from uzbekhub.accounts import discovery_services
-from uzbekhub.accounts.caller import current_user, verify_access
+from uzbekhub.accounts.caller import caller_state, current_user, verify_access
 from uzbekhub.accounts.schemas import (
     NearbyPathSchema,
     NearbyUserSchema,
@@ -25,7 +25,7 @@ blp = Blueprint(
 @blp.signed_in(200, UserSchema(many=True), path=SearchPathSchema, query=ArrayArgsSchema)
 def search(path, args, key):
     """Users whose username, first or last name contains the key (private ones never)"""
-    return json_response(*discovery_services.search(current_user, path["key"], args))
+    return json_response(*discovery_services.search(caller_state(), path["key"], args))
 
 
 @blp.route("/user/<int:pk>/", methods=["GET"])
@@ -56,4 +56,4 @@ def public_profile(username):
 )
 def nearby(path, args, distance):
     """Users within `distance` km (at most 100) of the caller, nearest first"""
-    return json_response(*discovery_services.nearby(current_user, path["distance"], args))
+    return json_response(*discovery_services.nearby(caller_state(), path["distance"], args))

@@ -23,9 +23,11 @@ from uzbekhub.accounts.nearby import (
     rough_distance_params,
     snapped,
 )
+from uzbekhub.accounts.token_state import UserState
 from uzbekhub.accounts.user_rows import FACE_COLUMNS, face_of, user_columns, user_of
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
 from uzbekhub.common.pagination import array_headers
+from uzbekhub.common.reads import untransacted
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 
@@ -85,7 +87,7 @@ def _search_total() -> Select:
     return select(func.count()).select_from(User).where(_search_matches())
 
 
-def search(caller: User, key: str, args: dict):
+def search(caller: UserState, key: str, args: dict):
     """Discoverable users whose username, first or last name contains `key` (any case).
 
     Exact username matches come first, then usernames starting with the key.
@@ -99,11 +101,12 @@ def search(caller: User, key: str, args: dict):
         "limit": args["limit"],
         "offset": args["offset"],
     }
-    rows = db.session.execute(_search_page(caller.is_staff), params).all()
-    if rows:
-        total = rows[0].total
-    else:  # only a page past the end, which has no rows to carry the total, counts apart
-        total = db.session.scalar(_search_total(), params) if args["offset"] else 0
+    with untransacted() as reader:
+        rows = reader.execute(_search_page(caller.is_staff), params).all()
+        if rows:
+            total = rows[0].total
+        else:  # only a page past the end, which has no rows to carry the total, counts apart
+            total = reader.scalar(_search_total(), params) if args["offset"] else 0
     return [user_of(row) for row in rows], array_headers(total, args)
 
 
@@ -158,37 +161,39 @@ def _nearby_users() -> Select:
     return select(*FACE_COLUMNS).where(User.id.in_(bindparam("user_ids", expanding=True)))
 
 
-def nearby(caller: User, km: float, args: dict):
+def nearby(caller: UserState, km: float, args: dict):
     """Discoverable users within `km` of the caller, nearest first, in whole km.
 
     SQL narrows the search to the bounding box (on the indexed lat/long columns), and the
     distance between the snapped positions (`accounts.nearby`) decides on those candidates:
     the radius and every answered distance are whole kilometres, rounded up.
     """
-    origin = db.session.execute(_origin(), {"caller_id": caller.id}).first()
-    if origin is None:
-        raise invalid("non_field_errors", NO_LOCATION)
-    radius = coarse_km(km)
-    lat, long = snapped(*origin)
-    # Snapping moves either end by up to SNAP_KM: the box keeps everyone who may be in reach.
-    box = bounding_box(lat, long, radius + 2 * SNAP_KM)
-    params = {
-        "caller_id": caller.id,
-        "candidates": MAX_NEARBY_CANDIDATES,
-        **box.params(),
-        **rough_distance_params(lat, long),
-    }
-    candidates = db.session.execute(_candidates(len(box.long_ranges)), params).all()
-    measured = sorted(
-        (d, user_id)
-        for user_id, c_lat, c_long in candidates
-        if (d := coarse_km(distance_km((lat, long), snapped(c_lat, c_long)))) <= radius
-    )
-    page = measured[args["offset"] : args["offset"] + args["limit"]]
-    users = {}
-    if page:
-        found = db.session.execute(_nearby_users(), {"user_ids": [i for _, i in page]})
-        users = {row.id: row for row in found}
+    with untransacted() as reader:
+        origin = reader.execute(_origin(), {"caller_id": caller.id}).first()
+        if origin is None:
+            raise invalid("non_field_errors", NO_LOCATION)
+        radius = coarse_km(km)
+        lat, long = snapped(*origin)
+        # Snapping moves either end by up to SNAP_KM: the box keeps everyone who may be in
+        # reach.
+        box = bounding_box(lat, long, radius + 2 * SNAP_KM)
+        params = {
+            "caller_id": caller.id,
+            "candidates": MAX_NEARBY_CANDIDATES,
+            **box.params(),
+            **rough_distance_params(lat, long),
+        }
+        candidates = reader.execute(_candidates(len(box.long_ranges)), params).all()
+        measured = sorted(
+            (d, user_id)
+            for user_id, c_lat, c_long in candidates
+            if (d := coarse_km(distance_km((lat, long), snapped(c_lat, c_long)))) <= radius
+        )
+        page = measured[args["offset"] : args["offset"] + args["limit"]]
+        users = {}
+        if page:
+            found = reader.execute(_nearby_users(), {"user_ids": [i for _, i in page]})
+            users = {row.id: row for row in found}
     items = [_nearby_item(users[user_id], d) for d, user_id in page if user_id in users]
     return items, array_headers(len(measured), args)
 
