@@ -4,7 +4,8 @@ Who may be found is decided by `visibility`; what is shown of them here: the
 phone only to the user, staff and the user's contacts, never coordinates.
 
 Search, a user by id and nearby are hot reads: Core selects of the columns the answer shows,
-built once with bound parameters, shaped by `user_rows` as the schemas dump them.
+built once with bound parameters, shaped by `user_rows` as the schemas dump them. The caller
+is the token's cached `UserState` (id and staff flag), never a loaded `User`.
 """
 
 from functools import cache
@@ -23,6 +24,7 @@ from uzbekhub.accounts.nearby import (
     rough_distance_params,
     snapped,
 )
+from uzbekhub.accounts.token_state import UserState
 from uzbekhub.accounts.user_rows import FACE_COLUMNS, face_of, user_columns, user_of
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
 from uzbekhub.common.pagination import array_headers
@@ -85,7 +87,7 @@ def _search_total() -> Select:
     return select(func.count()).select_from(User).where(_search_matches())
 
 
-def search(caller: User, key: str, args: dict):
+def search(caller: UserState, key: str, args: dict):
     """Discoverable users whose username, first or last name contains `key` (any case).
 
     Exact username matches come first, then usernames starting with the key.
@@ -114,7 +116,7 @@ def _user_by_id(staff: bool) -> Select:
     )
 
 
-def user_by_id(caller: User, user_id: int) -> dict:
+def user_by_id(caller: UserState, user_id: int) -> dict:
     """A user the caller may see (blocks, privacy), else 404."""
     row = db.session.execute(
         _user_by_id(caller.is_staff), {"caller_id": caller.id, "user_id": user_id}
@@ -124,12 +126,12 @@ def user_by_id(caller: User, user_id: int) -> dict:
     return user_of(row)
 
 
-def public_profile(username: str, caller: User | None) -> User:
+def public_profile(username: str, caller_id: int | None) -> User:
     """A public account by username, for anyone; blocks apply when the caller is signed in."""
-    shown = discoverable_user(caller.id if caller else None)
-    if caller:
+    shown = discoverable_user(caller_id)
+    if caller_id is not None:
         # Signed in, one previews one's own public profile as anyone else sees it.
-        shown = or_(shown, and_(User.id == caller.id, discoverable_user(None)))
+        shown = or_(shown, and_(User.id == caller_id, discoverable_user(None)))
     user = db.first_or_404(select(User).where(func.lower(User.username) == username.lower(), shown))
     return user
 
@@ -141,8 +143,11 @@ def _origin() -> Select:
 
 @cache
 def _candidates(long_ranges: int) -> Select:
+    # The candidates carry what the answer shows of them: the page is picked from them here,
+    # and a second statement for its users would cost more than these few columns.
     return (
-        select(Location.owner_id, Location.lat, Location.long)
+        select(*FACE_COLUMNS, Location.lat, Location.long)
+        .select_from(Location)
         .join(User, User.id == Location.owner_id)
         .where(
             box_condition(Location.lat, Location.long, long_ranges),
@@ -153,19 +158,14 @@ def _candidates(long_ranges: int) -> Select:
     )
 
 
-@cache
-def _nearby_users() -> Select:
-    return select(*FACE_COLUMNS).where(User.id.in_(bindparam("user_ids", expanding=True)))
-
-
-def nearby(caller: User, km: float, args: dict):
+def nearby(caller_id: int, km: float, args: dict):
     """Discoverable users within `km` of the caller, nearest first, in whole km.
 
     SQL narrows the search to the bounding box (on the indexed lat/long columns), and the
     distance between the snapped positions (`accounts.nearby`) decides on those candidates:
     the radius and every answered distance are whole kilometres, rounded up.
     """
-    origin = db.session.execute(_origin(), {"caller_id": caller.id}).first()
+    origin = db.session.execute(_origin(), {"caller_id": caller_id}).first()
     if origin is None:
         raise invalid("non_field_errors", NO_LOCATION)
     radius = coarse_km(km)
@@ -173,24 +173,27 @@ def nearby(caller: User, km: float, args: dict):
     # Snapping moves either end by up to SNAP_KM: the box keeps everyone who may be in reach.
     box = bounding_box(lat, long, radius + 2 * SNAP_KM)
     params = {
-        "caller_id": caller.id,
+        "caller_id": caller_id,
         "candidates": MAX_NEARBY_CANDIDATES,
         **box.params(),
         **rough_distance_params(lat, long),
     }
     candidates = db.session.execute(_candidates(len(box.long_ranges)), params).all()
     measured = sorted(
-        (d, user_id)
-        for user_id, c_lat, c_long in candidates
-        if (d := coarse_km(distance_km((lat, long), snapped(c_lat, c_long)))) <= radius
+        (
+            (d, row)
+            for row in candidates
+            if (d := coarse_km(distance_km((lat, long), snapped(row.lat, row.long)))) <= radius
+        ),
+        key=_nearest_first,
     )
     page = measured[args["offset"] : args["offset"] + args["limit"]]
-    users = {}
-    if page:
-        found = db.session.execute(_nearby_users(), {"user_ids": [i for _, i in page]})
-        users = {row.id: row for row in found}
-    items = [_nearby_item(users[user_id], d) for d, user_id in page if user_id in users]
-    return items, array_headers(len(measured), args)
+    return [_nearby_item(row, d) for d, row in page], array_headers(len(measured), args)
+
+
+def _nearest_first(measured_row) -> tuple[int, int]:
+    d, row = measured_row
+    return d, row.id
 
 
 def _nearby_item(row, km: int) -> dict:
