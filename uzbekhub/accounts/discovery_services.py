@@ -25,7 +25,7 @@ from uzbekhub.accounts.nearby import (
     snapped,
 )
 from uzbekhub.accounts.token_state import UserState
-from uzbekhub.accounts.user_rows import FACE_COLUMNS, face_of, user_columns, user_of
+from uzbekhub.accounts.user_rows import FACE_COLUMNS, PLACE_COLUMNS, face_of, user_columns, user_of
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
 from uzbekhub.common.pagination import array_headers
 from uzbekhub.errors import invalid
@@ -45,10 +45,16 @@ def shown_phone(caller_is_staff: bool, caller_id) -> ColumnElement:
     return case((may_see, User.phone), else_=null())
 
 
+def _as_seen_by(staff: bool) -> tuple[ColumnElement, ...]:
+    """What the caller (bound as `caller_id`) may see of users, but for their place."""
+    return user_columns(shown_phone(staff, bindparam("caller_id")))
+
+
 def _users_as_seen_by(staff: bool) -> Select:
-    """Users with what the caller (bound as `caller_id`) may see of them, place included."""
-    columns = user_columns(shown_phone(staff, bindparam("caller_id")))
-    return select(*columns).outerjoin(Location, Location.owner_id == User.id)
+    """Users with what the caller may see of them, place included."""
+    return select(*_as_seen_by(staff), *PLACE_COLUMNS).outerjoin(
+        Location, Location.owner_id == User.id
+    )
 
 
 def _search_matches() -> ColumnElement[bool]:
@@ -70,15 +76,22 @@ def _search_page(staff: bool) -> Select:
         (username == bindparam("key"), 0),
         (username.like(bindparam("starts"), escape="\\"), 1),
         else_=2,
-    )
-    # The total rides along with the page (one pass over the matches instead of two).
-    return (
-        _users_as_seen_by(staff)
-        .add_columns(func.count().over().label("total"))
+    ).label("search_rank")
+    # The total rides along with the page (one pass over the matches instead of two). The
+    # page is cut from `users` alone and only its rows meet their places: joined before the
+    # limit, every match's place was read, by a scan of all places once matches are many.
+    page = (
+        select(*_as_seen_by(staff), func.count().over().label("total"), rank)
         .where(_search_matches())
         .order_by(rank, User.id)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
+        .subquery("page")
+    )
+    return (
+        select(page, *PLACE_COLUMNS)
+        .outerjoin(Location, Location.owner_id == page.c.id)
+        .order_by(page.c.search_rank, page.c.id)
     )
 
 
