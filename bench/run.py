@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -366,18 +367,23 @@ def sibling_database(database_url: str, suffix: str) -> str:
 
 
 def statement_counts(database_url: str, seeded: dict) -> dict[str, dict]:
-    """SQL statements of one request of each scenario, counted in-process after a warm-up."""
+    """SQL statements of one request of each scenario, counted in-process after a warm-up:
+    the request's own, and apart from them those of the notifications it announces after its
+    commit (another thread: waited for, so that neither request's leak into the other's)."""
     from sqlalchemy import event
 
     from uzbekhub.extensions import db, limiter
+    from uzbekhub.notifications.services import NOTIFIER_KEY
 
     app = seeding.make_app(database_url)
     limiter.enabled = False
     client = app.test_client()
+    notifier = app.extensions[NOTIFIER_KEY]
     with app.app_context():
         engine = db.engine
     counts: dict[str, dict] = {}
     targets = iter(seeded["like_targets"][-20:])
+    request_thread = threading.get_ident()
     for scenario in SCENARIOS:
         if scenario.key == "B6":
             continue
@@ -391,20 +397,30 @@ def statement_counts(database_url: str, seeded: dict) -> dict[str, dict]:
                 return client.post(scenario.path, json={"post": next(targets)}, headers=headers)
             return client.get(scenario.url_path(seeded), headers=headers)
 
-        call()
-        statements: list[str] = []
+        settings = post_liked_off(database_url) if scenario.notifications_off else None
+        with settings or contextlib.nullcontext():
+            call()
+            notifier.wait_idle()
+            statements: list[str] = []
+            announced: list[str] = []
 
-        def record(conn, cursor, statement, *args, statements=statements):
-            statements.append(" ".join(statement.split())[:160])
+            def record(conn, cursor, statement, *args, statements=statements, announced=announced):
+                mine = threading.get_ident() == request_thread
+                (statements if mine else announced).append(" ".join(statement.split())[:160])
 
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            response = call()
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                response = call()
+                notifier.wait_idle()
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
         if not 200 <= response.status_code < 300:
             raise RuntimeError(f"{scenario.key} answered {response.status_code}")
-        counts[scenario.key] = {"count": len(statements), "statements": statements}
+        counts[scenario.key] = {
+            "count": len(statements),
+            "statements": statements,
+            "announced": announced,
+        }
     forget_likes(database_url, seeded["liker"]["id"])
     with app.app_context():
         db.session.remove()
@@ -1037,6 +1053,10 @@ def load_report(seeded, counts, runs, memory, args, b6) -> list[str]:
     for key, value in counts.items():
         lines.append(f"- **{key}** ({value['count']}):")
         lines += [f"  1. `{s}`" for s in value["statements"]]
+        announced = value.get("announced")
+        if announced:
+            lines.append(f"  - after the commit, announcing its notifications ({len(announced)}):")
+            lines += [f"    1. `{s}`" for s in announced]
     lines.append("")
     return lines
 
@@ -1245,7 +1265,9 @@ def method_notes(seeded: dict, args) -> list[str]:
         "- B1 calls as an ordinary public user; B5 likes posts of public users, and the "
         "liker's likes are deleted before every run so that no like is a duplicate.",
         "- SQL statements per request: the Flask test client in-process on the same database, "
-        "a `before_cursor_execute` listener counting one request after a warm-up one.",
+        "a `before_cursor_execute` listener counting one request after a warm-up one (B5q with "
+        "`post_liked` off); the statements of the notifications it announces after its commit "
+        "(another thread) are listed apart.",
         "- Server CPU ms/req: the server process's user+system CPU time over the run divided "
         "by its requests (what one process spends per request).",
         "- Peak RSS: `VmHWM` from `/proc/<pid>/status` after the load runs. Startup: time from "

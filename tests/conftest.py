@@ -196,6 +196,57 @@ def statements(app):
     return counter
 
 
+@contextmanager
+def count_round_trips(app):
+    """What this thread sends PostgreSQL inside the block, in order: each statement, and the
+    BEGIN, COMMIT and ROLLBACK psycopg2 sends around them ("BEGIN" before a statement on a
+    connection outside a transaction and not in autocommit; "COMMIT"/"ROLLBACK" when the
+    connection is in a transaction: psycopg2 sends nothing otherwise)."""
+    sent: list[str] = []
+    thread = threading.get_ident()
+
+    def in_transaction(conn) -> bool:
+        status = conn.connection.dbapi_connection.info.transaction_status
+        return status != psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+    def statement(conn, cursor, text, *args):
+        if threading.get_ident() == thread:
+            dbapi = conn.connection.dbapi_connection
+            if not dbapi.autocommit and not in_transaction(conn):
+                sent.append("BEGIN")
+            sent.append(text)
+
+    def ending(word):
+        def record(conn):
+            if threading.get_ident() == thread and in_transaction(conn):
+                sent.append(word)
+
+        return record
+
+    with app.app_context():
+        engine = db.engine
+    listeners = [
+        ("before_cursor_execute", statement),
+        ("commit", ending("COMMIT")),
+        ("rollback", ending("ROLLBACK")),
+    ]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield sent
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+@pytest.fixture
+def round_trips(app):
+    def counter():
+        return count_round_trips(app)
+
+    return counter
+
+
 @dataclass
 class Server:
     url: str

@@ -16,9 +16,10 @@ from tests.notifications.conftest import (
 from tests.support.posts import comment, like, new_post
 from uzbekhub.accounts.models import User
 from uzbekhub.extensions import db
-from uzbekhub.notifications import hooks
+from uzbekhub.notifications import hooks, live
 from uzbekhub.notifications.models import TYPES
 from uzbekhub.notifications.schemas import NotificationSchema
+from uzbekhub.notifications.services import Changes
 from uzbekhub.posts.models import Post
 
 
@@ -162,11 +163,28 @@ def test_adding_an_actor_to_a_group_is_one_statement(
         liker = db.session.get(User, likers[-1].id)
         post = db.session.get(Post, uuid.UUID(post_id))
         with statements() as seen:
-            hooks.post_liked(liker, post)
+            hooks.post_liked(liker, post.id)
         db.session.commit()
     assert len(seen) == 1
     assert seen[0].lstrip().upper().startswith("INSERT INTO NOTIFICATION_ACTORS")
     assert results_of(client, alice)[0]["actor_count"] == 12
+
+
+def test_announcing_a_new_actor_reads_the_group_with_the_count_then_its_actors(
+    app, client, statements, announced, alice, bob, make_account
+):
+    post_id = new_post(client, alice)
+    like(client, make_account(), post_id)
+    like(client, bob, post_id)
+    announced()
+    group = (alice.id, "post_liked", f"post:{post_id}")
+    with app.test_request_context():
+        with statements() as seen:
+            live.announce(Changes({group: True}, set(), {alice.id}))
+        db.session.remove()
+    group_with_count, actors, pushed_to = seen  # alice has no socket open: Web Push
+    assert "count(*)" in group_with_count and "FROM users" in actors
+    assert "password_hash" not in actors and "FROM push_subscriptions" in pushed_to
 
 
 def test_the_client_reference_shows_the_item_and_every_event():

@@ -240,3 +240,22 @@ def test_bad_or_unknown_like_ids_are_404(client, alice, like_id):
 @pytest.mark.parametrize("path", [LIKE, VIEWS])
 def test_likes_and_views_are_not_listed_globally(client, alice, path):
     assert client.get(path, headers=alice.headers).status_code == 405
+
+
+def test_a_like_costs_its_insert_the_owners_notification_and_the_answer(
+    client, alice, bob, make_post, statements
+):
+    """No load of the caller (their cached state suffices), of the post (the insert sees it
+    or not) nor a savepoint (the unique constraint decides in the insert)."""
+    first, second = make_post(alice), make_post(alice)
+    like(client, bob, first)  # the caller's token state is cached from here on
+    with statements() as executed:
+        response = client.post(LIKE, json={"post": second}, headers=bob.headers)
+    assert response.status_code == 201
+    starts = [" ".join(statement.split()[:3]).upper() for statement in executed]
+    assert starts == [
+        "INSERT INTO POST_LIKES",
+        "INSERT INTO NOTIFICATION_ACTORS",
+        "SELECT USERS.ID, USERS.USERNAME,",
+    ]
+    assert "password_hash" not in executed[-1]

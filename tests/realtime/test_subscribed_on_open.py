@@ -8,10 +8,12 @@ Each test has servers of its own, so that their first connections are tested too
 """
 
 import os
+import queue
 from functools import partial
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import websocket
 
 from tests.realtime.support import Closed, SioClient, WsClient, refusal_of, ws_url
 from tests.support.chat import create_group
@@ -52,15 +54,30 @@ def open_listener(transport: str, base: str, team, js_sio):
     return (lambda: socket.expect("chat_message")["message"]), close
 
 
-def send_right_after_open(sender, listen, rounds=ROUNDS) -> None:
+def send_right_after_open(sender, listen, rounds=ROUNDS, servers=()) -> None:
     for n in range(rounds):
         next_message, close = listen()
         try:
             sender.send(chat(f"right after open {n}"))
-            assert next_message()["text"] == f"right after open {n}", f"round {n}"
+            try:
+                message = next_message()
+            except (queue.Empty, websocket.WebSocketTimeoutException):
+                pytest.fail(f"round {n}: nothing arrived; {what_happened(sender, servers)}")
+            assert message["text"] == f"right after open {n}", f"round {n}"
         finally:
             close()
         sender.expect("chat_message")
+
+
+def what_happened(sender, servers) -> str:
+    """The sender's next frame (its echo, or why the frame was refused) and the servers'
+    last log lines, for a listener that heard nothing."""
+    try:
+        echo = sender.next()
+    except Exception as exc:
+        echo = repr(exc)
+    logs = "\n".join(f"--- {s.url}\n{s.log_path.read_text()[-4000:]}" for s in servers)
+    return f"the sender's next frame: {echo}\n{logs}"
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -80,11 +97,14 @@ def test_a_socket_hears_another_process_the_moment_it_opens(
     start_server, clients, team, js_sio, first
 ):
     """The listeners' server is new: `first` is its first connection."""
-    sender = clients.ws(start_server().url, team.owner, room=team.room)
-    base = start_server().url
+    senders, listeners = start_server(), start_server()
+    sender = clients.ws(senders.url, team.owner, room=team.room)
     for transport in [first, *(t for t in TRANSPORTS if t != first)]:
         send_right_after_open(
-            sender, partial(open_listener, transport, base, team, js_sio), rounds=CROSS_ROUNDS
+            sender,
+            partial(open_listener, transport, listeners.url, team, js_sio),
+            rounds=CROSS_ROUNDS,
+            servers=(senders, listeners),
         )
 
 

@@ -59,4 +59,4 @@ def public_profile(username):
 )
 def nearby(path, args, distance):
     """Users within `distance` km (at most 100) of the caller, nearest first"""
-    return json_response(*discovery_services.nearby(caller_state().id, path["distance"], args))
+    return json_response(*discovery_services.nearby(caller_state(), path["distance"], args))

@@ -28,6 +28,7 @@ from uzbekhub.accounts.token_state import UserState
 from uzbekhub.accounts.user_rows import FACE_COLUMNS, PLACE_COLUMNS, face_of, user_columns, user_of
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
 from uzbekhub.common.pagination import array_headers
+from uzbekhub.common.reads import untransacted
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 
@@ -114,11 +115,12 @@ def search(caller: UserState, key: str, args: dict):
         "limit": args["limit"],
         "offset": args["offset"],
     }
-    rows = db.session.execute(_search_page(caller.is_staff), params).all()
-    if rows:
-        total = rows[0].total
-    else:  # only a page past the end, which has no rows to carry the total, counts apart
-        total = db.session.scalar(_search_total(), params) if args["offset"] else 0
+    with untransacted() as reader:
+        rows = reader.execute(_search_page(caller.is_staff), params).all()
+        if rows:
+            total = rows[0].total
+        else:  # only a page past the end, which has no rows to carry the total, counts apart
+            total = reader.scalar(_search_total(), params) if args["offset"] else 0
     return [user_of(row) for row in rows], array_headers(total, args)
 
 
@@ -171,27 +173,29 @@ def _candidates(long_ranges: int) -> Select:
     )
 
 
-def nearby(caller_id: int, km: float, args: dict):
+def nearby(caller: UserState, km: float, args: dict):
     """Discoverable users within `km` of the caller, nearest first, in whole km.
 
     SQL narrows the search to the bounding box (on the indexed lat/long columns), and the
     distance between the snapped positions (`accounts.nearby`) decides on those candidates:
     the radius and every answered distance are whole kilometres, rounded up.
     """
-    origin = db.session.execute(_origin(), {"caller_id": caller_id}).first()
-    if origin is None:
-        raise invalid("non_field_errors", NO_LOCATION)
-    radius = coarse_km(km)
-    lat, long = snapped(*origin)
-    # Snapping moves either end by up to SNAP_KM: the box keeps everyone who may be in reach.
-    box = bounding_box(lat, long, radius + 2 * SNAP_KM)
-    params = {
-        "caller_id": caller_id,
-        "candidates": MAX_NEARBY_CANDIDATES,
-        **box.params(),
-        **rough_distance_params(lat, long),
-    }
-    candidates = db.session.execute(_candidates(len(box.long_ranges)), params).all()
+    with untransacted() as reader:
+        origin = reader.execute(_origin(), {"caller_id": caller.id}).first()
+        if origin is None:
+            raise invalid("non_field_errors", NO_LOCATION)
+        radius = coarse_km(km)
+        lat, long = snapped(*origin)
+        # Snapping moves either end by up to SNAP_KM: the box keeps everyone who may be in
+        # reach.
+        box = bounding_box(lat, long, radius + 2 * SNAP_KM)
+        params = {
+            "caller_id": caller.id,
+            "candidates": MAX_NEARBY_CANDIDATES,
+            **box.params(),
+            **rough_distance_params(lat, long),
+        }
+        candidates = reader.execute(_candidates(len(box.long_ranges)), params).all()
     measured = sorted(
         (
             (d, row)

@@ -18,6 +18,9 @@ BRIEF_COLUMNS = (
     User.profile_picture.label("user_picture"),
 )
 
+# The same, for an ORM load (`load_only`): the attributes UserBriefSchema reads of a `User`.
+BRIEF_ATTRIBUTES = (User.id, User.username, User.first_name, User.last_name, User.profile_picture)
+
 
 def brief_of(row) -> dict | None:
     """UserBriefSchema's dump of the row's BRIEF_COLUMNS; None without a user (outer joins)."""

@@ -4,6 +4,8 @@ Every domain asks these questions through the functions here, as SQL
 expressions for lists and as booleans for single objects, so the rule exists once.
 """
 
+from typing import Protocol
+
 from sqlalchemy import ColumnElement, and_, false, literal, not_, or_, select, true
 
 from uzbekhub.accounts.models import Block, Contact, User
@@ -83,7 +85,19 @@ def is_blocked(a_id: int, b_id: int) -> bool:
     return bool(db.session.scalar(select(blocked_between(a_id, b_id))))
 
 
-def sees_user(viewer_col, user: User) -> ColumnElement[bool]:
+class SeenUser(Protocol):
+    """What `sees_user` reads of a user: a `User`, or a caller's cached `UserState`
+    (so that an action needs no load of its caller to be seen by others)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def is_private(self) -> bool: ...
+
+
+def sees_user(viewer_col, user: SeenUser) -> ColumnElement[bool]:
     """The viewers (a column of user ids) who may see `user`: `visible_user` from the other
     side, for statements that pick many viewers at once (whom to notify)."""
     if not user.is_active:

@@ -21,7 +21,7 @@ from uzbekhub.chat.lookups import require_member
 from uzbekhub.chat.models import ChatFile, Message, Room, RoomMember, message_files
 from uzbekhub.common.media import media_url_or_none
 from uzbekhub.common.pagination import limit_offset_envelope_of
-from uzbekhub.extensions import db
+from uzbekhub.common.reads import untransacted
 
 
 @cache
@@ -79,16 +79,17 @@ def history_page(caller_id: int, room_id: uuid.UUID, args: dict) -> dict:
         "limit": args["limit"],
         "offset": args["offset"],
     }
-    rows = db.session.execute(_page(), params).all()
+    with untransacted() as reader:
+        rows = reader.execute(_page(), params).all()
+        files = _attachments_of(reader, [row.id for row in rows if row.has_files])
     total = rows[0].total if rows else require_member(room_id, caller_id).room.message_count
-    files = _attachments_of([row.id for row in rows if row.has_files])
     return limit_offset_envelope_of(args, total, [_message(row, files[row.id]) for row in rows])
 
 
-def _attachments_of(message_ids: Sequence[uuid.UUID]) -> defaultdict[uuid.UUID, list[dict]]:
+def _attachments_of(reader, message_ids: Sequence[uuid.UUID]) -> defaultdict[uuid.UUID, list[dict]]:
     files = defaultdict(list)
     if message_ids:
-        for row in db.session.execute(_attachments(), {"message_ids": message_ids}):
+        for row in reader.execute(_attachments(), {"message_ids": message_ids}):
             files[row.message_id].append(
                 {
                     "id": row.id,

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import DateTime, Engine, Integer, MetaData, TypeDecorator, Uuid, event
+from sqlalchemy import JSON, DateTime, Engine, Integer, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.sql.functions import FunctionElement
 
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
@@ -44,12 +46,35 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else as_utc(value)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A stored datetime in UTC: SQLite's are naive (and UTC), PostgreSQL's carry an offset."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 UUIDType = Uuid(as_uuid=True)
+
+
+class json_rows(FunctionElement):
+    """SQL: a JSON array of one JSON array of `columns` per row (`[]` without rows), for a
+    correlated subquery that brings a row's children along in one statement. The elements
+    come in no particular order (SQLite before 3.44 cannot order an aggregate), and as
+    JSON writes them: UUIDs and datetimes as text, in each database's own format."""
+
+    type = JSON()
+    inherit_cache = True
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element, compiler, **kw) -> str:
+    return f"coalesce(json_agg(json_build_array({compiler.process(element.clauses, **kw)})), '[]')"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element, compiler, **kw) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
 
 
 def new_uuid() -> uuid.UUID:

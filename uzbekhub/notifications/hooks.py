@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, and_, delete, or_, select, true
 
 from uzbekhub.accounts.models import Contact, User
-from uzbekhub.accounts.visibility import sees_user
+from uzbekhub.accounts.visibility import SeenUser, sees_user
 from uzbekhub.extensions import db
 from uzbekhub.notifications.models import Notification, NotificationActor
 from uzbekhub.notifications.services import (
@@ -42,15 +42,17 @@ def post_written(author: User, post, before: str | None = None) -> None:
     notify_mentions(author, post.content, post_target(post.id), None, before=before)
 
 
-def post_liked(liker: User, post) -> None:
-    notify_user("post_liked", liker, post_target(post.id), post.owner_id)
+def post_liked(liker: SeenUser, post_id: uuid.UUID) -> None:
+    """The post's owner, found by the notifying statement itself (the like needs no load)."""
+    owner = select(Post.owner_id).where(Post.id == post_id).scalar_subquery()
+    notify("post_liked", liker, post_target(post_id), User.id == owner)
 
 
 def post_unliked(like) -> None:
     retract("post_liked", post_target(like.post_id), like.owner_id)
 
 
-def commented(author: User, post, comment) -> None:
+def commented(author: SeenUser, post, comment) -> None:
     """A comment: the post's owner, the author of the comment it answers, the users it names
     (who may see the post)."""
     notify_user("post_commented", author, post_target(post.id), post.owner_id)
@@ -65,7 +67,9 @@ def commented(author: User, post, comment) -> None:
     comment_written(author, post.owner_id, comment)
 
 
-def comment_written(author: User, post_owner_id: int, comment, before: str | None = None) -> None:
+def comment_written(
+    author: SeenUser, post_owner_id: int, comment, before: str | None = None
+) -> None:
     """A comment written, or edited from the text `before`: the users it names who may see
     the post (see `notify_mentions`)."""
     if mentioned_usernames(comment.comment) or mentioned_usernames(before):
@@ -75,7 +79,7 @@ def comment_written(author: User, post_owner_id: int, comment, before: str | Non
         notify_mentions(author, comment.comment, target, may_see_post, before=before)
 
 
-def comment_edited(author: User, comment, before: str) -> None:
+def comment_edited(author: SeenUser, comment, before: str) -> None:
     if mentioned_usernames(comment.comment) or mentioned_usernames(before):
         post_owner_id = db.session.scalar(select(Post.owner_id).where(Post.id == comment.post_id))
         comment_written(author, post_owner_id, comment, before)

@@ -63,10 +63,14 @@ def announce(changes: Changes) -> None:
     schema = NotificationSchema()
     for recipient_id in sorted(changes.counts):
         events, pushed = [], []
-        for (user_id, kind, key), added in changes.groups.items():
-            if user_id != recipient_id:
-                continue
-            group = services.shown_group(recipient_id, kind, key)
+        changed = {
+            (kind, key): added
+            for (user_id, kind, key), added in changes.groups.items()
+            if user_id == recipient_id
+        }
+        shown, count = services.shown_groups(recipient_id, changed)
+        for (kind, key), added in changed.items():
+            group = shown.get((kind, key))
             if group is not None:
                 event = {"type": "notification", "notification": schema.dump(group)}
                 events.append(event)
@@ -79,7 +83,6 @@ def announce(changes: Changes) -> None:
         for user_id, notification_id in sorted(changes.removed):
             if user_id == recipient_id:
                 events.append({"type": "notification_removed", "id": notification_id})
-        count = services.unread_count(recipient_id)
         events.append({"type": "notification_count", "unread_count": count})
         for event in events:
             publish_to_user(recipient_id, event)

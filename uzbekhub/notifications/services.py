@@ -29,10 +29,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from uzbekhub.accounts.models import User
-from uzbekhub.accounts.visibility import sees_user, visible_user
+from uzbekhub.accounts.user_rows import BRIEF_ATTRIBUTES
+from uzbekhub.accounts.visibility import SeenUser, sees_user, visible_user
 from uzbekhub.common.db import (
     UTCDateTime,
     UUIDType,
@@ -98,7 +99,7 @@ def _muted(kind: str, user_col) -> ColumnElement[bool]:
 
 def notify(
     kind: str,
-    actor: User,
+    actor: SeenUser,
     target: Target,
     recipients: ColumnElement[bool],
     may_see_target: ColumnElement[bool] | None = None,
@@ -151,7 +152,7 @@ def notify(
         _announce(recipient_id, kind, target.key, added=True)
 
 
-def notify_user(kind: str, actor: User, target: Target, recipient_id: int, **kwargs) -> None:
+def notify_user(kind: str, actor: SeenUser, target: Target, recipient_id: int, **kwargs) -> None:
     notify(kind, actor, target, User.id == recipient_id, **kwargs)
 
 
@@ -239,7 +240,7 @@ def mentioned_usernames(text: str | None) -> list[str]:
 
 
 def notify_mentions(
-    actor: User,
+    actor: SeenUser,
     text: str | None,
     target: Target,
     may_see_target: ColumnElement[bool] | None,
@@ -345,22 +346,28 @@ def with_actors(recipient_id: int):
     two statements for any page and group."""
 
     def fetch(stmt: Select) -> Sequence[Notification]:
-        notifications = db.session.scalars(
-            stmt.options(
-                joinedload(Notification.post),
-                joinedload(Notification.comment),
-                joinedload(Notification.story),
-                joinedload(Notification.room),
-            )
-        ).all()
-        groups = visible_actors(recipient_id, [(n.type, n.target_key) for n in notifications])
-        for notification in notifications:
-            found = groups.get((notification.type, notification.target_key))
-            notification.actors = found.latest if found else []
-            notification.visible_actor_count = found.count if found else 0
+        notifications = db.session.scalars(_with_targets(stmt)).all()
+        _add_actors(recipient_id, notifications)
         return notifications
 
     return fetch
+
+
+def _with_targets(stmt: Select) -> Select:
+    return stmt.options(
+        joinedload(Notification.post),
+        joinedload(Notification.comment),
+        joinedload(Notification.story),
+        joinedload(Notification.room),
+    )
+
+
+def _add_actors(recipient_id: int, notifications: Sequence[Notification]) -> None:
+    groups = visible_actors(recipient_id, [(n.type, n.target_key) for n in notifications])
+    for notification in notifications:
+        found = groups.get((notification.type, notification.target_key))
+        notification.actors = found.latest if found else []
+        notification.visible_actor_count = found.count if found else 0
 
 
 @dataclass
@@ -397,6 +404,7 @@ def visible_actors(
     )
     rows = db.session.execute(
         select(User, ranked.c.type, ranked.c.target_key, ranked.c.visible)
+        .options(load_only(*BRIEF_ATTRIBUTES))  # what events, pushes and pages show
         .join(ranked, ranked.c.actor_id == User.id)
         .where(ranked.c.rank <= ACTORS_SHOWN)
         .order_by(ranked.c.rank)
@@ -407,10 +415,25 @@ def visible_actors(
     return found
 
 
-def shown_group(recipient_id: int, kind: str, key: str) -> Notification | None:
-    stmt = shown(recipient_id).where(Notification.type == kind, Notification.target_key == key)
-    found = with_actors(recipient_id)(stmt)
-    return found[0] if found else None
+def shown_groups(
+    recipient_id: int, groups: Iterable[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], Notification], int]:
+    """Which of the recipient's `groups` they are shown (with targets and actors), and their
+    unread count: what an announcement sends. The count rides along with the groups, so two
+    statements (three when none of the groups is shown any more)."""
+    groups = list(groups)
+    if not groups:
+        return {}, unread_count(recipient_id)
+    stmt = shown(recipient_id).where(tuple_(Notification.type, Notification.target_key).in_(groups))
+    rows = db.session.execute(
+        _with_targets(stmt.add_columns(_unread(recipient_id).correlate(None).scalar_subquery()))
+    ).all()
+    if not rows:
+        return {}, unread_count(recipient_id)
+    notifications = [notification for notification, _ in rows]
+    _add_actors(recipient_id, notifications)
+    found = {(n.type, n.target_key): n for n in notifications}
+    return found, rows[0][1]
 
 
 def group_id(recipient_id: int, kind: str, key: str) -> int | None:
@@ -423,9 +446,13 @@ def group_id(recipient_id: int, kind: str, key: str) -> int | None:
     )
 
 
-def unread_count(recipient_id: int) -> int:
+def _unread(recipient_id: int) -> Select:
     stmt = shown(recipient_id).where(Notification.is_read == false())
-    return db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    return stmt.with_only_columns(func.count()).order_by(None)
+
+
+def unread_count(recipient_id: int) -> int:
+    return db.session.scalar(_unread(recipient_id)) or 0
 
 
 # --- reading and removing ----------------------------------------------------------------------

@@ -1,25 +1,26 @@
 """The feed page (GET /api/posts/post/), the API's hottest read, straight to JSON.
 
-Two statements besides the caller's token: the page's posts with their owner, counts and
-`is_liked` (the feed's total riding along), and the page's images. Both select the
-columns the answer shows, never ORM entities, and are built once with the caller, owner
+One statement besides the caller's token: the page's posts with their owner, counts,
+`is_liked`, images (a JSON array per post) and the feed's total riding along; only a page
+past the end, which has no row to carry the total, reads it apart. The statement selects
+the columns the answer shows, never ORM entities, and is built once with the caller, owner
 and page as bound parameters. The rows are shaped as PostSchema dumps a post
 (tests/posts/test_feed_contract.py holds them to it); who sees which post is
 `services.in_feed`, as everywhere.
 """
 
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Select, bindparam, select
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.user_rows import BRIEF_COLUMNS, brief_of
+from uzbekhub.common.db import as_utc, json_rows
 from uzbekhub.common.media import media_url_or_none
 from uzbekhub.common.pagination import page_envelope_of, page_window
-from uzbekhub.extensions import db
+from uzbekhub.common.reads import untransacted
 from uzbekhub.posts.models import Post, PostComment, PostImage, PostLike, PostView
 from uzbekhub.posts.services import entry_count, feed_total, in_feed, liked_by, newest_first
 
@@ -28,6 +29,11 @@ from uzbekhub.posts.services import entry_count, feed_total, in_feed, liked_by, 
 def _page(by_owner: bool) -> Select:
     caller_id = bindparam("caller_id")
     owner_id = bindparam("owner_id") if by_owner else None
+    images = (
+        select(json_rows(PostImage.position, PostImage.id, PostImage.image, PostImage.created_at))
+        .where(PostImage.post_id == Post.id)
+        .scalar_subquery()
+    )
     stmt = (
         select(
             Post.id,
@@ -41,6 +47,7 @@ def _page(by_owner: bool) -> Select:
             entry_count(PostComment).label("comment_count"),
             entry_count(PostView).label("view_count"),
             liked_by(caller_id).label("is_liked"),
+            images.label("images"),
             feed_total(caller_id, owner_id).scalar_subquery().label("total"),
         )
         .join(User, User.id == Post.owner_id)
@@ -54,43 +61,35 @@ def _total(by_owner: bool) -> Select:
     return feed_total(bindparam("caller_id"), bindparam("owner_id") if by_owner else None)
 
 
-@cache
-def _images() -> Select:
-    return (
-        select(PostImage.post_id, PostImage.id, PostImage.image, PostImage.created_at)
-        .where(PostImage.post_id.in_(bindparam("post_ids", expanding=True)))
-        .order_by(PostImage.post_id, PostImage.position)
-    )
-
-
 def feed_page(caller_id: int, owner_id: int | None, args: dict) -> dict:
     """The page-number envelope of the feed page `args` asks for, ready for JSON."""
     limit, offset = page_window(args)
     params = {"caller_id": caller_id, "owner_id": owner_id, "limit": limit, "offset": offset}
     by_owner = owner_id is not None
-    rows = db.session.execute(_page(by_owner), params).all()
-    # A page past the end has no row to carry the total: only then is it read apart.
-    total = rows[0].total if rows else db.session.scalar(_total(by_owner), params)
-    images = _images_of([row.id for row in rows])
-    return page_envelope_of(args, total, [_post(row, images[row.id]) for row in rows])
+    with untransacted() as reader:
+        rows = reader.execute(_page(by_owner), params).all()
+        total = rows[0].total if rows else reader.scalar(_total(by_owner), params)
+    return page_envelope_of(args, total, [_post(row) for row in rows])
 
 
-def _images_of(post_ids: Sequence[uuid.UUID]) -> defaultdict[uuid.UUID, list[dict]]:
-    images = defaultdict(list)
-    if post_ids:
-        for row in db.session.execute(_images(), {"post_ids": post_ids}):
-            images[row.post_id].append(
-                {"id": row.id, "image": media_url_or_none(row.image), "created_at": row.created_at}
-            )
-    return images
+def _images(elements: list[list]) -> list[dict]:
+    """PostImageSchema's dumps of a post's `json_rows` of images, in their position order."""
+    return [
+        {
+            "id": uuid.UUID(image_id),
+            "image": media_url_or_none(path),
+            "created_at": as_utc(datetime.fromisoformat(created_at)),
+        }
+        for _, image_id, path, created_at in sorted(elements)
+    ]
 
 
-def _post(row, images: list[dict]) -> dict:
+def _post(row) -> dict:
     return {
         "id": row.id,
         "content": row.content,
         "owner": brief_of(row),
-        "images": images,
+        "images": _images(row.images),
         "is_active": row.is_active,
         "is_edited": row.is_edited,
         "like_count": row.like_count,

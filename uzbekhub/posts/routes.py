@@ -80,7 +80,7 @@ class LikeViews(MethodView):
     @blp.signed_in(201, LikeSchema, body=PostRefSchema)
     def post(self, data):
         """Like a post (once)"""
-        return services.like_post(current_user, data["post"])
+        return services.like_post(caller_state(), data["post"])
 
 
 @blp.route("/like/<uuid:like_id>/")
@@ -106,7 +106,7 @@ class CommentViews(MethodView):
     @blp.signed_in(201, CommentSchema, body=CommentCreateSchema)
     def post(self, data):
         """Comment on a post, or reply to a comment of the same post"""
-        return services.add_comment(current_user, data)
+        return services.add_comment(caller_state(), data)
 
 
 @blp.route("/comment/<uuid:comment_id>/")
@@ -138,7 +138,7 @@ class ViewViews(MethodView):
     @blp.signed_in(201, ViewSchema, body=PostRefSchema)
     def post(self, data):
         """Record that the caller has seen a post (once)"""
-        return services.record_view(current_user, data["post"])
+        return services.record_view(caller_state().id, data["post"])
 
 
 @blp.route("/<uuid:post_id>/views/")

@@ -11,24 +11,28 @@ from collections.abc import Sequence
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     and_,
     delete,
     exists,
     func,
+    literal,
     not_,
     or_,
     select,
     true,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
-from uzbekhub.accounts.visibility import blocked_between, is_blocked, visible_user
-from uzbekhub.common.db import new_uuid, unique_savepoint, utcnow
+from uzbekhub.accounts.user_rows import BRIEF_ATTRIBUTES
+from uzbekhub.accounts.visibility import SeenUser, blocked_between, is_blocked, visible_user
+from uzbekhub.common.db import UTCDateTime, UUIDType, insert_with_conflicts, new_uuid, utcnow
 from uzbekhub.common.media import (
     clean_image,
     delete_after_success,
@@ -53,7 +57,8 @@ from uzbekhub.posts.models import (
 from uzbekhub.posts.schemas import NOTHING_TO_POST
 
 IMAGE_FOLDER = "posts/images"
-Entry = type[PostLike] | type[PostComment] | type[PostView]
+Tally = type[PostLike] | type[PostView]
+Entry = Tally | type[PostComment]
 
 
 def does_not_exist(value) -> str:
@@ -75,9 +80,13 @@ def visible_posts(caller_id: int) -> Select:
     return select(Post).join(Post.owner).where(visible_post(caller_id))
 
 
+def of_visible_post(caller_id: int, post_id: uuid.UUID, *columns) -> Select:
+    """`columns` (of `Post` among them) of the post if the caller may see it, else no row."""
+    return select(*columns).join(Post.owner).where(Post.id == post_id, visible_post(caller_id))
+
+
 def can_see_post(caller_id: int, post_id: uuid.UUID) -> bool:
-    stmt = select(Post.id).join(Post.owner).where(Post.id == post_id, visible_post(caller_id))
-    return db.session.scalar(stmt) is not None
+    return bool(db.session.scalar(select(of_visible_post(caller_id, post_id, Post.id).exists())))
 
 
 def post_or_404(caller_id: int, post_id: uuid.UUID) -> Post:
@@ -85,9 +94,10 @@ def post_or_404(caller_id: int, post_id: uuid.UUID) -> Post:
     return post
 
 
-def post_named_in_body(caller_id: int, post_id: uuid.UUID) -> Post:
-    """The post a like, comment or view names: 400 on `post` if the caller can't see it."""
-    post = db.session.scalar(visible_posts(caller_id).where(Post.id == post_id))
+def post_named_in_body(caller_id: int, post_id: uuid.UUID) -> Row:
+    """The id and owner of the post a comment names: 400 on `post` if the caller can't see
+    it."""
+    post = db.session.execute(of_visible_post(caller_id, post_id, Post.id, Post.owner_id)).first()
     if post is None:
         raise invalid("post", does_not_exist(post_id))
     return post
@@ -300,11 +310,12 @@ def with_owner(model: Entry) -> Fetch:
 
 
 def _load_entry(model: Entry, entry_id: uuid.UUID):
+    """The entry as the API answers it: its owner's brief, not their whole row."""
     stmt = (
         select(model)
         .join(model.owner)
         .where(model.id == entry_id)
-        .options(contains_eager(model.owner))
+        .options(contains_eager(model.owner).load_only(*BRIEF_ATTRIBUTES))
         .execution_options(populate_existing=True)
     )
     return db.session.scalar(stmt)
@@ -321,34 +332,56 @@ def _entry_to_change(model: Entry, caller: User, entry_id: uuid.UUID, *, post_ow
     raise NotFound()
 
 
-def _record_once(
-    model: type[PostLike] | type[PostView], caller: User, post_id, duplicate: str, then=None
-):
-    """Likes and views are unique per user and post: the unique constraint decides, so a
-    first like costs no lookup and concurrent duplicates are refused alike. `then(post)`
-    runs in the same transaction, after the entry is written."""
-    post = post_named_in_body(caller.id, post_id)
+def _record_once(model: Tally, caller_id: int, post_id: uuid.UUID, duplicate: str, then=None):
+    """Likes and views are unique per user and post. One statement writes the entry if the
+    caller may see the post, and the unique constraint refuses a duplicate (concurrent ones
+    alike) without a savepoint; only a refusal costs a look at why. `then()` runs in the same
+    transaction, after the entry is written."""
     entry_id = new_uuid()
-    taken = select(model.id).where(model.post_id == post.id, model.owner_id == caller.id)
-    with unique_savepoint() as saved:
-        db.session.add(model(id=entry_id, owner_id=caller.id, post_id=post.id))
-    if saved.refused:
-        if db.session.scalar(taken) is not None:
-            raise invalid(NON_FIELD, duplicate)
-        raise invalid("post", does_not_exist(post_id))
+    entry = of_visible_post(
+        caller_id,
+        post_id,
+        literal(entry_id, UUIDType),
+        literal(caller_id),
+        Post.id,
+        literal(utcnow(), UTCDateTime()),
+    )
+    stmt = (
+        insert_with_conflicts(model)
+        .from_select(("id", "owner_id", "post_id", "created_at"), entry)
+        .on_conflict_do_nothing()
+        .returning(model.id)
+    )
+    try:
+        written = db.session.scalar(stmt)
+    except IntegrityError:  # the post was deleted after the statement read it
+        db.session.rollback()
+        raise invalid("post", does_not_exist(post_id)) from None
+    if written is None:
+        _refuse_entry(model, caller_id, post_id, duplicate)
     if then is not None:
-        then(post)
+        then()
     db.session.commit()
     return _load_entry(model, entry_id)
 
 
-def like_post(caller: User, post_id: uuid.UUID) -> PostLike:
+def _refuse_entry(model: Tally, caller_id: int, post_id: uuid.UUID, duplicate: str) -> None:
+    """Why `_record_once` wrote nothing: the caller may not see the post, or already has one."""
+    taken = exists().where(model.post_id == post_id, model.owner_id == caller_id)
+    visible = of_visible_post(caller_id, post_id, Post.id).exists()
+    seen, already = db.session.execute(select(visible, taken)).one()
+    if seen and already:
+        raise invalid(NON_FIELD, duplicate)
+    raise invalid("post", does_not_exist(post_id))
+
+
+def like_post(caller: SeenUser, post_id: uuid.UUID) -> PostLike:
     return _record_once(
         PostLike,
-        caller,
+        caller.id,
         post_id,
         "You have already liked this post.",
-        then=lambda post: notifications.post_liked(caller, post),
+        then=lambda: notifications.post_liked(caller, post_id),
     )
 
 
@@ -359,11 +392,11 @@ def unlike(caller: User, like_id: uuid.UUID) -> None:
     db.session.commit()
 
 
-def record_view(caller: User, post_id: uuid.UUID) -> PostView:
-    return _record_once(PostView, caller, post_id, "You have already viewed this post.")
+def record_view(caller_id: int, post_id: uuid.UUID) -> PostView:
+    return _record_once(PostView, caller_id, post_id, "You have already viewed this post.")
 
 
-def _check_reply_target(caller_id: int, post: Post, reply_to: uuid.UUID) -> None:
+def _check_reply_target(caller_id: int, post: Row, reply_to: uuid.UUID) -> None:
     row = db.session.execute(
         select(PostComment, Post.owner_id)
         .join(Post, PostComment.post_id == Post.id)
@@ -376,7 +409,7 @@ def _check_reply_target(caller_id: int, post: Post, reply_to: uuid.UUID) -> None
         raise invalid("reply_to", "A reply must answer a comment of the same post.")
 
 
-def add_comment(caller: User, data: dict) -> PostComment:
+def add_comment(caller: SeenUser, data: dict) -> PostComment:
     post = post_named_in_body(caller.id, data["post"])
     if data["reply_to"] is not None:
         _check_reply_target(caller.id, post, data["reply_to"])

@@ -1,0 +1,117 @@
+"""The hot reads run outside a transaction (`common.reads.untransacted`): on PostgreSQL no
+BEGIN before their statements and no ROLLBACK after; the pooled connection they used is
+back in transactions for whoever takes it next; a request that reads and writes keeps its
+writes in one transaction; a read on a connection PostgreSQL dropped is still answered."""
+
+import os
+
+import psycopg2
+import pytest
+from sqlalchemy import select
+
+from tests.accounts.helpers import nearby_url, search_url, set_location
+from tests.support.chat import HISTORY, create_group, send
+from tests.support.posts import LIKE, POSTS, make_post
+from uzbekhub.common.reads import untransacted
+from uzbekhub.extensions import db
+from uzbekhub.posts.feed import feed_page
+from uzbekhub.posts.models import Post
+
+ON_POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith("postgres")
+needs_postgres = pytest.mark.skipif(not ON_POSTGRES, reason="what psycopg2 sends PostgreSQL")
+TRANSACTION_WORDS = {"BEGIN", "COMMIT", "ROLLBACK"}
+FEED_ARGS = {"page": 1, "page_size": 10}
+
+
+@pytest.fixture
+def hot_reads(app, client, alice, bob, make_account) -> dict[str, str]:
+    """Each hot read's path, with something to answer (alice calls them all)."""
+    make_post(app, bob, "with an image", images=1)
+    room = create_group(client, alice, [bob], name="Reads")
+    send(app, alice, room, "hello")
+    set_location(app, alice, 41.30, 69.24)
+    set_location(app, make_account(first_name="Near"), 41.31, 69.25)
+    return {
+        "feed": POSTS,
+        "history": HISTORY.format(room),
+        "search": search_url("near"),
+        "nearby": nearby_url(10),
+    }
+
+
+@needs_postgres
+@pytest.mark.parametrize("read", ["feed", "history", "search", "nearby"])
+def test_a_hot_read_sends_no_begin_and_no_rollback(client, alice, hot_reads, round_trips, read):
+    client.get(hot_reads[read], headers=alice.headers)  # the token's user state is cached
+    with round_trips() as sent:
+        answer = client.get(hot_reads[read], headers=alice.headers)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()
+    assert sent, "no statement reached PostgreSQL"
+    assert TRANSACTION_WORDS.isdisjoint(sent), sent
+
+
+@needs_postgres
+def test_after_hot_reads_the_pooled_connections_are_transactional_again(
+    app, client, alice, bob, hot_reads, round_trips
+):
+    for path in hot_reads.values():
+        client.get(path, headers=alice.headers)
+    with app.app_context():
+        pool = db.engine.pool
+        connections = [db.engine.connect() for _ in range(pool.checkedin())]
+        try:
+            assert connections
+            assert not any(c.connection.dbapi_connection.autocommit for c in connections)
+        finally:
+            for connection in connections:
+                connection.close()
+
+    post_id = make_post(app, bob, "to like")
+    with round_trips() as sent:
+        answer = client.post(LIKE, json={"post": post_id}, headers=alice.headers)
+    assert answer.status_code == 201, answer.get_json()
+    insert = next(i for i, text in enumerate(sent) if text.startswith("INSERT INTO post_likes"))
+    assert "BEGIN" in sent[:insert] and "COMMIT" in sent[insert:], sent
+
+
+def test_a_request_that_reads_then_writes_keeps_its_writes_in_one_transaction(app, alice):
+    with app.test_request_context():
+        assert feed_page(alice.id, None, FEED_ARGS)["count"] == 0
+        db.session.add(Post(owner_id=alice.id, content="never committed"))
+        db.session.flush()
+        db.session.rollback()
+        assert db.session.scalar(select(Post.id)) is None
+
+
+def test_a_read_inside_a_transaction_sees_its_uncommitted_writes(app, alice):
+    with app.test_request_context():
+        db.session.add(Post(owner_id=alice.id, content="not yet committed"))
+        db.session.flush()
+        with untransacted() as reader:
+            assert reader is db.session()
+        page = feed_page(alice.id, None, FEED_ARGS)
+        assert [post["content"] for post in page["results"]] == ["not yet committed"]
+        db.session.rollback()
+
+
+@needs_postgres
+def test_a_hot_read_on_connections_the_database_dropped_is_answered(
+    client, alice, hot_reads, database_url
+):
+    for _ in range(3):
+        assert client.get(hot_reads["feed"], headers=alice.headers).status_code == 200
+    dsn = database_url.replace("postgresql+psycopg2://", "postgresql://")
+    killer = psycopg2.connect(dsn)
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] >= 1
+    finally:
+        killer.close()
+    answer = client.get(hot_reads["feed"], headers=alice.headers)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["count"] == 1
