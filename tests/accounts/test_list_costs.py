@@ -7,9 +7,11 @@ from tests.accounts.helpers import (
     BLOCKS,
     CONTACTS,
     nearby_url,
+    public_url,
     search_url,
     set_location,
     set_status,
+    user_url,
 )
 from tests.support.factories import add_contact, block
 
@@ -22,9 +24,10 @@ LISTS = {
     "contacts": (CONTACTS, False),
     "admin users": (ADMIN_USERS, True),
 }
-# The hot reads' statements at most (the token's user state is cached): the page with its
-# total (search); the caller's position, the candidates and the page's users (nearby).
-HOT_READ_STATEMENTS = {"search": 1, "nearby": 3}
+# The hot reads' statements at most, the caller's state being cached (its `User` is never
+# loaded): the page with its total (search); the caller's position, then the candidates
+# with what the page shows of them (nearby).
+HOT_READ_STATEMENTS = {"search": 1, "nearby": 2}
 
 
 def grow(app, make_account, caller, kind: str, count: int) -> None:
@@ -79,3 +82,13 @@ def test_search_as_staff_costs_the_same_statements_short_or_long(
     grow(app, make_account, staff, "search", LARGE - SMALL)
     items, large_cost = cost(client, statements, search_url("zed"), staff.headers)
     assert items == LARGE and small_cost == large_cost <= HOT_READ_STATEMENTS["search"]
+
+
+def test_a_user_by_id_and_a_public_profile_read_only_the_user_shown(
+    client, statements, make_account
+):
+    caller = make_account()
+    shown = make_account(first_name="Zed")
+    for path in (user_url(shown.id), public_url(shown.username)):
+        _, seen = cost(client, statements, path, caller.headers)
+        assert seen == 1, path

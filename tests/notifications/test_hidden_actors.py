@@ -1,5 +1,6 @@
 """Actors the recipient may no longer see (gone private, deactivated, blocked) are neither shown
-nor counted anywhere: the list, `actor_count`, `actors`, the unread count and the events agree."""
+nor counted anywhere: the list, `actor_count`, `actors`, the unread count and the events agree.
+Nor do they date a group or move it up: its time and place are its latest visible actor's."""
 
 import pytest
 from sqlalchemy import update
@@ -157,3 +158,53 @@ def test_a_private_actor_dropping_the_recipient_from_contacts_is_announced(
     shown = [e["notification"] for e in events_of(socket) if e["type"] == "notification"]
     assert {n["type"] for n in shown} == {"post_liked", "contact_added"}
     assert len(results_of(client, alice)) == 2
+
+
+def newest_first(client, account, query: str = "") -> list[tuple[str, str]]:
+    return [(n["target"]["id"], n["created_at"]) for n in results_of(client, account, query)]
+
+
+@pytest.mark.parametrize("cause", CAUSES)
+def test_a_hidden_actor_neither_moves_nor_dates_the_group(app, client, alice, bob, carol, cause):
+    liked_twice, other = new_post(client, alice, "liked twice"), new_post(client, alice, "other")
+    like(client, carol, liked_twice)
+    (carol_time,) = [at for _, at in newest_first(client, alice)]
+    like(client, carol, other)
+    (other_time,) = [at for key, at in newest_first(client, alice) if key == other]
+    like(client, bob, liked_twice)  # the latest actor, later hidden
+    assert [key for key, _ in newest_first(client, alice)] == [liked_twice, other]
+    hide(cause, app, client, alice, bob)
+
+    expected = [(other, other_time), (liked_twice, carol_time)]
+    for query in ("", "?unread=true", "?types=post_liked"):
+        assert newest_first(client, alice, query) == expected, query
+    pages = [newest_first(client, alice, f"?page_size=1&page={page}") for page in (1, 2)]
+    assert pages == [[expected[0]], [expected[1]]]
+
+
+def test_an_actor_shown_again_dates_the_group_again(app, client, alice, bob, carol):
+    post_id, other = new_post(client, alice, "shared"), new_post(client, alice, "other")
+    like(client, carol, post_id)
+    like(client, carol, other)
+    like(client, bob, post_id)
+    shown = newest_first(client, alice)
+    set_private(client, bob, True)
+    assert [key for key, _ in newest_first(client, alice)] == [other, post_id]
+    set_private(client, bob, False)
+    assert newest_first(client, alice) == shown
+
+
+def test_the_regrouped_event_carries_the_latest_visible_time(
+    client, alice, bob, carol, sio, announced
+):
+    post_id = new_post(client, alice)
+    like(client, carol, post_id)
+    (carol_time,) = [at for _, at in newest_first(client, alice)]
+    like(client, bob, post_id)
+    announced()
+    socket = sio(alice)
+
+    set_private(client, bob, True)
+    announced()
+    (regrouped,) = [e["notification"] for e in events_of(socket) if e["type"] == "notification"]
+    assert regrouped["created_at"] == carol_time

@@ -4,7 +4,8 @@ Who may be found is decided by `visibility`; what is shown of them here: the
 phone only to the user, staff and the user's contacts, never coordinates.
 
 Search, a user by id and nearby are hot reads: Core selects of the columns the answer shows,
-built once with bound parameters, shaped by `user_rows` as the schemas dump them.
+built once with bound parameters, shaped by `user_rows` as the schemas dump them. The caller
+is the token's cached `UserState` (id and staff flag), never a loaded `User`.
 """
 
 from functools import cache
@@ -24,7 +25,7 @@ from uzbekhub.accounts.nearby import (
     snapped,
 )
 from uzbekhub.accounts.token_state import UserState
-from uzbekhub.accounts.user_rows import FACE_COLUMNS, face_of, user_columns, user_of
+from uzbekhub.accounts.user_rows import FACE_COLUMNS, PLACE_COLUMNS, face_of, user_columns, user_of
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
 from uzbekhub.common.pagination import array_headers
 from uzbekhub.common.reads import untransacted
@@ -45,10 +46,16 @@ def shown_phone(caller_is_staff: bool, caller_id) -> ColumnElement:
     return case((may_see, User.phone), else_=null())
 
 
+def _as_seen_by(staff: bool) -> tuple[ColumnElement, ...]:
+    """What the caller (bound as `caller_id`) may see of users, but for their place."""
+    return user_columns(shown_phone(staff, bindparam("caller_id")))
+
+
 def _users_as_seen_by(staff: bool) -> Select:
-    """Users with what the caller (bound as `caller_id`) may see of them, place included."""
-    columns = user_columns(shown_phone(staff, bindparam("caller_id")))
-    return select(*columns).outerjoin(Location, Location.owner_id == User.id)
+    """Users with what the caller may see of them, place included."""
+    return select(*_as_seen_by(staff), *PLACE_COLUMNS).outerjoin(
+        Location, Location.owner_id == User.id
+    )
 
 
 def _search_matches() -> ColumnElement[bool]:
@@ -70,15 +77,22 @@ def _search_page(staff: bool) -> Select:
         (username == bindparam("key"), 0),
         (username.like(bindparam("starts"), escape="\\"), 1),
         else_=2,
-    )
-    # The total rides along with the page (one pass over the matches instead of two).
-    return (
-        _users_as_seen_by(staff)
-        .add_columns(func.count().over().label("total"))
+    ).label("search_rank")
+    # The total rides along with the page (one pass over the matches instead of two). The
+    # page is cut from `users` alone and only its rows meet their places: joined before the
+    # limit, every match's place was read, by a scan of all places once matches are many.
+    page = (
+        select(*_as_seen_by(staff), func.count().over().label("total"), rank)
         .where(_search_matches())
         .order_by(rank, User.id)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
+        .subquery("page")
+    )
+    return (
+        select(page, *PLACE_COLUMNS)
+        .outerjoin(Location, Location.owner_id == page.c.id)
+        .order_by(page.c.search_rank, page.c.id)
     )
 
 
@@ -117,7 +131,7 @@ def _user_by_id(staff: bool) -> Select:
     )
 
 
-def user_by_id(caller: User, user_id: int) -> dict:
+def user_by_id(caller: UserState, user_id: int) -> dict:
     """A user the caller may see (blocks, privacy), else 404."""
     row = db.session.execute(
         _user_by_id(caller.is_staff), {"caller_id": caller.id, "user_id": user_id}
@@ -127,12 +141,12 @@ def user_by_id(caller: User, user_id: int) -> dict:
     return user_of(row)
 
 
-def public_profile(username: str, caller: User | None) -> User:
+def public_profile(username: str, caller_id: int | None) -> User:
     """A public account by username, for anyone; blocks apply when the caller is signed in."""
-    shown = discoverable_user(caller.id if caller else None)
-    if caller:
+    shown = discoverable_user(caller_id)
+    if caller_id is not None:
         # Signed in, one previews one's own public profile as anyone else sees it.
-        shown = or_(shown, and_(User.id == caller.id, discoverable_user(None)))
+        shown = or_(shown, and_(User.id == caller_id, discoverable_user(None)))
     user = db.first_or_404(select(User).where(func.lower(User.username) == username.lower(), shown))
     return user
 
@@ -144,8 +158,11 @@ def _origin() -> Select:
 
 @cache
 def _candidates(long_ranges: int) -> Select:
+    # The candidates carry what the answer shows of them: the page is picked from them here,
+    # and a second statement for its users would cost more than these few columns.
     return (
-        select(Location.owner_id, Location.lat, Location.long)
+        select(*FACE_COLUMNS, Location.lat, Location.long)
+        .select_from(Location)
         .join(User, User.id == Location.owner_id)
         .where(
             box_condition(Location.lat, Location.long, long_ranges),
@@ -154,11 +171,6 @@ def _candidates(long_ranges: int) -> Select:
         .order_by(rough_distance_order(Location.lat, Location.long))
         .limit(bindparam("candidates"))
     )
-
-
-@cache
-def _nearby_users() -> Select:
-    return select(*FACE_COLUMNS).where(User.id.in_(bindparam("user_ids", expanding=True)))
 
 
 def nearby(caller: UserState, km: float, args: dict):
@@ -184,18 +196,21 @@ def nearby(caller: UserState, km: float, args: dict):
             **rough_distance_params(lat, long),
         }
         candidates = reader.execute(_candidates(len(box.long_ranges)), params).all()
-        measured = sorted(
-            (d, user_id)
-            for user_id, c_lat, c_long in candidates
-            if (d := coarse_km(distance_km((lat, long), snapped(c_lat, c_long)))) <= radius
-        )
-        page = measured[args["offset"] : args["offset"] + args["limit"]]
-        users = {}
-        if page:
-            found = reader.execute(_nearby_users(), {"user_ids": [i for _, i in page]})
-            users = {row.id: row for row in found}
-    items = [_nearby_item(users[user_id], d) for d, user_id in page if user_id in users]
-    return items, array_headers(len(measured), args)
+    measured = sorted(
+        (
+            (d, row)
+            for row in candidates
+            if (d := coarse_km(distance_km((lat, long), snapped(row.lat, row.long)))) <= radius
+        ),
+        key=_nearest_first,
+    )
+    page = measured[args["offset"] : args["offset"] + args["limit"]]
+    return [_nearby_item(row, d) for d, row in page], array_headers(len(measured), args)
+
+
+def _nearest_first(measured_row) -> tuple[int, int]:
+    d, row = measured_row
+    return d, row.id
 
 
 def _nearby_item(row, km: int) -> dict:

@@ -58,8 +58,8 @@ def face_of(row) -> dict:
 
 
 def user_columns(shown_phone: ColumnElement) -> tuple[ColumnElement, ...]:
-    """UserSchema's columns, `shown_phone` standing for the phone (null where the caller may
-    not see it); the statement outer-joins the user's `Location`."""
+    """UserSchema's columns of `users`, `shown_phone` standing for the phone (null where the
+    caller may not see it); PLACE_COLUMNS complete them."""
     return (
         *FACE_COLUMNS,
         shown_phone.label("phone"),
@@ -69,14 +69,15 @@ def user_columns(shown_phone: ColumnElement) -> tuple[ColumnElement, ...]:
         User.date_joined,
         User.last_login,
         User.last_online,
-        Location.id.label("location_id"),
-        Location.country,
-        Location.city,
     )
 
 
+# UserSchema's `location`: the statement outer-joins the user's `Location`.
+PLACE_COLUMNS = (Location.id.label("location_id"), Location.country, Location.city)
+
+
 def user_of(row) -> dict:
-    """UserSchema's dump of a row of `user_columns`."""
+    """UserSchema's dump of a row of `user_columns` and PLACE_COLUMNS."""
     place = None
     if row.location_id is not None:
         place = {"country": row.country, "city": row.city}

@@ -8,8 +8,9 @@ INSERT whatever the group's size, and undoing one is one DELETE, also when a
 cascade does it. A group whose actors are all gone stays with `actor_count = 0`
 and is hidden; it comes back, unread, with its next actor.
 
-`actor_count` counts every actor row; the API shows and counts only the actors the
-recipient may see now (`services.visible_actors`): who may see whom changes without
+`actor_count` and `created_at` count every actor row; the API shows and counts only the
+actors the recipient may see now (`services.visible_actors`), and dates and orders a group
+by the latest of those (`services.shown_times`): who may see whom changes without
 touching these rows (an actor goes private, is deactivated...).
 """
 
@@ -83,7 +84,7 @@ class Notification(TargetMixin, db.Model):
     target_key: Mapped[str] = mapped_column(String(64))
     actor_count: Mapped[int] = mapped_column(Integer, default=0)
     is_read: Mapped[bool] = mapped_column(Boolean, default=False)
-    # When its latest actor acted.
+    # When its latest actor acted, hidden or not: not what the API shows (`shown_times`).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post = relationship("Post", lazy="raise_on_sql")

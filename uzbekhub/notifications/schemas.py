@@ -75,10 +75,11 @@ class NotificationSchema(Schema):
     )
     is_read = ma.fields.Boolean(dump_only=True)
     created_at = UtcDateTime(
+        attribute="shown_at",
         dump_only=True,
         metadata={
-            "description": "When the latest actor acted (earlier again once that actor is "
-            "taken out)"
+            "description": "When the latest actor the caller may see acted (earlier again "
+            "once that actor is taken out or hidden); the list is newest first by it"
         },
     )
 

@@ -15,12 +15,14 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Row,
     Select,
+    Subquery,
     and_,
     bindparam,
     delete,
-    exists,
     false,
     func,
     literal,
@@ -311,27 +313,43 @@ def _announce_count(recipient_id: int) -> None:
 # --- what the recipient sees -------------------------------------------------------------------
 
 
-def _has_visible_actor(recipient_id) -> ColumnElement[bool]:
-    return exists().where(
-        NotificationActor.recipient_id == Notification.recipient_id,
-        NotificationActor.type == Notification.type,
-        NotificationActor.target_key == Notification.target_key,
-        NotificationActor.actor_id == User.id,
-        visible_user(recipient_id, User),
+Groups = Iterable[tuple[str, str]]
+# An id or a bound parameter, in statements built once (`bindparam`, expanding for groups).
+Bound = int | BindParameter
+
+
+def shown_times(recipient_id: Bound, groups: Groups | BindParameter | None = None) -> Subquery:
+    """Each of the recipient's groups (or of `groups`, (type, key) pairs) with an actor they
+    may see, and when the latest of those acted: the group's time as the recipient sees it,
+    so that a hidden actor (gone private, deactivated, blocked) neither moves a group up nor
+    dates it. The stored `created_at` counts every actor. One pass over the recipient's actor
+    rows, as the visibility test it replaces was, rather than a lookup per group."""
+    group = (NotificationActor.type, NotificationActor.target_key)
+    stmt = (
+        select(*group, func.max(NotificationActor.created_at).label("at"))
+        .join(User, User.id == NotificationActor.actor_id)
+        .where(NotificationActor.recipient_id == recipient_id, visible_user(recipient_id, User))
+        .group_by(*group)
     )
+    if groups is not None:
+        listed = groups if isinstance(groups, BindParameter) else list(groups)
+        stmt = stmt.where(tuple_(*group).in_(listed))
+    return stmt.subquery()
 
 
-def shown(recipient_id) -> Select:
-    """The caller's notifications that have an actor they may still see, newest first.
-    `recipient_id` is an id or a bound parameter (for statements built once)."""
+def shown(recipient_id: Bound, groups: Groups | BindParameter | None = None) -> Select:
+    """The caller's notifications (among `groups`, when given) that have an actor they may
+    still see, each with that actor's time (`shown_times`, as `shown_at`), newest first by it."""
+    times = shown_times(recipient_id, groups)
     return (
-        select(Notification)
-        .where(
-            Notification.recipient_id == recipient_id,
-            Notification.actor_count > 0,
-            _has_visible_actor(recipient_id),
+        select(Notification, times.c.at.label("shown_at"))
+        .join_from(
+            Notification,
+            times,
+            and_(times.c.type == Notification.type, times.c.target_key == Notification.target_key),
         )
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .where(Notification.recipient_id == recipient_id)
+        .order_by(times.c.at.desc(), Notification.id.desc())
     )
 
 
@@ -345,13 +363,11 @@ def listing(recipient_id: int, args: dict) -> Select:
 
 
 def with_actors(recipient_id: int):
-    """Load a page with targets, latest actors and how many actors the recipient may see:
-    two statements for any page and group."""
+    """Load a page with targets, its time as the recipient sees it (`shown_times`), latest
+    actors and how many actors the recipient may see: two statements for any page and group."""
 
     def fetch(stmt: Select) -> Sequence[Notification]:
-        notifications = db.session.scalars(_with_targets(stmt)).all()
-        _add_actors(recipient_id, notifications)
-        return notifications
+        return _ready(recipient_id, db.session.execute(_with_targets(stmt)).all())
 
     return fetch
 
@@ -365,12 +381,19 @@ def _with_targets(stmt: Select) -> Select:
     )
 
 
-def _add_actors(recipient_id: int, notifications: Sequence[Notification]) -> None:
+def _ready(recipient_id: int, rows: Sequence[Row]) -> list[Notification]:
+    """Rows of `shown()` (a notification, its `shown_at`, maybe more) as notifications ready
+    to dump: with their time and the actors the recipient may see."""
+    notifications = []
+    for notification, shown_at, *_ in rows:
+        notification.shown_at = shown_at
+        notifications.append(notification)
     groups = visible_actors(recipient_id, [(n.type, n.target_key) for n in notifications])
     for notification in notifications:
         found = groups.get((notification.type, notification.target_key))
         notification.actors = found.latest if found else []
         notification.visible_actor_count = found.count if found else 0
+    return notifications
 
 
 @dataclass
@@ -425,7 +448,7 @@ def _visible_actors() -> Select:
 
 
 def shown_groups(
-    recipient_id: int, groups: Iterable[tuple[str, str]]
+    recipient_id: int, groups: Groups
 ) -> tuple[dict[tuple[str, str], Notification], int]:
     """Which of the recipient's `groups` they are shown (with targets and actors), and their
     unread count: what an announcement sends. The count rides along with the groups, so two
@@ -438,21 +461,17 @@ def shown_groups(
     ).all()
     if not rows:
         return {}, unread_count(recipient_id)
-    notifications = [notification for notification, _ in rows]
-    _add_actors(recipient_id, notifications)
-    found = {(n.type, n.target_key): n for n in notifications}
-    return found, rows[0][1]
+    found = {(n.type, n.target_key): n for n in _ready(recipient_id, rows)}
+    return found, rows[0][-1]
 
 
 @cache
 def _shown_groups() -> Select:
     """Built once, as an announcement runs it for every change."""
-    recipient_id = bindparam("recipient_id")
-    in_groups = tuple_(Notification.type, Notification.target_key).in_(
-        bindparam("groups", expanding=True)
-    )
+    recipient_id, groups = bindparam("recipient_id"), bindparam("groups", expanding=True)
+    in_groups = tuple_(Notification.type, Notification.target_key).in_(groups)
     unread = _unread(recipient_id).correlate(None).scalar_subquery()
-    return _with_targets(shown(recipient_id).where(in_groups).add_columns(unread))
+    return _with_targets(shown(recipient_id, groups).where(in_groups).add_columns(unread))
 
 
 def group_id(recipient_id: int, kind: str, key: str) -> int | None:
@@ -468,7 +487,7 @@ def _group_id() -> Select:
     )
 
 
-def _unread(recipient_id) -> Select:
+def _unread(recipient_id: Bound) -> Select:
     stmt = shown(recipient_id).where(Notification.is_read == false())
     return stmt.with_only_columns(func.count()).order_by(None)
 
@@ -492,7 +511,10 @@ def mark_read(caller: User, data: dict) -> int:
         ids = set(data["ids"])
         own = set(
             db.session.scalars(
-                shown(caller.id).with_only_columns(Notification.id).where(Notification.id.in_(ids))
+                shown(caller.id)
+                .with_only_columns(Notification.id)
+                .where(Notification.id.in_(ids))
+                .order_by(None)
             )
         )
         unknown = sorted(ids - own)
