@@ -127,7 +127,7 @@ def test_history_is_for_members_only(app, client, cast, alice, bob):
     assert history(client, uuid.uuid4(), alice).status_code == 404
 
 
-def test_a_page_costs_the_same_statements_for_more_messages(
+def test_a_page_costs_the_same_statements_with_files_and_for_more_messages(
     app, client, cast, make_account, statements
 ):
     def page_cost():
@@ -147,9 +147,10 @@ def test_a_page_costs_the_same_statements_for_more_messages(
         send(app, account, cast.room, f"text {i}", files=[file_id])
     many, n_many = page_cost()
     assert (n_few, n_many) == (2, 14)
-    assert few == many
-    # At most the token's user and the page, and the page's files only when it has some.
-    assert many == text_only + 1 <= 3
+    # The files ride along in the page's statement.
+    assert text_only == few == many
+    # At most the token's user and the page.
+    assert many <= 2
 
 
 def test_an_empty_page_still_answers_the_count_and_refuses_outsiders(client, app, cast):

@@ -67,6 +67,11 @@ class json_rows(FunctionElement):
     inherit_cache = True
 
 
+def json_datetime(text: str) -> datetime:
+    """A datetime of a `json_rows` element (each database writes its own format), in UTC."""
+    return as_utc(datetime.fromisoformat(text))
+
+
 @compiles(json_rows, "postgresql")
 def _json_rows_postgresql(element, compiler, **kw) -> str:
     return f"coalesce(json_agg(json_build_array({compiler.process(element.clauses, **kw)})), '[]')"

@@ -10,14 +10,13 @@ and page as bound parameters. The rows are shaped as PostSchema dumps a post
 """
 
 import uuid
-from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Select, bindparam, select
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.user_rows import BRIEF_COLUMNS, brief_of
-from uzbekhub.common.db import as_utc, json_rows
+from uzbekhub.common.db import json_datetime, json_rows
 from uzbekhub.common.media import media_url_or_none
 from uzbekhub.common.pagination import page_envelope_of, page_window
 from uzbekhub.common.reads import untransacted
@@ -78,7 +77,7 @@ def _images(elements: list[list]) -> list[dict]:
         {
             "id": uuid.UUID(image_id),
             "image": media_url_or_none(path),
-            "created_at": as_utc(datetime.fromisoformat(created_at)),
+            "created_at": json_datetime(created_at),
         }
         for _, image_id, path, created_at in sorted(elements)
     ]
