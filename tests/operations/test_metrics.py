@@ -1,5 +1,6 @@
 """/metrics on a live server, read with prometheus_client's own parser."""
 
+import time
 import urllib.request
 
 from tests.support.metrics import SCRAPE_TOKEN, scrape, value
@@ -53,3 +54,29 @@ def test_metrics_need_the_token_and_count_requests_sockets_events_and_the_pool(
         for name, labels in after
         if name == requests
     )
+
+
+def test_a_websocket_session_counts_as_switched_protocols_not_as_a_server_error(
+    start_server, clients, team
+):
+    """Both transports' WebSockets answer their handshake outside start_response: counted
+    as 500s, every socket would raise the error rate operators alert on."""
+    server = start_server(METRICS_ENABLED="true", METRICS_TOKEN=SCRAPE_TOKEN)
+    clients.ws(server.url, team.member).close()
+    clients.sio(server.url, team.member).close()
+    requests = "uzbekhub_http_requests_total"
+    deadline = time.monotonic() + 5
+    while True:
+        _, scraped = scrape(server.url)
+        switched = {
+            dict(labels)["route"]
+            for name, labels in scraped
+            if name == requests and dict(labels)["status"] == "101"
+        }
+        if switched >= {"/ws/chat/", "/socket.io/"} or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert switched >= {"/ws/chat/", "/socket.io/"}
+    assert not [
+        labels for name, labels in scraped if name == requests and ("status", "500") in labels
+    ]

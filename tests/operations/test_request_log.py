@@ -100,7 +100,7 @@ def test_the_access_line_names_the_request_and_the_user(
     assert "user=-" in anonymous_line
     # A plain WebSocket authenticates with its own token check; its line comes at its end.
     socket_line = next(line for line in text.splitlines() if "req-ws-1" in line)
-    assert '"GET /ws/chat/"' in socket_line and f"user={alice.id}" in socket_line
+    assert '"GET /ws/chat/" 101' in socket_line and f"user={alice.id}" in socket_line
     # Probes are not logged at INFO, and eventlet's own access line is replaced by ours.
     assert "req-probe-1" not in text
     assert text.count(f"GET {PROFILE}") == 2

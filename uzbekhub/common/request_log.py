@@ -96,7 +96,7 @@ class RequestLog:
             return start_response(status, headers, exc_info)
 
         def log_line():
-            status = int(answered[-1].split(" ", 1)[0]) if answered else 500
+            status = _status(answered, environ)
             seconds = time.perf_counter() - started
             _log_access(environ, status, seconds)
             route = _route(environ)
@@ -110,6 +110,14 @@ class RequestLog:
             log_line()
             raise
         return ClosingIterator(result, [log_line])
+
+
+def _status(answered: list[str], environ: dict) -> int:
+    """The status the request was answered with. A WebSocket library writes its handshake
+    (101) to the socket itself, never through start_response."""
+    if answered:
+        return int(answered[-1].split(" ", 1)[0])
+    return 101 if environ.get("HTTP_UPGRADE", "").lower() == "websocket" else 500
 
 
 def _route(environ: dict) -> str:
