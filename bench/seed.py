@@ -351,13 +351,16 @@ def seed_posts(ctx: Context) -> None:
         "updated_at",
     )  # fmt: skip
     ctx.writer.insert("post_comments", columns, comments())
-    # COPY skipped the triggers that keep post_counts (replica role): count once here.
+    # COPY skipped the triggers that keep post_counts and public_post_totals (replica role):
+    # count once here, the public totals from the counts.
     from sqlalchemy import text
 
-    from uzbekhub.posts.models import BACKFILL_POST_COUNTS
+    from uzbekhub.posts.models import BACKFILL_POST_COUNTS, BACKFILL_PUBLIC_POST_TOTALS
 
     ctx.writer.connection.execute(text("DELETE FROM post_counts"))
     ctx.writer.connection.execute(text(BACKFILL_POST_COUNTS))
+    ctx.writer.connection.execute(text("DELETE FROM public_post_totals"))
+    ctx.writer.connection.execute(text(BACKFILL_PUBLIC_POST_TOTALS))
 
     # B5 likes a different post per request: posts of public owners, which the liker sees.
     liker = ctx.seeded.liker["id"]

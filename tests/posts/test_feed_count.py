@@ -1,14 +1,21 @@
-"""The feed's `count` comes from post_counts, kept by triggers: it must stay exact."""
+"""The feed's `count` comes from post_counts and public_post_totals, kept by triggers: it
+must stay exact."""
 
 import uuid
 
 from sqlalchemy import delete, func, select, update
 
+from tests.accounts.helpers import PROFILE, update_user
 from tests.support.factories import add_contact, block
 from tests.support.posts import POSTS, create_post, post_url
 from uzbekhub.accounts.models import User
+from uzbekhub.accounts.visibility import public_user
 from uzbekhub.extensions import db
-from uzbekhub.posts.models import Post, PostCount
+from uzbekhub.posts.models import Post, PostCount, PublicPostTotal
+from uzbekhub.posts.services import feed_total, in_feed
+
+ACCOUNT = "/api/accounts/account"
+ADMIN_USER = "/api/accounts/admin/user/{}/"
 
 
 def kept_counts(app) -> dict[int, int]:
@@ -65,6 +72,7 @@ def test_counts_go_with_a_deleted_account(app, client, alice, bob, make_post):
         db.session.execute(delete(User).where(User.id == alice.id))
         db.session.commit()
     assert kept_counts(app) == {bob.id: 1} == counted_counts(app)
+    assert kept_public_total(app) == counted_public_total(app) == 1
     assert feed_count(client, bob) == 1
 
 
@@ -85,3 +93,106 @@ def test_the_count_applies_the_visibility_rules_to_every_owner(
     # bob sees everyone public: alice and carol; private owners have not added him.
     assert feed_count(client, bob) == 6
     assert feed_count(client, stranger) == 8
+
+
+def kept_public_total(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.coalesce(func.sum(PublicPostTotal.active_posts), 0)))
+
+
+def counted_public_total(app) -> int:
+    """The active posts of public users, counted from the posts themselves."""
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .join(Post.owner)
+            .where(Post.is_active, public_user())
+        )
+
+
+def posts_seen(app, caller_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count()).select_from(Post).join(Post.owner).where(in_feed(caller_id))
+        )
+
+
+def assert_counts_exact(app, client, callers) -> None:
+    """The kept public total is the recount, and each caller's feed `count` (through the API
+    for the callers, directly for every user) is the number of posts they can see."""
+    assert kept_public_total(app) == counted_public_total(app)
+    for caller in callers:
+        assert feed_count(client, caller) == posts_seen(app, caller.id), caller.email
+    with app.app_context():
+        everyone = db.session.scalars(select(User.id)).all()
+        for user_id in everyone:
+            assert db.session.scalar(feed_total(user_id)) == posts_seen(app, user_id), user_id
+
+
+def test_the_count_stays_exact_through_posts_publicity_blocks_contacts_and_deletions(
+    app, client, alice, bob, carol, make_account, make_post
+):
+    update_user(app, carol, is_private=True)
+    adder = make_account("adder@example.com", is_private=True)
+    blocker = make_account("blocker@example.com")
+    blocked = make_account("blocked@example.com")
+    leaving = make_account("leaving@example.com")
+    staff = make_account("staff@example.com", is_staff=True)
+    callers = (alice, bob, carol, adder, blocker, blocked)
+    for owner in (alice, bob, carol, adder, blocker, blocked, leaving):
+        create_post(client, owner, "one")
+        make_post(owner, "two")
+        make_post(owner, "hidden", is_active=False)
+    assert_counts_exact(app, client, callers)
+
+    # The private adder lets alice in; the blocker shuts her out; alice shuts blocked out.
+    added = client.post(f"{ACCOUNT}/contact/", json={"contact": alice.id}, headers=adder.headers)
+    assert added.status_code == 201
+    for who, whom in ((blocker, alice), (alice, blocked)):
+        response = client.post(
+            f"{ACCOUNT}/block/", json={"blocked_user": whom.id}, headers=who.headers
+        )
+        assert response.status_code == 201
+    assert_counts_exact(app, client, callers)
+
+    # Posts made, moderated away and back, deleted.
+    extra = create_post(client, blocker, "more").get_json()["id"]
+    create_post(client, adder, "more")
+    with app.app_context():
+        db.session.execute(update(Post).where(Post.owner_id == bob.id).values(is_active=False))
+        db.session.commit()
+    assert_counts_exact(app, client, callers)
+    with app.app_context():
+        db.session.execute(update(Post).where(Post.owner_id == bob.id).values(is_active=True))
+        db.session.commit()
+    assert client.delete(post_url(extra), headers=blocker.headers).status_code == 204
+    assert_counts_exact(app, client, callers)
+
+    # Going private and public, deactivated and back.
+    for who, private in ((bob, True), (carol, False), (blocker, True)):
+        changed = client.patch(PROFILE, json={"is_private": private}, headers=who.headers)
+        assert changed.status_code == 200
+    assert_counts_exact(app, client, callers)
+    update_user(app, blocked, is_active=False)
+    update_user(app, adder, is_active=False, is_private=False)
+    assert_counts_exact(app, client, (alice, bob, carol, blocker))
+    update_user(app, blocked, is_active=True)
+    update_user(app, adder, is_active=True, is_private=True)
+    assert_counts_exact(app, client, callers)
+
+    # Blocks and contacts undone.
+    unblocked = client.delete(f"{ACCOUNT}/block/{blocked.id}/", headers=alice.headers)
+    assert unblocked.status_code == 204
+    contact_id = added.get_json()["id"]
+    dropped = client.delete(f"{ACCOUNT}/contact/{contact_id}/", headers=adder.headers)
+    assert dropped.status_code == 204
+    assert_counts_exact(app, client, callers)
+
+    # Accounts deleted with their posts: public, private, inactive, in a block.
+    update_user(app, bob, is_active=False)
+    for gone in (leaving, carol, bob, blocker):
+        deleted = client.delete(ADMIN_USER.format(gone.id), headers=staff.headers)
+        assert deleted.status_code == 204
+        assert_counts_exact(app, client, (alice, adder, blocked))
+    assert counted_public_total(app) == 4  # alice's and blocked's two active posts each

@@ -6,7 +6,18 @@ expressions for lists and as booleans for single objects, so the rule exists onc
 
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, false, literal, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    and_,
+    false,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from uzbekhub.accounts.models import Block, Contact, User
 from uzbekhub.extensions import db
@@ -41,14 +52,24 @@ def _as_sql(value):
     return literal(value) if isinstance(value, int) else value
 
 
+def public_user(user=User) -> ColumnElement[bool]:
+    """Users anyone may see, anonymous callers included: active and not private.
+
+    The triggers that keep `public_post_totals` (uzbekhub/posts/models.py) say it in SQL.
+    """
+    return and_(user.is_active == true(), user.is_private == false())
+
+
 def visible_user(caller_id: int | None, user=User) -> ColumnElement[bool]:
     """Users whose profile and content the caller may see.
 
     Active, not blocked either way, and public or having added the caller as a
     contact. The caller always sees themself. Anonymous callers see public users.
+    Whoever this admits or refuses unlike `public_user` must be among
+    `seen_unlike_the_public` (the feed's count relies on it).
     """
     if caller_id is None:
-        return and_(user.is_active == true(), user.is_private == false())
+        return public_user(user)
     return or_(
         user.id == caller_id,
         and_(
@@ -56,6 +77,19 @@ def visible_user(caller_id: int | None, user=User) -> ColumnElement[bool]:
             not_(blocked_between(user.id, caller_id)),
             or_(user.is_private == false(), has_added_contact(user.id, caller_id)),
         ),
+    )
+
+
+def seen_unlike_the_public(caller_id) -> CompoundSelect:
+    """The ids of the only users the caller may see though not public, or not see though
+    public (for everyone else `visible_user` is `public_user`): the caller, the users who
+    added the caller as a contact, and the users in a block with the caller either way.
+    Indexed lookups of the caller's few rows; an id may come more than once."""
+    return union_all(
+        select(_as_sql(caller_id)),
+        select(Contact.owner_id).where(Contact.contact_id == caller_id),
+        select(Block.blocked_user_id).where(Block.user_id == caller_id),
+        select(Block.user_id).where(Block.blocked_user_id == caller_id),
     )
 
 
@@ -73,7 +107,7 @@ def blockable_user(caller_id: int, user=User) -> ColumnElement[bool]:
 
 def discoverable_user(caller_id: int | None, user=User) -> ColumnElement[bool]:
     """Users that may appear in search, nearby search and public profiles: never private ones."""
-    clause = and_(user.is_active == true(), user.is_private == false())
+    clause = public_user(user)
     if caller_id is not None:
         clause = and_(clause, user.id != caller_id, not_(blocked_between(user.id, caller_id)))
     return clause

@@ -115,8 +115,17 @@ def never_reuse_ids(metadata: MetaData) -> None:
     """
     for table in metadata.tables.values():
         key = list(table.primary_key.columns)
-        if len(key) == 1 and isinstance(key[0].type, Integer) and not key[0].foreign_keys:
+        if len(key) == 1 and _generated_integer(key[0]):
             table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+def _generated_integer(column) -> bool:
+    """An integer key the database makes up: not a reference, not given (autoincrement=False)."""
+    return (
+        isinstance(column.type, Integer)
+        and column.autoincrement is not False
+        and not column.foreign_keys
+    )
 
 
 def create_triggers_after(table_name: str, by_dialect: dict[str, tuple[str, ...]]) -> None:

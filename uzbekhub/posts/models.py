@@ -57,14 +57,30 @@ class Post(db.Model):
 class PostCount(db.Model):
     """How many active posts a user owns, kept by database triggers (on `posts`).
 
-    The feed's `count` sums these over the owners the caller may see, so it costs the
-    same for a million posts as for a thousand. Triggers, not services, keep it, so it
-    stays exact however posts change: services, account-deletion cascades, moderation.
+    The feed's `count` reads these (and `public_post_totals`, kept from them) instead of
+    counting posts, so it costs the same for a million posts as for a thousand. Triggers,
+    not services, keep it, so it stays exact however posts change: services,
+    account-deletion cascades, moderation.
     """
 
     __tablename__ = "post_counts"
 
     owner_id: Mapped[int] = mapped_column(user_fk(), primary_key=True)
+    active_posts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PublicPostTotal(db.Model):
+    """The active posts of public users (active, not private), kept by database triggers
+    (on `post_counts` and `users`), in 16 rows: a user's posts count in shard `id % 16`.
+
+    Most users see exactly the public users, so the feed's `count` starts from this total
+    and corrects it only for the few users seen otherwise (services.feed_total). The
+    shards let concurrent posts of different users rarely wait for one row lock.
+    """
+
+    __tablename__ = "public_post_totals"
+
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     active_posts: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -185,4 +201,146 @@ BACKFILL_POST_COUNTS = (
 
 create_triggers_after(
     "posts", {"postgresql": (_PG_FUNCTION, *_PG_TRIGGERS), "sqlite": _SQLITE_TRIGGERS}
+)
+
+
+# --- the triggers that keep public_post_totals (also run by migration 0012) -------------------
+# "Public" is visibility.public_user in SQL: is_active AND NOT is_private. A user's deletion
+# is counted before the row goes (BEFORE DELETE), while post_counts still holds their posts;
+# the cascades that follow find no user and change nothing. On PostgreSQL a change of
+# post_counts locks its owner's row (FOR SHARE), so that a concurrent change of the owner's
+# publicity either waits for it or is seen by it.
+
+_PG_PUBLIC_FUNCTIONS = (
+    """
+CREATE OR REPLACE FUNCTION add_public_posts(owner integer, posts integer) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public_post_totals (shard, active_posts) VALUES (mod(owner, 16), posts)
+    ON CONFLICT (shard) DO UPDATE
+    SET active_posts = public_post_totals.active_posts + EXCLUDED.active_posts;
+END
+$$
+""",
+    """
+CREATE OR REPLACE FUNCTION add_posts_if_public(owner integer, posts integer) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    public boolean;
+BEGIN
+    SELECT is_active AND NOT is_private INTO public FROM users WHERE id = owner FOR SHARE;
+    IF public AND posts <> 0 THEN
+        PERFORM add_public_posts(owner, posts);
+    END IF;
+END
+$$
+""",
+    """
+CREATE OR REPLACE FUNCTION keep_public_post_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.owner_id = NEW.owner_id THEN
+        PERFORM add_posts_if_public(NEW.owner_id, NEW.active_posts - OLD.active_posts);
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM add_posts_if_public(OLD.owner_id, -OLD.active_posts);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM add_posts_if_public(NEW.owner_id, NEW.active_posts);
+    END IF;
+    RETURN NULL;
+END
+$$
+""",
+    """
+CREATE OR REPLACE FUNCTION keep_public_post_totals_of_user() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    posts integer;
+BEGIN
+    SELECT active_posts INTO posts FROM post_counts WHERE owner_id = OLD.id;
+    IF posts <> 0 THEN
+        IF TG_OP = 'UPDATE' AND NEW.is_active AND NOT NEW.is_private THEN
+            PERFORM add_public_posts(OLD.id, posts);
+        ELSE
+            PERFORM add_public_posts(OLD.id, -posts);
+        END IF;
+    END IF;
+    RETURN OLD;
+END
+$$
+""",
+)
+_PUBLICITY_CHANGED = (
+    "(OLD.is_active AND NOT OLD.is_private) IS DISTINCT FROM (NEW.is_active AND NOT NEW.is_private)"
+)
+_PG_PUBLIC_TRIGGERS = (
+    "CREATE TRIGGER post_counts_keep_public_totals AFTER INSERT OR DELETE ON post_counts "
+    "FOR EACH ROW EXECUTE FUNCTION keep_public_post_totals()",
+    "CREATE TRIGGER post_counts_keep_public_totals_on_update "
+    "AFTER UPDATE OF active_posts, owner_id ON post_counts FOR EACH ROW "
+    "WHEN (OLD.active_posts IS DISTINCT FROM NEW.active_posts "
+    "OR OLD.owner_id IS DISTINCT FROM NEW.owner_id) EXECUTE FUNCTION keep_public_post_totals()",
+    "CREATE TRIGGER users_keep_public_post_totals_on_update "
+    "AFTER UPDATE OF is_active, is_private ON users FOR EACH ROW "
+    f"WHEN ({_PUBLICITY_CHANGED}) EXECUTE FUNCTION keep_public_post_totals_of_user()",
+    "CREATE TRIGGER users_keep_public_post_totals_on_delete BEFORE DELETE ON users "
+    "FOR EACH ROW WHEN (OLD.is_active AND NOT OLD.is_private) "
+    "EXECUTE FUNCTION keep_public_post_totals_of_user()",
+)
+
+
+def _sqlite_add_public_posts(owner: str, posts: str, where: str) -> str:
+    return (
+        "INSERT INTO public_post_totals (shard, active_posts) "
+        f"SELECT {owner} % 16, {posts} {where} "
+        "ON CONFLICT (shard) DO UPDATE SET active_posts = active_posts + excluded.active_posts;"
+    )
+
+
+def _sqlite_if_public(owner: str, posts: str) -> str:
+    return _sqlite_add_public_posts(
+        owner, posts, f"FROM users WHERE id = {owner} AND is_active AND NOT is_private"
+    )
+
+
+def _sqlite_of_user(sign: str) -> str:
+    return _sqlite_add_public_posts(
+        "OLD.id", f"{sign}active_posts", "FROM post_counts WHERE owner_id = OLD.id"
+    )
+
+
+_SQLITE_PUBLIC_TRIGGERS = (
+    "CREATE TRIGGER post_counts_keep_public_totals_on_insert AFTER INSERT ON post_counts "
+    f"BEGIN {_sqlite_if_public('NEW.owner_id', 'NEW.active_posts')} END",
+    "CREATE TRIGGER post_counts_keep_public_totals_on_delete AFTER DELETE ON post_counts "
+    f"BEGIN {_sqlite_if_public('OLD.owner_id', '-OLD.active_posts')} END",
+    "CREATE TRIGGER post_counts_keep_public_totals_on_update "
+    "AFTER UPDATE OF active_posts, owner_id ON post_counts "
+    "WHEN OLD.active_posts IS NOT NEW.active_posts OR OLD.owner_id IS NOT NEW.owner_id BEGIN "
+    f"{_sqlite_if_public('OLD.owner_id', '-OLD.active_posts')} "
+    f"{_sqlite_if_public('NEW.owner_id', 'NEW.active_posts')} END",
+    "CREATE TRIGGER users_keep_public_post_totals_on_update "
+    "AFTER UPDATE OF is_active, is_private ON users "
+    f"WHEN {_PUBLICITY_CHANGED.replace('IS DISTINCT FROM', 'IS NOT')} BEGIN "
+    f"{_sqlite_of_user('CASE WHEN NEW.is_active AND NOT NEW.is_private THEN 1 ELSE -1 END * ')} "
+    "END",
+    "CREATE TRIGGER users_keep_public_post_totals_on_delete BEFORE DELETE ON users "
+    f"WHEN OLD.is_active AND NOT OLD.is_private BEGIN {_sqlite_of_user('-')} END",
+)
+BACKFILL_PUBLIC_POST_TOTALS = (
+    "INSERT INTO public_post_totals (shard, active_posts) "
+    "SELECT post_counts.owner_id % 16, sum(post_counts.active_posts) "
+    "FROM post_counts JOIN users ON users.id = post_counts.owner_id "
+    "WHERE users.is_active AND NOT users.is_private "
+    "GROUP BY post_counts.owner_id % 16"
+)
+
+
+create_triggers_after(
+    "public_post_totals",
+    {
+        "postgresql": (*_PG_PUBLIC_FUNCTIONS, *_PG_PUBLIC_TRIGGERS),
+        "sqlite": _SQLITE_PUBLIC_TRIGGERS,
+    },
 )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
+    case,
     delete,
     exists,
     func,
@@ -31,7 +32,14 @@ from werkzeug.exceptions import NotFound
 
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.user_rows import BRIEF_ATTRIBUTES
-from uzbekhub.accounts.visibility import SeenUser, blocked_between, is_blocked, visible_user
+from uzbekhub.accounts.visibility import (
+    SeenUser,
+    blocked_between,
+    is_blocked,
+    public_user,
+    seen_unlike_the_public,
+    visible_user,
+)
 from uzbekhub.common.db import UTCDateTime, UUIDType, insert_with_conflicts, new_uuid, utcnow
 from uzbekhub.common.media import (
     clean_image,
@@ -53,6 +61,7 @@ from uzbekhub.posts.models import (
     PostImage,
     PostLike,
     PostView,
+    PublicPostTotal,
 )
 from uzbekhub.posts.schemas import NOTHING_TO_POST
 
@@ -142,17 +151,33 @@ def in_feed(caller_id, owner_id=None) -> ColumnElement[bool]:
 def feed_total(caller_id, owner_id=None) -> Select:
     """The feed's `count`: the kept active-post counts of the owners the caller may see.
 
-    Equal to counting `in_feed`, whose posts are the active posts of visible owners, but
-    its cost follows the number of users rather than of posts.
+    Equal to counting `in_feed`, whose posts are the active posts of visible owners. For
+    the whole feed it is the kept total of public owners corrected by the few users the
+    caller sees unlike the public, so its cost follows the caller's contacts and blocks,
+    not the number of users or posts.
     """
-    stmt = (
-        select(func.coalesce(func.sum(PostCount.active_posts), 0))
-        .join(User, User.id == PostCount.owner_id)
-        .where(visible_user(caller_id, User))
-    )
     if owner_id is not None:
-        stmt = stmt.where(PostCount.owner_id == owner_id)
-    return stmt
+        return (
+            select(func.coalesce(func.sum(PostCount.active_posts), 0))
+            .join(User, User.id == PostCount.owner_id)
+            .where(PostCount.owner_id == owner_id, visible_user(caller_id, User))
+        )
+    public_total = select(func.coalesce(func.sum(PublicPostTotal.active_posts), 0))
+    posts = PostCount.active_posts
+    correction = (
+        select(
+            func.coalesce(
+                func.sum(
+                    case((visible_user(caller_id, User), posts), else_=0)
+                    - case((public_user(User), posts), else_=0)
+                ),
+                0,
+            )
+        )
+        .join(User, User.id == PostCount.owner_id)
+        .where(PostCount.owner_id.in_(seen_unlike_the_public(caller_id)))
+    )
+    return select(public_total.scalar_subquery() + correction.scalar_subquery())
 
 
 def my_posts(caller: User) -> Select:
