@@ -1,9 +1,11 @@
 """The feed's `count` comes from post_counts and public_post_totals, kept by triggers: it
 must stay exact."""
 
+import threading
 import uuid
 
-from sqlalchemy import delete, func, select, update
+import pytest
+from sqlalchemy import delete, func, select, text, update
 
 from tests.accounts.helpers import PROFILE, update_user
 from tests.support.factories import add_contact, block
@@ -196,3 +198,49 @@ def test_the_count_stays_exact_through_posts_publicity_blocks_contacts_and_delet
         assert deleted.status_code == 204
         assert_counts_exact(app, client, (alice, adder, blocked))
     assert counted_public_total(app) == 4  # alice's and blocked's two active posts each
+
+
+def _post_for(connection, owner_id: int) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO posts (id, owner_id, content, is_active, is_edited, created_at) "
+            "VALUES (:id, :owner, 'racing', true, false, now())"
+        ),
+        {"id": uuid.uuid4(), "owner": owner_id},
+    )
+
+
+def _hide(connection, owner_id: int) -> None:
+    connection.execute(text("UPDATE users SET is_private = true WHERE id = :id"), {"id": owner_id})
+
+
+@pytest.mark.parametrize("first, second", [(_post_for, _hide), (_hide, _post_for)])
+def test_a_post_and_its_owner_going_private_at_once_keep_the_total_exact(
+    app, alice, make_post, first, second
+):
+    """Each waits for the other (PostgreSQL): without the wait the second would miss the
+    first's uncommitted change and count alice's new post as public."""
+    make_post(alice)
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite runs one writer at a time")
+        engine = db.engine
+    failed: list[BaseException] = []
+
+    def later():
+        try:
+            with engine.begin() as connection:
+                second(connection, alice.id)
+        except BaseException as error:
+            failed.append(error)
+
+    with engine.connect() as earlier:
+        first(earlier, alice.id)
+        thread = threading.Thread(target=later)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive(), f"the second change did not wait for the first: {failed}"
+        earlier.commit()
+        thread.join(timeout=10)
+    assert not failed and not thread.is_alive()
+    assert kept_public_total(app) == counted_public_total(app) == 0
