@@ -57,6 +57,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             env.get("DATABASE_URL") or "sqlite:///uzbekhub.db"
         ),
+        # Each process keeps this many PostgreSQL connections once it has needed them; up to
+        # DATABASE_MAX_OVERFLOW more are opened at peaks and closed when given back.
+        "DATABASE_POOL_SIZE": _int(env, "DATABASE_POOL_SIZE", 32),
+        "DATABASE_MAX_OVERFLOW": _int(env, "DATABASE_MAX_OVERFLOW", 8),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "SECRET_KEY": env.get("SECRET_KEY") or (DEV_SECRET if debug_defaults else None),
         "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY") or (DEV_SECRET if debug_defaults else None),
@@ -171,6 +175,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         raise ConfigError("MEDIA_STORAGE=s3 needs S3_BUCKET")
     if cfg["LOG_FORMAT"] not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT must be text or json, got {cfg['LOG_FORMAT']!r}")
+    # SQLAlchemy reads a pool size of 0 as "no limit": an operator's 0 would open a
+    # connection per concurrent request, past PostgreSQL's max_connections.
+    if cfg["DATABASE_POOL_SIZE"] < 1 or cfg["DATABASE_MAX_OVERFLOW"] < 0:
+        raise ConfigError("DATABASE_POOL_SIZE must be 1 or more, DATABASE_MAX_OVERFLOW 0 or more")
     if cfg["WEB_CONCURRENCY"] > 1 and not cfg["REDIS_URL"]:
         raise ConfigError(
             "REDIS_URL is required when WEB_CONCURRENCY > 1: processes share throttles, "

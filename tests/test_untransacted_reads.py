@@ -1,12 +1,17 @@
 """The hot reads run outside a transaction (`common.reads.untransacted`): on PostgreSQL no
 BEGIN before their statements and no ROLLBACK after; the pooled connection they used is
 back in transactions for whoever takes it next; a request that reads and writes keeps its
-writes in one transaction; a read on a connection PostgreSQL dropped is still answered."""
+writes in one transaction; a read on a connection PostgreSQL dropped is still answered; on a green connection (as under
+`python wsgi.py`) the read makes no round trip but its statements."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg2
 import pytest
+from psycopg2.extensions import set_wait_callback
+from psycopg2.extras import wait_select
 from sqlalchemy import select
 
 from tests.accounts.helpers import nearby_url, search_url, set_location
@@ -115,3 +120,43 @@ def test_a_hot_read_on_connections_the_database_dropped_is_answered(
     answer = client.get(hot_reads["feed"], headers=alice.headers)
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["count"] == 1
+
+
+@contextmanager
+def green_round_trips() -> Iterator[list[int]]:
+    """Each round trip psycopg2 makes while a wait callback is set, as psycogreen sets one
+    under `python wsgi.py`: psycopg2 then runs every operation asynchronously and waits
+    through the callback once per operation, its own `SET`s included, which no SQLAlchemy
+    event shows."""
+    waits: list[int] = []
+
+    def counting_wait(connection) -> None:
+        waits.append(1)
+        wait_select(connection)
+
+    set_wait_callback(counting_wait)
+    try:
+        yield waits
+    finally:
+        set_wait_callback(None)
+
+
+@needs_postgres
+@pytest.mark.parametrize("read", ["feed", "history", "search", "nearby"])
+def test_a_hot_read_on_a_green_connection_makes_only_its_statements_round_trips(
+    app, client, alice, hot_reads, round_trips, read
+):
+    with app.app_context():
+        db.engine.dispose()  # connections opened in green mode, as a server's are
+    try:
+        with green_round_trips() as waits:
+            client.get(hot_reads[read], headers=alice.headers)  # connected, token state cached
+            waits.clear()
+            with round_trips() as sent:
+                answer = client.get(hot_reads[read], headers=alice.headers)
+        assert answer.status_code == 200, answer.get_json()
+        assert sent
+        assert len(waits) == len(sent), sent
+    finally:
+        with app.app_context():
+            db.engine.dispose()

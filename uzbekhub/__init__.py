@@ -152,9 +152,7 @@ def configure(app: Flask, overrides: Mapping | None) -> None:
     # The largest legal request: ten images at the upload limit, plus form fields.
     app.config["MAX_CONTENT_LENGTH"] = int((app.config["MAX_UPLOAD_MB"] * 10 + 1) * MIB)
     app.config.setdefault("MAX_JSON_BYTES", MIB)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config["ASYNC_MODE"]
-    )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     app.config["JSON_SORT_KEYS"] = False
     trust_proxies(app)
 
@@ -166,11 +164,11 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
-def engine_options(url: str, async_mode: str = "threading") -> dict:
-    if url.startswith("sqlite"):
+def engine_options(config: Mapping) -> dict:
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Several eventlet green threads share the file; wait for locks instead of failing.
         options = {"connect_args": {"timeout": 15}}
-        if async_mode == "eventlet":
+        if config["ASYNC_MODE"] == "eventlet":
             # sqlite3 waits for a lock in C, stalling the whole hub, the lock's holder included:
             # one connection, handed over between green threads, makes requests wait greenly.
             options.update(pool_size=1, max_overflow=0, pool_timeout=60)
@@ -178,9 +176,12 @@ def engine_options(url: str, async_mode: str = "threading") -> dict:
     # No pre-ping (a round trip at every checkout): a connection the server dropped fails
     # on use instead, SQLAlchemy then invalidates the pool, and a read is tried once more
     # (`UzbekHub.dispatch_request`). Keepalives find half-open connections in between.
+    # The pool keeps what concurrent requests use: a connection opened beyond it is closed
+    # when given back, and opening one costs both sides far more than a query (PostgreSQL
+    # starts a backend process for it).
     return {
-        "pool_size": 10,
-        "max_overflow": 20,
+        "pool_size": config["DATABASE_POOL_SIZE"],
+        "max_overflow": config["DATABASE_MAX_OVERFLOW"],
         "pool_recycle": 1800,
         "connect_args": {
             # API queries are short: starting parallel workers (~10 ms) or JIT-compiling a

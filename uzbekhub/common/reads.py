@@ -3,10 +3,13 @@
 Before a session's first statement psycopg2 sends BEGIN, a round trip of its own, and the
 end of the request sends ROLLBACK: two of a short read's round trips that do nothing for
 it. `untransacted()` gives a read-only service a pooled connection in autocommit, which
-sends neither. Switching autocommit on and off costs no round trip, and the pool switches
-it off when the connection comes back (SQLAlchemy resets an isolation level set by
-`execution_options`), so whoever uses the connection next, writes included, is in a
-transaction as before.
+sends neither, and switches autocommit off before the connection goes back, so whoever
+uses it next, writes included, is in a transaction as before.
+
+It sets psycopg2's `autocommit` itself rather than SQLAlchemy's AUTOCOMMIT isolation level:
+that one calls `set_isolation_level`, which on a green connection (psycogreen, as
+`python wsgi.py` runs) sends `SET default_transaction_isolation` each way, two round trips
+more than the ones saved.
 """
 
 from collections.abc import Iterator
@@ -32,5 +35,11 @@ def untransacted() -> Iterator[Connection | Session]:
     if bind.dialect.name != "postgresql" or session.in_transaction():
         yield session
         return
-    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        yield connection
+    with bind.connect() as connection:
+        driver_connection = connection.connection.dbapi_connection
+        driver_connection.autocommit = True
+        try:
+            yield connection
+        finally:
+            if not driver_connection.closed:  # a dropped connection is not pooled again
+                driver_connection.autocommit = False
