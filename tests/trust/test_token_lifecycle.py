@@ -12,7 +12,6 @@ from datetime import timedelta
 import jwt
 import pytest
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import Integer
 
 from tests.conftest import ROOT
 from tests.realtime.support import wait_until
@@ -20,6 +19,7 @@ from tests.support.factories import PASSWORD
 from uzbekhub.accounts.models import User
 from uzbekhub.accounts.users import new_user
 from uzbekhub.chat.namespace import NAMESPACE
+from uzbekhub.common.db import generated_integer_keyed
 from uzbekhub.extensions import db
 
 AUTH = "/api/accounts/auth"
@@ -124,7 +124,7 @@ def test_the_migrations_make_sqlite_never_reuse_an_id(tmp_path):
         timeout=120,
     )
     assert upgrade.returncode == 0, upgrade.stderr
-    integer_keyed = integer_keyed_tables()
+    integer_keyed = [table.name for table in generated_integer_keyed(db.metadata)]
     with sqlite3.connect(database) as conn:
         schema = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
         assert integer_keyed, "no integer-keyed tables found"
@@ -143,16 +143,6 @@ def test_the_migrations_make_sqlite_never_reuse_an_id(tmp_path):
             "SELECT sql FROM sqlite_master WHERE name = 'uq_users_username_lower'"
         ).fetchone()
         assert index and "lower(username)" in index[0]
-
-
-def integer_keyed_tables() -> list[str]:
-    """The tables the models key by a generated integer."""
-    keys = {table.name: list(table.primary_key.columns) for table in db.metadata.tables.values()}
-    return [
-        name
-        for name, key in keys.items()
-        if len(key) == 1 and isinstance(key[0].type, Integer) and not key[0].foreign_keys
-    ]
 
 
 # --- forged claims (trust issue, item 11) --------------------------------------------------------

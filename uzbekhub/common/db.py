@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, Integer, MetaData, TypeDecorator, Uuid, event
+from sqlalchemy import JSON, DateTime, Engine, Integer, MetaData, Table, TypeDecorator, Uuid, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -113,10 +113,18 @@ def never_reuse_ids(metadata: MetaData) -> None:
     deleted row (a token, a link, a client's cache) would name the next one. PostgreSQL's
     sequences never go back.
     """
-    for table in metadata.tables.values():
-        key = list(table.primary_key.columns)
-        if len(key) == 1 and _generated_integer(key[0]):
-            table.dialect_options["sqlite"]["autoincrement"] = True
+    for table in generated_integer_keyed(metadata):
+        table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+def generated_integer_keyed(metadata: MetaData) -> list[Table]:
+    """The tables keyed by one integer the database makes up."""
+    return [
+        table
+        for table in metadata.tables.values()
+        if len(table.primary_key.columns) == 1
+        and _generated_integer(next(iter(table.primary_key.columns)))
+    ]
 
 
 def _generated_integer(column) -> bool:
