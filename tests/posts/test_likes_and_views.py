@@ -3,11 +3,17 @@
 import uuid
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from tests.accounts.helpers import update_user
 from tests.support.answers import field_errors
+from tests.support.contract import assert_answers_the_dump
 from tests.support.factories import add_contact, block
 from tests.support.posts import LIKE, VIEWS, count_rows, like, post_url
+from uzbekhub.extensions import db
 from uzbekhub.posts.models import PostLike, PostView
+from uzbekhub.posts.schemas import LikeSchema
 
 ENTRY_KEYS = ["id", "owner", "post", "created_at"]
 
@@ -259,3 +265,21 @@ def test_a_like_costs_its_insert_the_owners_notification_and_the_answer(
         "SELECT USERS.ID, USERS.USERNAME,",
     ]
     assert "password_hash" not in executed[-1]
+
+
+@KINDS
+def test_recording_answers_the_schemas_dump_of_the_stored_entry(
+    app, client, alice, bob, make_post, create_path, list_suffix, model, counter
+):
+    """The entry written by one statement built once answers as LikeSchema (= ViewSchema)
+    dumps the row read back from the database, byte for byte."""
+    update_user(app, bob, profile_picture="profile_pictures/bob.png", last_name="")
+    post_id = make_post(alice)
+    response = client.post(create_path, json={"post": post_id}, headers=bob.headers)
+    entry_id = uuid.UUID(response.get_json()["id"])
+    with app.test_request_context(create_path):
+        stored = db.session.scalar(
+            select(model).where(model.id == entry_id).options(joinedload(model.owner))
+        )
+        expected = LikeSchema().dump(stored)
+    assert_answers_the_dump(response, expected, status=201)

@@ -250,10 +250,16 @@ def refuse_duplicate(field: str, message: str) -> Iterator[None]:
         raise invalid(field, message)
 
 
-def insert_with_conflicts(model):
+def dialect_name() -> str:
+    """The session's database dialect: part of the key of a statement built once that
+    depends on it (`insert_with_conflicts`)."""
+    return db.session.get_bind().dialect.name
+
+
+def insert_with_conflicts(model, dialect: str | None = None):
     """An `INSERT` into `model` that takes ON CONFLICT clauses (`on_conflict_do_nothing`,
-    `on_conflict_do_update`), in the dialect of the session's database."""
-    dialect = db.session.get_bind().dialect.name
+    `on_conflict_do_update`), in `dialect` or that of the session's database."""
+    dialect = dialect or dialect_name()
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 

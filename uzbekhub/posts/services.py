@@ -8,17 +8,20 @@ owner, not those of users blocked either way with the caller.
 
 import uuid
 from collections.abc import Sequence
+from functools import cache
 
 from sqlalchemy import (
     ColumnElement,
+    Insert,
+    Integer,
     Row,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     exists,
     func,
-    literal,
     not_,
     or_,
     select,
@@ -40,7 +43,14 @@ from uzbekhub.accounts.visibility import (
     seen_unlike_the_public,
     visible_user,
 )
-from uzbekhub.common.db import UTCDateTime, UUIDType, insert_with_conflicts, new_uuid, utcnow
+from uzbekhub.common.db import (
+    UTCDateTime,
+    UUIDType,
+    dialect_name,
+    insert_with_conflicts,
+    new_uuid,
+    utcnow,
+)
 from uzbekhub.common.media import (
     clean_image,
     delete_after_success,
@@ -336,14 +346,19 @@ def with_owner(model: Entry) -> Fetch:
 
 def _load_entry(model: Entry, entry_id: uuid.UUID):
     """The entry as the API answers it: its owner's brief, not their whole row."""
-    stmt = (
+    return db.session.scalar(_entry_answer(model), {"entry_id": entry_id})
+
+
+@cache
+def _entry_answer(model: Entry) -> Select:
+    """Built once per kind of entry: likes and views answer every write with it."""
+    return (
         select(model)
         .join(model.owner)
-        .where(model.id == entry_id)
+        .where(model.id == bindparam("entry_id"))
         .options(contains_eager(model.owner).load_only(*BRIEF_ATTRIBUTES))
         .execution_options(populate_existing=True)
     )
-    return db.session.scalar(stmt)
 
 
 def _entry_to_change(model: Entry, caller: User, entry_id: uuid.UUID, *, post_owner_may=False):
@@ -363,22 +378,9 @@ def _record_once(model: Tally, caller_id: int, post_id: uuid.UUID, duplicate: st
     alike) without a savepoint; only a refusal costs a look at why. `then()` runs in the same
     transaction, after the entry is written."""
     entry_id = new_uuid()
-    entry = of_visible_post(
-        caller_id,
-        post_id,
-        literal(entry_id, UUIDType),
-        literal(caller_id),
-        Post.id,
-        literal(utcnow(), UTCDateTime()),
-    )
-    stmt = (
-        insert_with_conflicts(model)
-        .from_select(("id", "owner_id", "post_id", "created_at"), entry)
-        .on_conflict_do_nothing()
-        .returning(model.id)
-    )
+    params = {"entry_id": entry_id, "caller_id": caller_id, "post": post_id, "at": utcnow()}
     try:
-        written = db.session.scalar(stmt)
+        written = db.session.scalar(_recording(model, dialect_name()), params)
     except IntegrityError:  # the post was deleted after the statement read it
         db.session.rollback()
         raise invalid("post", does_not_exist(post_id)) from None
@@ -388,6 +390,29 @@ def _record_once(model: Tally, caller_id: int, post_id: uuid.UUID, duplicate: st
         then()
     db.session.commit()
     return _load_entry(model, entry_id)
+
+
+@cache
+def _recording(model: Tally, dialect: str) -> Insert:
+    """`_record_once`'s statement, built once per table and dialect: the entry, caller,
+    post and time are bound parameters (named unlike the table's columns, which an INSERT
+    would take them for). On the table, not the model: the session runs an ORM insert given
+    parameters as a bulk insert of them."""
+    caller_id = bindparam("caller_id", type_=Integer)
+    entry = of_visible_post(
+        caller_id,
+        bindparam("post", type_=UUIDType),
+        bindparam("entry_id", type_=UUIDType),
+        caller_id,
+        Post.id,
+        bindparam("at", type_=UTCDateTime()),
+    )
+    return (
+        insert_with_conflicts(model.__table__, dialect)
+        .from_select(("id", "owner_id", "post_id", "created_at"), entry)
+        .on_conflict_do_nothing()
+        .returning(model.__table__.c.id)
+    )
 
 
 def _refuse_entry(model: Tally, caller_id: int, post_id: uuid.UUID, duplicate: str) -> None:
