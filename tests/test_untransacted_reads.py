@@ -8,7 +8,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import psycopg2
 import pytest
 from psycopg2.extensions import set_wait_callback
 from psycopg2.extras import wait_select
@@ -16,6 +15,7 @@ from sqlalchemy import select
 
 from tests.accounts.helpers import nearby_url, search_url, set_location
 from tests.support.chat import HISTORY, create_group, send
+from tests.support.database import drop_connections
 from tests.support.posts import LIKE, POSTS, make_post
 from uzbekhub.common.reads import untransacted
 from uzbekhub.extensions import db
@@ -106,17 +106,7 @@ def test_a_hot_read_on_connections_the_database_dropped_is_answered(
 ):
     for _ in range(3):
         assert client.get(hot_reads["feed"], headers=alice.headers).status_code == 200
-    dsn = database_url.replace("postgresql+psycopg2://", "postgresql://")
-    killer = psycopg2.connect(dsn)
-    try:
-        with killer.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            assert cursor.fetchone()[0] >= 1
-    finally:
-        killer.close()
+    assert drop_connections(database_url) >= 1
     answer = client.get(hot_reads["feed"], headers=alice.headers)
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["count"] == 1

@@ -38,6 +38,7 @@ from uzbekhub.common.db import (
 from uzbekhub.common.http_headers import register_security_headers
 from uzbekhub.common.json import OrjsonProvider, StrictJSONRequest
 from uzbekhub.common.media import register_media
+from uzbekhub.common.pool import ping_idle_connections
 from uzbekhub.common.quota import count_media
 from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
@@ -173,9 +174,10 @@ def engine_options(config: Mapping) -> dict:
             # one connection, handed over between green threads, makes requests wait greenly.
             options.update(pool_size=1, max_overflow=0, pool_timeout=60)
         return options
-    # No pre-ping (a round trip at every checkout): a connection the server dropped fails
-    # on use instead, SQLAlchemy then invalidates the pool, and a read is tried once more
-    # (`UzbekHub.dispatch_request`). Keepalives find half-open connections in between.
+    # No pre-ping (a round trip at every checkout): only a connection idle in the pool is
+    # pinged (`common.pool`); a busy one the server dropped fails on use, SQLAlchemy then
+    # invalidates the pool, and a read is tried once more (`UzbekHub.dispatch_request`).
+    # Keepalives find half-open connections in between.
     # The pool keeps what concurrent requests use: a connection opened beyond it is closed
     # when given back, and opening one costs both sides far more than a query (PostgreSQL
     # starts a backend process for it).
@@ -200,6 +202,7 @@ def engine_options(config: Mapping) -> dict:
 
 def register_extensions(app: Flask) -> None:
     enforce_sqlite_foreign_keys()
+    ping_idle_connections()
     register_after_commit()
     db.init_app(app)
     never_reuse_ids(db.metadata)

@@ -21,10 +21,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests.realtime.support import wait_until
+from tests.support.database import drop_connections
 from tests.support.factories import PASSWORD
 from tests.trust.live import call, free_port, start_server, stop, wait_for_port
 from uzbekhub.accounts.tokens import issue_tokens
 from uzbekhub.accounts.users import new_user
+from uzbekhub.common.pool import IDLE_PING_SECONDS
 from uzbekhub.extensions import db
 
 ON_POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith("postgres")
@@ -249,20 +251,28 @@ def account_in(app, cluster: PostgresCluster) -> dict:
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL ends the pool's connections")
 def test_a_read_on_connections_the_database_dropped_is_answered(app, client, alice, database_url):
-    """Connections are not pinged before use: the first use of a dropped one invalidates
-    the pool, and the read runs once more on a new connection."""
+    """Busy connections are not pinged before use: the first use of a dropped one
+    invalidates the pool, and the read runs once more on a new connection."""
     for _ in range(3):
         assert client.get(PROFILE, headers=alice.headers).status_code == 200
-    dsn = database_url.replace("postgresql+psycopg2://", "postgresql://")
-    with psycopg2.connect(dsn) as killer, killer.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        assert cursor.fetchone()[0] >= 1
-    killer.close()
+    assert drop_connections(database_url) >= 1
     answer = client.get(PROFILE, headers=alice.headers)
     assert answer.status_code == 200, answer.get_json()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL ends the pool's connections")
+def test_a_write_after_the_database_dropped_idle_connections_is_answered(
+    app, client, alice, database_url
+):
+    """A write is never run twice, so it cannot be retried like a read: a connection that
+    sat in the pool is pinged before it is handed out, and a dropped one replaced."""
+    for _ in range(3):
+        assert client.get(PROFILE, headers=alice.headers).status_code == 200
+    assert drop_connections(database_url) >= 1
+    time.sleep(IDLE_PING_SECONDS + 0.1)
+    answer = client.patch(PROFILE, json={"is_private": True}, headers=alice.headers)
+    assert answer.status_code == 200, answer.get_json()
+    assert client.get(PROFILE, headers=alice.headers).get_json()["is_private"] is True
 
 
 @needs_services
