@@ -57,13 +57,19 @@ class Scenario:
     posts_each_request: bool = False
     needs_chat: bool = False
     notifications_off: bool = False
+    served_by: str = "app"  # or "ceiling" (bench/ceiling.py) or "floor" (bench/floor.py)
+
+    @property
+    def of_the_app(self) -> bool:
+        return self.served_by == "app"
 
     def url_path(self, seeded: dict) -> str:
         return self.path.format(room=seeded.get("chat", {}).get("room", "<room>"))
 
 
 SCENARIOS = (
-    Scenario("B6", "ceiling: constant 2 KB JSON", "GET", "/"),
+    Scenario("B6", "ceiling: constant 2 KB JSON", "GET", "/", served_by="ceiling"),
+    Scenario("F1", "floor: bare Flask route + one SELECT", "GET", "/", served_by="floor"),
     Scenario("B1", "feed, first page of 10", "GET", "/api/posts/post/", 0.10, 5),
     Scenario(
         "B2",
@@ -131,6 +137,18 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as stat:
         parts = stat.read().rsplit(")", 1)[1].split()
     return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(server: "Server", quiet_seconds: float = 0.3, timeout: float = 10) -> None:
+    """Wait until `server` has spent no CPU for `quiet_seconds`: its requests are done."""
+    deadline = time.monotonic() + timeout
+    spent = cpu_seconds(server.process.pid)
+    while time.monotonic() < deadline:
+        time.sleep(quiet_seconds)
+        now = cpu_seconds(server.process.pid)
+        if now == spent:
+            return
+        spent = now
 
 
 def load_average() -> float:
@@ -221,6 +239,10 @@ def app_server(database_url: str, name: str = "server", **extra_env: str) -> Ser
 
 def ceiling_server() -> Server:
     return Server("ceiling", [PYTHON, str(BENCH / "ceiling.py")], {"LOG_LEVEL": "INFO"})
+
+
+def floor_server(database_url: str) -> Server:
+    return Server("floor", [PYTHON, str(BENCH / "floor.py")], app_env(database_url))
 
 
 # --- wrk ---------------------------------------------------------------------------------------
@@ -385,7 +407,7 @@ def statement_counts(database_url: str, seeded: dict) -> dict[str, dict]:
     targets = iter(seeded["like_targets"][-20:])
     request_thread = threading.get_ident()
     for scenario in SCENARIOS:
-        if scenario.key == "B6":
+        if not scenario.of_the_app:
             continue
         if scenario.needs_chat and "room" not in seeded.get("chat", {}):
             continue
@@ -466,7 +488,7 @@ def cpu_per_request(database_url: str, seeded: dict, repeat: int = 200) -> dict[
     }
     for scenario in SCENARIOS:
         chat_missing = scenario.needs_chat and "room" not in seeded.get("chat", {})
-        if scenario.key not in ("B6", "B5", "B5q") and not chat_missing:
+        if scenario.of_the_app and scenario.method == "GET" and not chat_missing:
             paths[scenario.key] = scenario.url_path(seeded)
     costs = {}
     for label, path in paths.items():
@@ -497,27 +519,33 @@ def load_runs(database_url: str, seeded: dict, args) -> tuple[dict, dict]:
     OUT.mkdir(parents=True, exist_ok=True)
     post_ids = OUT / "like-targets.txt"
     post_ids.write_text("\n".join(seeded["like_targets"]) + "\n")
-    server = app_server(database_url).start()
-    ceiling = ceiling_server().start()
+    servers = {
+        "app": app_server(database_url).start(),
+        "ceiling": ceiling_server().start(),
+        "floor": floor_server(database_url).start(),
+    }
     runs: dict[str, list[WrkResult]] = {s.key: [] for s in SCENARIOS}
     active = [s for s in SCENARIOS if not (s.needs_chat and "room" not in seeded.get("chat", {}))]
-    active = [s for s in active if not args.only or s.key in args.only or s.key == "B6"]
+    active = [s for s in active if not args.only or s.key in args.only or not s.of_the_app]
     try:
         for scenario in active:
             if scenario.posts_each_request:
                 forget_likes(database_url, seeded["liker"]["id"])
-            check_answer(scenario, seeded, server, ceiling)
+            check_answer(scenario, seeded, servers[scenario.served_by])
 
         def one(scenario: Scenario, duration: float) -> WrkResult:
-            target = ceiling if scenario.key == "B6" else server
-            who = seeded.get(scenario.who)
+            target = servers[scenario.served_by]
+            who = seeded.get(scenario.who) if scenario.of_the_app else None
             if scenario.posts_each_request:
+                # Likes still in flight when the last run's wrk stopped would land after
+                # the reset and make this run's first likes of those posts duplicates.
+                settle(target)
                 forget_likes(database_url, seeded["liker"]["id"])
             settings = post_liked_off(database_url) if scenario.notifications_off else None
             with settings or contextlib.nullcontext():
                 return wrk(
                     target.url + scenario.url_path(seeded),
-                    who["token"] if who and scenario.key != "B6" else None,
+                    who["token"] if who else None,
                     duration=duration,
                     threads=args.threads,
                     connections=args.connections,
@@ -537,19 +565,18 @@ def load_runs(database_url: str, seeded: dict, args) -> tuple[dict, dict]:
                     f"non-2xx {result.non_2xx}  load {result.load_before:.2f}",
                     flush=True,
                 )
-        memory = {"server": server.status(), "ceiling": ceiling.status()}
+        memory = {name: server.status() for name, server in servers.items()}
     finally:
-        server.stop()
-        ceiling.stop()
+        for server in servers.values():
+            server.stop()
         forget_likes(database_url, seeded["liker"]["id"])
     return runs, memory
 
 
-def check_answer(scenario: Scenario, seeded: dict, server: Server, ceiling: Server) -> None:
+def check_answer(scenario: Scenario, seeded: dict, target: Server) -> None:
     """One real request before the load: the scenario must answer 2xx."""
-    target = ceiling if scenario.key == "B6" else server
-    who = seeded.get(scenario.who)
-    headers = {"Authorization": f"Bearer {who['token']}"} if who and scenario.key != "B6" else {}
+    who = seeded.get(scenario.who) if scenario.of_the_app else None
+    headers = {"Authorization": f"Bearer {who['token']}"} if who else {}
     body = None
     if scenario.posts_each_request:
         headers["Content-Type"] = "application/json"
@@ -1011,7 +1038,7 @@ def load_report(seeded, counts, runs, memory, args, b6) -> list[str]:
         loads = [r.load_before for r in runs[scenario.key]] + [
             r.load_after for r in runs[scenario.key]
         ]
-        ratio = best.rps / b6.rps if b6 and scenario.key != "B6" else None
+        ratio = best.rps / b6.rps if b6 and scenario.served_by != "ceiling" else None
         stmt = counts.get(scenario.key, {}).get("count")
         stmt_text = "—" if stmt is None else str(stmt)
         if scenario.statements_target is not None and stmt is not None:
@@ -1045,8 +1072,9 @@ def load_report(seeded, counts, runs, memory, args, b6) -> list[str]:
         "",
         *notification_cost(runs),
         f"Peak RSS (VmHWM) of `python wsgi.py` over the load runs: "
-        f"{memory['server']['VmHWM'] / 1024:.0f} MiB (B6 server: "
-        f"{memory['ceiling']['VmHWM'] / 1024:.0f} MiB).",
+        f"{memory['app']['VmHWM'] / 1024:.0f} MiB (B6 server: "
+        f"{memory['ceiling']['VmHWM'] / 1024:.0f} MiB, F1 server: "
+        f"{memory['floor']['VmHWM'] / 1024:.0f} MiB).",
         "",
     ]
     lines += ["### SQL statements per request", ""]
@@ -1076,21 +1104,26 @@ def notification_cost(runs: dict) -> list[str]:
 
 
 def cost_report(costs: dict, runs: dict, b6) -> list[str]:
-    """Why the ratios are what they are: CPU per request against B6's."""
+    """Why the ratios are what they are: CPU per request against B6's and F1's."""
     if not costs:
         return []
     b6_cpu = b6.server_cpu_ms if b6 else None
+    f1 = median_run(runs["F1"]) if runs.get("F1") else None
+    f1_cpu = f1.server_cpu_ms if f1 else None
     lines = [
         "## CPU per request (what bounds the ratios)",
         "",
         "One server process is bound by one core, so a scenario's ratio to B6 cannot exceed "
         "B6's CPU time per request over the scenario's. In-process figures: the Flask test "
         "client without a server (best of three rounds of 200 requests); server figures: "
-        "`python wsgi.py` under the load above. The floors' bounds use their in-process cost, "
-        "which the server only adds to.",
+        "the server process under the load above. The in-process floors' bounds use their "
+        "in-process cost, which a server only adds to. The last column is a scenario's server "
+        "CPU over F1's: how many framework floors (a bare Flask route and one statement, "
+        "served as the API is) a request costs.",
         "",
-        "| request | in-process CPU ms | server CPU ms (load) | ratio bound (B6 CPU / CPU) |",
-        "|---|---:|---:|---:|",
+        "| request | in-process CPU ms | server CPU ms (load) | ratio bound (B6 CPU / CPU) "
+        "| × F1 CPU |",
+        "|---|---:|---:|---:|---:|",
     ]
     rows = [(label, ms, None) for label, ms in costs.items() if label not in SCENARIOS_BY_KEY]
     for scenario in SCENARIOS:
@@ -1101,12 +1134,14 @@ def cost_report(costs: dict, runs: dict, b6) -> list[str]:
     for label, ms, server in rows:
         spent = server or ms
         bound = f"≤ {b6_cpu / spent:.1%}" if b6_cpu and spent else ""
-        in_process = f"{ms:.2f}" if ms is not None else "— (a POST)"
+        floors = f"{server / f1_cpu:.1f}" if server and f1_cpu else ""
+        in_process = "—" if ms is None else f"{ms:.2f}"
         lines.append(
-            f"| {label} | {in_process} | {'' if server is None else f'{server:.2f}'} | {bound} |"
+            f"| {label} | {in_process} | {'' if server is None else f'{server:.2f}'} "
+            f"| {bound} | {floors} |"
         )
     if b6_cpu:
-        lines.append(f"| B6 (the ceiling) | | {b6_cpu:.2f} | |")
+        lines.append(f"| B6 (the ceiling) | | {b6_cpu:.2f} | | |")
     lines.append("")
     return lines
 
@@ -1256,6 +1291,10 @@ def method_notes(seeded: dict, args) -> list[str]:
         "- B6: `bench/ceiling.py`, `eventlet.wsgi.server` (what `socketio.run` starts) with the "
         "same access logger, answering a constant 2,048-byte JSON; run between the other "
         "scenarios so that every ratio compares runs under the same load.",
+        "- F1: `bench/floor.py`, the framework floor: the same eventlet server and access "
+        "logger, a bare Flask route running `SELECT 1` through SQLAlchemy on a pooled green "
+        "psycopg2 connection in autocommit (as the hot reads run), no authentication and no "
+        "middleware of this service. What no endpoint here can cost less than.",
         f"- Load: `wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s` with "
         "`bench/wrk/bench.lua` (Bearer header; for B5 a different post per request, split "
         "between the threads). Each scenario warms up for "
@@ -1263,7 +1302,8 @@ def method_notes(seeded: dict, args) -> list[str]:
         "shown with its latencies. non-2xx is wrk's count of 4xx/5xx answers plus socket "
         "errors and timeouts (each scenario is checked to answer 2xx before the load).",
         "- B1 calls as an ordinary public user; B5 likes posts of public users, and the "
-        "liker's likes are deleted before every run so that no like is a duplicate.",
+        "liker's likes are deleted before every run (once the server has finished the last "
+        "run's requests) so that no like is a duplicate.",
         "- SQL statements per request: the Flask test client in-process on the same database, "
         "a `before_cursor_execute` listener counting one request after a warm-up one (B5q with "
         "`post_liked` off); the statements of the notifications it announces after its commit "
@@ -1306,7 +1346,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--only", nargs="*", help="scenario keys to load (B6 always runs)")
+    parser.add_argument("--only", nargs="*", help="scenario keys to load (B6 and F1 always run)")
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-fanout", action="store_true", help="skip B7")
     parser.add_argument("--skip-scale", action="store_true")
