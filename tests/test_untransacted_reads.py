@@ -1,8 +1,10 @@
 """The hot reads run outside a transaction (`common.reads.untransacted`): on PostgreSQL no
 BEGIN before their statements and no ROLLBACK after; the pooled connection they used is
 back in transactions for whoever takes it next; a request that reads and writes keeps its
-writes in one transaction; a read on a connection PostgreSQL dropped is still answered; on a green connection (as under
-`python wsgi.py`) the read makes no round trip but its statements."""
+writes in one transaction; the reads run statements prepared on their connection; a read
+on a connection PostgreSQL dropped is still answered (and prepares its statements again);
+on a green connection (as under `python wsgi.py`) the read makes no round trip but its
+statements."""
 
 import os
 from collections.abc import Iterator
@@ -54,6 +56,20 @@ def test_a_hot_read_sends_no_begin_and_no_rollback(client, alice, hot_reads, rou
     assert answer.get_json()
     assert sent, "no statement reached PostgreSQL"
     assert TRANSACTION_WORDS.isdisjoint(sent), sent
+
+
+@needs_postgres
+@pytest.mark.parametrize("read", ["feed", "history", "search", "nearby"])
+def test_a_hot_read_runs_statements_its_connection_prepared(
+    client, alice, hot_reads, round_trips, read
+):
+    """PostgreSQL plans a statement sent as text every time it comes; a prepared one is
+    planned at most once per connection when a generic plan does as well."""
+    client.get(hot_reads[read], headers=alice.headers)  # prepared on the connection
+    with round_trips() as sent:
+        answer = client.get(hot_reads[read], headers=alice.headers)
+    assert answer.status_code == 200, answer.get_json()
+    assert sent and all(text.startswith("EXECUTE uzbekhub_read_") for text in sent), sent
 
 
 @needs_postgres
