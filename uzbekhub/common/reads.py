@@ -88,9 +88,11 @@ class PreparedReader:
         prepared = known[1]
         here = self.connection.info.setdefault(_PREPARED_HERE, set())
         if prepared.name not in here:
-            # Straight to the driver: SQLAlchemy would read the statement's `%` as its own.
-            with self.connection.connection.dbapi_connection.cursor() as cursor:
-                cursor.execute(prepared.prepare)
+            # Through SQLAlchemy, whose disconnect handling then applies; with no parameters
+            # at all, so that psycopg2 leaves the statement's `%` as it is.
+            self.connection.exec_driver_sql(
+                prepared.prepare, execution_options={"no_parameters": True}
+            )
             here.add(prepared.name)
         return prepared.execute
 
