@@ -14,8 +14,9 @@ more than the ones saved.
 On that connection each statement runs as a prepared statement (`PreparedReader`):
 psycopg2 sends every statement as text, which PostgreSQL plans anew each time, and the
 hot reads' plans took longer than running them (the feed: ~2 ms of planning for ~1 ms of
-execution). Each connection prepares a statement at its first use; PostgreSQL then
-plans it generically once it sees that a generic plan does as well.
+execution). Each connection prepares a statement at its first use, in the round trip
+that executes it; PostgreSQL then plans it generically once it sees that a generic plan
+does as well.
 """
 
 import itertools
@@ -63,8 +64,9 @@ def untransacted() -> Iterator["PreparedReader | Session"]:
 @dataclass(frozen=True)
 class _Prepared:
     name: str
-    prepare: str  # PREPARE name AS the statement, its parameters numbered
-    execute: TextClause  # EXECUTE name(its parameters), typed as the statement's columns
+    # Both typed as the statement's columns, with its parameters:
+    first_use: TextClause  # PREPARE name AS the statement; EXECUTE name(...), one round trip
+    execute: TextClause  # EXECUTE name(...)
 
 
 class PreparedReader:
@@ -87,14 +89,12 @@ class PreparedReader:
             known = self._statements[id(statement)] = (statement, self._prepare(statement))
         prepared = known[1]
         here = self.connection.info.setdefault(_PREPARED_HERE, set())
-        if prepared.name not in here:
-            # Through SQLAlchemy, whose disconnect handling then applies; with no parameters
-            # at all, so that psycopg2 leaves the statement's `%` as it is.
-            self.connection.exec_driver_sql(
-                prepared.prepare, execution_options={"no_parameters": True}
-            )
-            here.add(prepared.name)
-        return prepared.execute
+        if prepared.name in here:
+            return prepared.execute
+        # A PREPARE outlives a failing EXECUTE sent with it; a dropped connection, whose
+        # info goes with it, is the only way it is not made.
+        here.add(prepared.name)
+        return prepared.first_use
 
     def _prepare(self, statement: Executable) -> _Prepared:
         """Statements are built once (module-level caches), so this runs once for each."""
@@ -104,7 +104,7 @@ class PreparedReader:
         def numbered(match: re.Match) -> str:
             name = match.group(1)
             if name is None:
-                return "%"
+                return "%"  # text() doubles it again for psycopg2
             if name not in order:
                 order.append(name)
             return f"${order.index(name) + 1}"
@@ -115,13 +115,16 @@ class PreparedReader:
             bindparam(key, compiled.binds[key].value, type_=compiled.binds[key].type)
             for key in order
         ]
-        arguments = ", ".join(f":{key}" for key in order)
-        execute = text(f"EXECUTE {name}({arguments})" if order else f"EXECUTE {name}")
-        return _Prepared(
-            name,
-            f"PREPARE {name} AS {body}",
-            execute.bindparams(*binds).columns(*_result_columns(statement)),
+        call = (
+            f"EXECUTE {name}({', '.join(f':{key}' for key in order)})"
+            if order
+            else (f"EXECUTE {name}")
         )
+
+        def typed(sql: str) -> TextClause:
+            return text(sql).bindparams(*binds).columns(*_result_columns(statement))
+
+        return _Prepared(name, typed(f"PREPARE {name} AS {body}; {call}"), typed(call))
 
 
 def _result_columns(statement: Executable) -> list:
