@@ -52,23 +52,28 @@ def app(environ, start_response):
     return [BODY]
 
 
-def main() -> None:
+def serve(wsgi_app, default_port: int) -> None:
+    """`wsgi_app` on HOST/PORT, as `python wsgi.py` starts the API through
+    flask_socketio.SocketIO.run (see its options), with the same access log."""
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "5001"))
-    # As `python wsgi.py` starts it through flask_socketio.SocketIO.run (see its options).
+    port = int(os.environ.get("PORT", str(default_port)))
     eventlet.wsgi.server(
         eventlet.listen((host, port)),
-        app,
+        wsgi_app,
         log_output=True,
         log=server_logger(),
         log_format=EVENTLET_ACCESS_LINE,
         protocol=NoDelayProtocol,
         max_size=load_config()["MAX_CONNECTIONS"],
     )
+
+
+def main() -> None:
+    serve(app, 5001)
 
 
 class NoDelayProtocol(eventlet.wsgi.HttpProtocol):

@@ -24,17 +24,13 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 patch_psycopg()
 
-import logging  # noqa: E402
-
-import eventlet.wsgi  # noqa: E402
 from flask import Flask  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.ceiling import NoDelayProtocol  # noqa: E402
+from bench.ceiling import serve  # noqa: E402
 from config import load_config, normalise_database_url  # noqa: E402
 from uzbekhub import engine_options  # noqa: E402
-from uzbekhub.common.request_log import EVENTLET_ACCESS_LINE, server_logger  # noqa: E402
 
 STATEMENT = text("SELECT 1")
 
@@ -62,20 +58,7 @@ def floor_app(database_url: str) -> Flask:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    app = floor_app(os.environ["DATABASE_URL"])
-    eventlet.wsgi.server(
-        eventlet.listen((os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5002")))),
-        app,
-        log_output=True,
-        log=server_logger(),
-        log_format=EVENTLET_ACCESS_LINE,
-        protocol=NoDelayProtocol,
-        max_size=load_config()["MAX_CONNECTIONS"],
-    )
+    serve(floor_app(os.environ["DATABASE_URL"]), 5002)
 
 
 if __name__ == "__main__":
