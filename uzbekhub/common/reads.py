@@ -115,11 +115,8 @@ class PreparedReader:
             bindparam(key, compiled.binds[key].value, type_=compiled.binds[key].type)
             for key in order
         ]
-        call = (
-            f"EXECUTE {name}({', '.join(f':{key}' for key in order)})"
-            if order
-            else (f"EXECUTE {name}")
-        )
+        arguments = f"({', '.join(f':{key}' for key in order)})" if order else ""
+        call = f"EXECUTE {name}{arguments}"
 
         def typed(sql: str) -> TextClause:
             return text(sql).bindparams(*binds).columns(*_result_columns(statement))
