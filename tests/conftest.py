@@ -4,6 +4,7 @@ The suite runs on SQLite by default and on PostgreSQL/Redis when DATABASE_URL /
 REDIS_URL point at them. Mail goes to a real SMTP server (aiosmtpd) on loopback.
 """
 
+import math
 import os
 import socket
 import subprocess
@@ -31,6 +32,7 @@ from tests.support.smtp import MailCatcher
 from uzbekhub import create_app
 from uzbekhub.accounts.token_state import token_states
 from uzbekhub.chat.namespace import NAMESPACE
+from uzbekhub.common import pool
 from uzbekhub.common.redis import redis_client
 from uzbekhub.common.schema_state import MIGRATIONS
 from uzbekhub.common.storage import EXTENSION_KEY as STORAGE_KEY
@@ -186,6 +188,13 @@ def count_statements(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def busy_pool(monkeypatch):
+    """No pooled connection counts as idle, so none is pinged before use (what the pool
+    does under load), however long the test takes between its requests."""
+    monkeypatch.setattr(pool, "IDLE_PING_SECONDS", math.inf)
 
 
 @pytest.fixture

@@ -133,6 +133,7 @@ def test_a_read_inside_a_transaction_sees_its_uncommitted_writes(app, alice):
 @pytest.mark.parametrize(
     "first", ["feed", "history"], ids=["its statement prepared", "its statement not prepared"]
 )
+@pytest.mark.usefixtures("busy_pool")
 def test_a_hot_read_on_a_connection_the_database_dropped_is_answered(
     app, client, alice, hot_reads, database_url, first
 ):

@@ -250,6 +250,7 @@ def account_in(app, cluster: PostgresCluster) -> dict:
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL ends the pool's connections")
+@pytest.mark.usefixtures("busy_pool")
 def test_a_read_on_connections_the_database_dropped_is_answered(app, client, alice, database_url):
     """Busy connections are not pinged before use: the first use of a dropped one
     invalidates the pool, and the read runs once more on a new connection."""
