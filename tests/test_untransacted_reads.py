@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import pytest
 from psycopg2.extensions import set_wait_callback
 from psycopg2.extras import wait_select
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.accounts.helpers import nearby_url, search_url, set_location
 from tests.support.chat import HISTORY, create_group, send
@@ -83,6 +83,28 @@ def test_a_hot_read_runs_statements_its_connection_prepared(
     ), first
     assert len(then) == len(first), then
     assert all(text.startswith("EXECUTE uzbekhub_read_") for text in then), then
+
+
+@needs_postgres
+@pytest.mark.parametrize("read", ["feed", "history", "search", "nearby"])
+def test_a_hot_read_is_planned_once_per_connection(app, client, alice, hot_reads, read):
+    """Left to choose, PostgreSQL plans a prepared statement anew at each of its first five
+    executions, and kept doing so for the feed; its statements use one generic plan."""
+    with app.app_context():
+        db.engine.dispose()  # one connection: the statements below run on it
+    for _ in range(3):
+        answer = client.get(hot_reads[read], headers=alice.headers)
+        assert answer.status_code == 200, answer.get_json()
+    with app.app_context(), db.engine.connect() as connection:
+        plans = connection.execute(
+            text(
+                "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements"
+                " WHERE name LIKE 'uzbekhub_read_%'"
+            )
+        ).all()
+    assert plans, "the read prepared no statement"
+    assert all(custom == 0 and generic >= 1 for _, generic, custom in plans), plans
+    assert max(generic for _, generic, _ in plans) == 3, plans
 
 
 @needs_postgres
