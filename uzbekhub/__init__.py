@@ -36,7 +36,7 @@ from uzbekhub.common.db import (
     render_migration_type,
 )
 from uzbekhub.common.http_headers import register_security_headers
-from uzbekhub.common.json import OrjsonProvider, StrictJSONRequest
+from uzbekhub.common.json import OrjsonProvider
 from uzbekhub.common.media import register_media
 from uzbekhub.common.pool import ping_idle_connections
 from uzbekhub.common.quota import count_media
@@ -44,6 +44,7 @@ from uzbekhub.common.ratelimit import register_limiter
 from uzbekhub.common.redis import register_redis
 from uzbekhub.common.request_log import register_logging
 from uzbekhub.common.request_log import wrap as log_requests
+from uzbekhub.common.request_urls import UzbekHubRequest
 from uzbekhub.common.routing import RouteMap
 from uzbekhub.common.smorest import is_form_request
 from uzbekhub.dev_mail import register_dev_mail
@@ -101,7 +102,7 @@ class UzbekHub(Flask):
 def create_app(overrides: Mapping | None = None) -> Flask:
     app = UzbekHub(__name__, instance_relative_config=True, static_folder=None)
     app.json = OrjsonProvider(app)
-    app.request_class = StrictJSONRequest
+    app.request_class = UzbekHubRequest
     configure(app, overrides)
     register_logging(app)
     register_extensions(app)
