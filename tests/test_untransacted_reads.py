@@ -20,7 +20,7 @@ from tests.accounts.helpers import nearby_url, search_url, set_location
 from tests.support.chat import HISTORY, create_group, send
 from tests.support.database import drop_connections
 from tests.support.posts import LIKE, POSTS, make_post
-from uzbekhub.common.reads import untransacted
+from uzbekhub.common.reads import named_rows, untransacted
 from uzbekhub.extensions import db
 from uzbekhub.posts.feed import feed_page
 from uzbekhub.posts.models import Post
@@ -208,3 +208,14 @@ def test_a_hot_read_on_a_green_connection_makes_only_its_statements_round_trips(
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_named_rows_answer_each_column_by_its_name_and_position(app, alice, bob):
+    make_post(app, bob, "first")
+    make_post(app, alice, "second")
+    statement = select(Post.content, Post.owner_id.label("owner")).order_by(Post.content)
+    with app.app_context():
+        rows = db.session.execute(statement).all()
+        named = named_rows(db.session.execute(statement))
+    assert [tuple(row) for row in named] == [tuple(row) for row in rows]
+    assert [(row.content, row.owner) for row in named] == [("first", bob.id), ("second", alice.id)]

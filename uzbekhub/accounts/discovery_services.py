@@ -28,7 +28,7 @@ from uzbekhub.accounts.token_state import UserState
 from uzbekhub.accounts.user_rows import FACE_COLUMNS, PLACE_COLUMNS, face_of, user_columns, user_of
 from uzbekhub.accounts.visibility import discoverable_user, has_added_contact, visible_user
 from uzbekhub.common.pagination import array_headers
-from uzbekhub.common.reads import untransacted
+from uzbekhub.common.reads import named_rows, untransacted
 from uzbekhub.errors import invalid
 from uzbekhub.extensions import db
 
@@ -116,7 +116,7 @@ def search(caller: UserState, key: str, args: dict):
         "offset": args["offset"],
     }
     with untransacted() as reader:
-        rows = reader.execute(_search_page(caller.is_staff), params).all()
+        rows = named_rows(reader.execute(_search_page(caller.is_staff), params))
         if rows:
             total = rows[0].total
         else:  # only a page past the end, which has no rows to carry the total, counts apart
@@ -195,7 +195,7 @@ def nearby(caller: UserState, km: float, args: dict):
             **box.params(),
             **rough_distance_params(lat, long),
         }
-        candidates = reader.execute(_candidates(len(box.long_ranges)), params).all()
+        candidates = named_rows(reader.execute(_candidates(len(box.long_ranges)), params))
     measured = sorted(
         (
             (d, row)

@@ -20,7 +20,7 @@ from uzbekhub.chat.models import ChatFile, Message, Room, RoomMember, message_fi
 from uzbekhub.common.db import json_datetime, json_rows
 from uzbekhub.common.media import media_url_or_none
 from uzbekhub.common.pagination import limit_offset_envelope_of
-from uzbekhub.common.reads import untransacted
+from uzbekhub.common.reads import named_rows, untransacted
 
 
 @cache
@@ -75,7 +75,7 @@ def history_page(caller_id: int, room_id: uuid.UUID, args: dict) -> dict:
         "offset": args["offset"],
     }
     with untransacted() as reader:
-        rows = reader.execute(_page(), params).all()
+        rows = named_rows(reader.execute(_page(), params))
     total = rows[0].total if rows else require_member(room_id, caller_id).room.message_count
     return limit_offset_envelope_of(args, total, [_message(row) for row in rows])
 

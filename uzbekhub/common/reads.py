@@ -21,9 +21,11 @@ does as well.
 
 import itertools
 import re
+from collections import namedtuple
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import Connection, Executable, Result, bindparam, column, text
 from sqlalchemy.orm import Session
@@ -59,6 +61,22 @@ def untransacted() -> Iterator["PreparedReader | Session"]:
         finally:
             if not driver_connection.closed:  # a dropped connection is not pooled again
                 driver_connection.autocommit = False
+
+
+def named_rows(result: Result) -> list[tuple]:
+    """The result's rows as named tuples, read by the same attribute names.
+
+    SQLAlchemy's `Row` answers an attribute in ~300 ns, a named tuple in ~15, and the hot
+    reads shape a dozen attributes of each of up to a hundred rows: a search page spent a
+    fifth of its time there.
+    """
+    return list(map(_row_type(tuple(result.keys()))._make, result))
+
+
+@cache
+def _row_type(names: tuple[str, ...]) -> type:
+    """One class per statement's columns: the statements are built once, so these are few."""
+    return namedtuple("HotRow", names)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from uzbekhub.accounts.user_rows import BRIEF_COLUMNS, brief_of
 from uzbekhub.common.db import json_datetime, json_rows
 from uzbekhub.common.media import media_url_or_none
 from uzbekhub.common.pagination import page_envelope_of, page_window
-from uzbekhub.common.reads import untransacted
+from uzbekhub.common.reads import named_rows, untransacted
 from uzbekhub.posts.models import Post, PostComment, PostImage, PostLike, PostView
 from uzbekhub.posts.services import entry_count, feed_total, in_feed, liked_by, newest_first
 
@@ -66,7 +66,7 @@ def feed_page(caller_id: int, owner_id: int | None, args: dict) -> dict:
     params = {"caller_id": caller_id, "owner_id": owner_id, "limit": limit, "offset": offset}
     by_owner = owner_id is not None
     with untransacted() as reader:
-        rows = reader.execute(_page(by_owner), params).all()
+        rows = named_rows(reader.execute(_page(by_owner), params))
         total = rows[0].total if rows else reader.scalar(_total(by_owner), params)
     return page_envelope_of(args, total, [_post(row) for row in rows])
 
