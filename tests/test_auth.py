@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from flask_jwt_extended import create_access_token
 from joserfc.jwk import RSAKey
+from jwt import decode as jwt_decode
 from sqlalchemy import func, select, update
 
 from tests.support.answers import field_errors
+from uzbekhub.accounts import tokens
 from uzbekhub.accounts.models import PasswordResetToken, User, VerificationCode
 from uzbekhub.common.db import utcnow
 from uzbekhub.extensions import db
@@ -311,6 +313,44 @@ def test_tampered_and_expired_access_tokens_are_401(app, client, alice):
     assert client.get(probe_url, headers={"Authorization": "Basic abc"}).status_code == 401
 
 
+def test_a_token_is_verified_once_for_all_the_requests_that_send_it(
+    app, client, alice, monkeypatch
+):
+    verified = []
+
+    def counting_decode(token, *args, **kwargs):
+        verified.append(token)
+        return jwt_decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(tokens, "jwt_decode", counting_decode)
+    for _ in range(3):
+        assert client.get(protected_url(app), headers=bearer(alice.access)).status_code == 200
+    assert verified == [alice.access]
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(app, client, make_account, monkeypatch):
+    monkeypatch.setitem(app.config, "JWT_ACCESS_TOKEN_EXPIRES", timedelta(seconds=1))
+    brief = make_account().access
+    expires_at = decode_token_unverified(brief)["exp"]
+    assert client.get(protected_url(app), headers=bearer(brief)).status_code == 200
+    time.sleep(max(0.0, expires_at - time.time()) + 0.05)
+    response = client.get(protected_url(app), headers=bearer(brief))
+    assert response.status_code == 401
+    assert response.get_json() == {"detail": "Token has expired."}
+
+
+def test_a_verified_tokens_signature_admits_no_other_claims(app, client, alice, bob, monkeypatch):
+    assert client.get(protected_url(app), headers=bearer(alice.access)).status_code == 200
+    header, _, signature = alice.access.split(".")
+    bobs_claims = bob.access.split(".")[1]
+    forged = f"{header}.{bobs_claims}.{signature}"
+    assert client.get(protected_url(app), headers=bearer(forged)).get_json() == {
+        "detail": "Token is invalid."
+    }
+    monkeypatch.setitem(app.config, "JWT_SECRET_KEY", "another key than the one that signed it")
+    assert client.get(protected_url(app), headers=bearer(alice.access)).status_code == 401
+
+
 def test_token_of_a_deleted_user_is_401(app, client, alice):
     probe_url = protected_url(app)
     with app.app_context():
@@ -473,3 +513,7 @@ def test_signin_is_throttled_per_account_across_addresses(app, client, throttled
 
 def protected_url(app) -> str:
     return "/api/accounts/account/profile/"
+
+
+def decode_token_unverified(token: str) -> dict:
+    return jwt_decode(token, options={"verify_signature": False})
