@@ -1,7 +1,13 @@
 """The one-line stack of a signed-in view (`Blueprint.signed_in`) keeps one order: the token
 is checked first, then the view's checks (a per-user throttle, a feature switch), and only
-then are its arguments read."""
+then are its arguments read; Flask's question whether a view is a coroutine function is
+answered once per function."""
 
+import pytest
+
+from uzbekhub import _is_coroutine_function
+
+FEED = "/api/posts/post/"
 LOCATION = "/api/accounts/account/location/"
 PUSH_SUBSCRIPTIONS = "/api/notifications/push/subscriptions/"
 
@@ -25,3 +31,21 @@ def test_a_refused_body_still_spends_the_per_user_budget(
     assert client.post(LOCATION, json={"lat": "north"}, headers=alice.headers).status_code == 400
     moved = client.post(LOCATION, json={"lat": 41.3, "long": 69.2}, headers=alice.headers)
     assert moved.status_code == 429
+
+
+def test_whether_a_view_is_a_coroutine_function_is_asked_once(app, client, alice):
+    client.get(FEED, headers=alice.headers)
+    before = _is_coroutine_function.cache_info()
+    assert client.get(FEED, headers=alice.headers).status_code == 200
+    after = _is_coroutine_function.cache_info()
+    assert after.misses == before.misses
+    assert after.hits > before.hits
+
+
+def test_a_coroutine_function_is_still_handed_to_flasks_async_support(app):
+    async def view():
+        return "never sync"
+
+    # Flask's async support needs the `async` extra, which the service does not install.
+    with pytest.raises(RuntimeError, match="async"):
+        app.ensure_sync(view)

@@ -1,7 +1,9 @@
 """UzbekHub backend: create_app() builds the Flask application."""
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from inspect import iscoroutinefunction
 
 from flask import Flask, request
 from flask_cors import CORS
@@ -80,6 +82,9 @@ BLUEPRINTS = (
 )
 
 
+_is_coroutine_function = lru_cache(maxsize=1024)(iscoroutinefunction)
+
+
 class UzbekHub(Flask):
     url_map_class = RouteMap
 
@@ -94,6 +99,13 @@ class UzbekHub(Flask):
                 raise
             db.session.rollback()
             return super().dispatch_request()
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        """Flask asks this of every view and hook, a dozen times a request; whether a
+        function is a coroutine function is remembered (a bound method's, by its function)."""
+        if _is_coroutine_function(getattr(func, "__func__", func)):
+            return self.async_to_sync(func)
+        return func
 
     def log_exception(self, exc_info) -> None:
         """The 500 handler (uzbekhub.errors) logs the traceback, once, with the request id."""
